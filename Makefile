@@ -1,0 +1,50 @@
+# ember: one entry point. See README.md.
+#   make deps    install build/test dependencies from Debian's archive (root)
+#   make build   QEMU with the ember device, ember.ko, userspace
+#   make test    lint + host unit tests + in-guest integration suite
+#   make demo    boot the emulated device, load the driver, show it working
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+BUILD := $(ROOT)/build
+KVER ?= $(shell $(ROOT)/scripts/kver)
+
+.PHONY: all deps build qemu kmd userspace unit vm-test lint test demo clean
+
+all: build
+
+deps:
+	@$(ROOT)/scripts/deps.sh
+
+build: deps qemu kmd userspace
+
+qemu:
+	@$(ROOT)/emu/build-qemu.sh >/dev/null
+
+kmd:
+	@$(MAKE) --no-print-directory -C kmd KVER=$(KVER)
+
+$(BUILD)/build.ninja: CMakeLists.txt tests/CMakeLists.txt
+	@cmake -S $(ROOT) -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+userspace: $(BUILD)/build.ninja
+	@ninja -C $(BUILD) --quiet
+
+unit: userspace
+	@cd $(BUILD) && ctest --output-on-failure
+
+vm-test: build
+	@$(ROOT)/tests/vm/suite.sh
+
+lint: userspace
+	@$(ROOT)/scripts/lint.sh
+
+test: build
+	@$(ROOT)/tests/run-all.sh
+
+demo: build
+	@$(ROOT)/scripts/demo.sh
+
+clean:
+	@$(MAKE) --no-print-directory -C kmd clean KVER=$(KVER) || true
+	rm -rf $(BUILD)

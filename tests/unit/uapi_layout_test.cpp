@@ -1,0 +1,51 @@
+// Layout of the ember ioctl ABI: sizes, offsets and ioctl numbers are part
+// of the ABI and must never change within a major version.
+#include <catch2/catch_test_macros.hpp>
+
+#include <cstddef>
+#include <type_traits>
+
+#include "ember_accel.h"
+
+namespace {
+
+// Sum of member sizes; equal to sizeof() only without implicit padding.
+constexpr std::size_t kGetInfoMembers =
+    14 * sizeof(__u32) + 2 * sizeof(__u64) + 4 * sizeof(__u32) + 4 * sizeof(__u64);
+
+}  // namespace
+
+TEST_CASE("get_info has a fixed size and no implicit padding", "[uapi]") {
+  STATIC_REQUIRE(sizeof(drm_ember_get_info) == 120);
+  STATIC_REQUIRE(sizeof(drm_ember_get_info) == kGetInfoMembers);
+  STATIC_REQUIRE(sizeof(drm_ember_get_info) % 8 == 0);
+  STATIC_REQUIRE(std::is_standard_layout_v<drm_ember_get_info>);
+}
+
+TEST_CASE("get_info field offsets are stable", "[uapi]") {
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, flags) == 0);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, pad) == 4);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, abi_major) == 8);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, hw_version) == 20);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, num_dbcs) == 48);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, caps) == 52);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, devmem_size) == 56);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, serial) == 64);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, irq_mode) == 72);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, num_vfs) == 84);
+  STATIC_REQUIRE(offsetof(drm_ember_get_info, reserved) == 88);
+}
+
+TEST_CASE("ioctl numbers encode direction, type, number and size", "[uapi]") {
+  constexpr unsigned long nr = DRM_IOCTL_EMBER_GET_INFO;
+  CHECK(_IOC_TYPE(nr) == DRM_IOCTL_BASE);
+  CHECK(_IOC_NR(nr) == DRM_COMMAND_BASE + DRM_EMBER_GET_INFO);
+  CHECK(_IOC_DIR(nr) == (_IOC_READ | _IOC_WRITE));
+  CHECK(_IOC_SIZE(nr) == sizeof(drm_ember_get_info));
+}
+
+TEST_CASE("ABI version is a sane major.minor.patch", "[uapi]") {
+  STATIC_REQUIRE(EMBER_ABI_MAJOR >= 1);
+  STATIC_REQUIRE(EMBER_ABI_MINOR >= 0);
+  STATIC_REQUIRE(EMBER_ABI_PATCH >= 0);
+}

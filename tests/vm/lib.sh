@@ -1,0 +1,54 @@
+# shellcheck shell=sh
+# Shared helpers for in-guest test scripts (sourced, POSIX sh).
+# Every check prints exactly one line: "PASS <name>" or "FAIL <name>: why".
+
+EMBER_ROOT=${EMBER_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+EMBER_BUILD=${EMBER_BUILD:-$EMBER_ROOT/build}
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+# check NAME CMD...: PASS if CMD succeeds.
+check() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		pass "$_name"
+	else
+		fail "$_name" "$(echo "$_out" | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# run_catch2 PREFIX BINARY: run every Catch2 test case of BINARY as its own
+# process and report it as PREFIX.<test name>.
+run_catch2() {
+	_prefix=$1
+	_bin=$2
+	if [ ! -x "$_bin" ]; then
+		fail "$_prefix" "$_bin not built"
+		return
+	fi
+	"$_bin" --list-tests --verbosity quiet | while IFS= read -r _t; do
+		[ -n "$_t" ] || continue
+		if _out=$("$_bin" "$_t" 2>&1); then
+			pass "$_prefix.$_t"
+		else
+			fail "$_prefix.$_t" "$(echo "$_out" | grep -E 'FAILED|REQUIRE|CHECK|with expansion|==|!=' | head -n 6 | tr '\n' ' ')"
+		fi
+	done
+}
+
+# prefixed PREFIX CMD...: run CMD (which prints PASS/FAIL lines itself) and
+# prefix its test names; a non-zero exit without any FAIL line is a FAIL.
+prefixed() {
+	_prefix=$1
+	shift
+	_tmp=$(mktemp)
+	"$@" >"$_tmp" 2>&1
+	_rc=$?
+	sed -n -e "s/^PASS /PASS $_prefix./p" -e "s/^FAIL /FAIL $_prefix./p" "$_tmp"
+	if [ $_rc -ne 0 ] && ! grep -q '^FAIL ' "$_tmp"; then
+		fail "$_prefix" "exit $_rc: $(tail -n 3 "$_tmp" | tr '\n' ' ')"
+	fi
+	rm -f "$_tmp"
+}
