@@ -1,0 +1,36 @@
+#!/bin/bash
+# The guest half of make demo (see scripts/demo.sh).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$ROOT/build
+cd "$ROOT"
+
+hdr() { printf '\n\033[1m== %s\033[0m\n' "$1"; }
+
+hdr "The device on the PCI bus (lspci)"
+lspci -nn -d 1234:eb01
+lspci -vv -d 1234:eb01 | grep -E 'Region|MSI|Power Management|DevCap:|FLReset' | sed 's/^\s*/  /'
+
+hdr "A workload on the bare hardware: copy, CRC32, int8 GEMM checked against the CPU"
+"$BUILD/tests/emu_selftest" --dbcs 4 --mem 268435456 | grep -E 'copy|crc32|gemm|passed' | head -n 12
+
+hdr "Loading the driver (ember.ko)"
+tests/vm/kmd/load.sh
+dmesg | grep -i ember | sed 's/^/  /' | tail -n 8
+ls -l /dev/accel/
+
+hdr "Versions"
+echo "  driver      $(cat /sys/module/ember/version)  (/sys/module/ember/version)"
+echo "  ioctl ABI   $(cat /sys/module/ember/drivers/pci:ember/ember_ioctl_version)  (ember_ioctl_version)"
+echo "  firmware    (/sys/class/accel/accel0/device/fw_informations)"
+sed 's/^/    /' /sys/class/accel/accel0/device/fw_informations
+
+hdr "GET_INFO through /dev/accel/accel0 (umd/examples/device_info)"
+"$BUILD/examples/device_info"
+
+hdr "Interrupt vectors (/proc/interrupts)"
+grep ember /proc/interrupts | awk '{printf "  %-6s %s\n", $1, $NF}'
+
+hdr "Unloading"
+tests/vm/kmd/unload.sh
+echo "  ember unloaded; /dev/accel: $(ls /dev/accel 2>/dev/null | wc -l) node(s) left"
