@@ -3,13 +3,14 @@
 #   make build   QEMU with the ember device, ember.ko, userspace
 #   make test    lint + host unit tests + in-guest integration suite
 #   make demo    boot the emulated device, load the driver, show it working
+#   make fuzz    long libFuzzer run of the NNC codec (1,000,000 runs a target)
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 KVER ?= $(shell $(ROOT)/scripts/kver)
 
-.PHONY: all deps build qemu kmd userspace unit vm-test lint test demo clean
+.PHONY: all deps build qemu kmd userspace unit vm-test lint fuzz test demo clean
 
 all: build
 
@@ -35,6 +36,9 @@ unit: userspace
 
 vm-test: build
 	@$(ROOT)/tests/vm/suite.sh
+
+fuzz: deps
+	@$(ROOT)/tests/fuzz/run.sh --runs 1000000
 
 lint: userspace
 	@$(ROOT)/scripts/lint.sh

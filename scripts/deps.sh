@@ -13,7 +13,7 @@ PKGS=(
 	zlib1g-dev libfdt-dev flex bison libcap-ng-dev libattr1-dev
 	seabios qemu-system-data ipxe-qemu
 	# userspace
-	cmake pkg-config g++ clang libdrm-dev libcli11-dev
+	cmake pkg-config g++ clang libclang-rt-14-dev libdrm-dev libcli11-dev
 	clang-format clang-tidy shellcheck
 	# packaging and tracing
 	dkms makeself bpftrace

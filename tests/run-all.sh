@@ -26,6 +26,10 @@ for tc in ET.parse(sys.argv[1]).getroot().iter("testcase"):
     print(("FAIL " if bad else "PASS ") + tc.get("name"))
 PY
 
+section "fuzzing the NNC codec (short run; make fuzz for the long one)"
+"$ROOT/tests/fuzz/run.sh" | tee "$RESULTS/fuzz.txt"
+grep -E '^(PASS|FAIL) ' "$RESULTS/fuzz.txt" >>"$RESULTS/all.txt"
+
 section "in-guest integration suite"
 "$ROOT/tests/vm/suite.sh" | tee "$RESULTS/vm.txt"
 vm_rc=${PIPESTATUS[0]}

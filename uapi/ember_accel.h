@@ -91,6 +91,162 @@ struct drm_ember_get_info {
 #define DRM_IOCTL_EMBER_GET_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_EMBER_GET_INFO, struct drm_ember_get_info)
 
+/* ==== MANAGE: NNC transactions to the firmware (docs/nnc.md "uAPI") ====
+ *
+ * DRM_IOCTL_EMBER_MANAGE takes a struct drm_ember_manage_msg pointing at a
+ * buffer of transactions packed back to back. Each starts with a
+ * struct drm_ember_manage_trans_hdr whose len covers the whole transaction
+ * (a multiple of 8). Replies are written in place: the kernel fills the
+ * Out fields of each transaction and never changes a transaction's size.
+ */
+#define DRM_EMBER_MANAGE	0x01
+
+#define EMBER_MANAGE_MAX_LEN	4096	/* bytes of transactions per call */
+#define EMBER_MANAGE_MAX_TRANS	32	/* transactions per call */
+#define EMBER_MANAGE_PT_MAX	4048	/* passthrough data bytes */
+#define EMBER_MANAGE_DMA_MAX	(256ull << 20)	/* DMA_XFER size, bytes */
+
+/* drm_ember_manage_trans_hdr.type (TERMINATE is sent by the kernel only) */
+#define EMBER_MANAGE_TRANS_STATUS	1
+#define EMBER_MANAGE_TRANS_PASSTHROUGH	2
+#define EMBER_MANAGE_TRANS_DMA_XFER	3
+#define EMBER_MANAGE_TRANS_ACTIVATE	4
+#define EMBER_MANAGE_TRANS_DEACTIVATE	5
+
+/* Per-transaction status (Out), errno in docs/nnc.md */
+#define EMBER_MANAGE_STATUS_OK		0
+#define EMBER_MANAGE_STATUS_INVAL	1	/* EINVAL */
+#define EMBER_MANAGE_STATUS_NOENT	2	/* ENOENT */
+#define EMBER_MANAGE_STATUS_PERM	3	/* EPERM */
+#define EMBER_MANAGE_STATUS_BUSY	4	/* EBUSY */
+#define EMBER_MANAGE_STATUS_NOSPC	5	/* ENOSPC */
+#define EMBER_MANAGE_STATUS_NOMEM	6	/* ENOMEM */
+#define EMBER_MANAGE_STATUS_UNSUPPORTED	7	/* EOPNOTSUPP */
+#define EMBER_MANAGE_STATUS_IO		8	/* EIO */
+#define EMBER_MANAGE_STATUS_BADCRC	9	/* EIO */
+#define EMBER_MANAGE_STATUS_NOT_RUN	10	/* an earlier one failed */
+
+/* drm_ember_manage_trans_status.features */
+#define EMBER_MANAGE_FEAT_CRC	(1u << 0)	/* messages carry a CRC32 */
+
+/**
+ * struct drm_ember_manage_trans_hdr - start of every MANAGE transaction
+ * @type: In: EMBER_MANAGE_TRANS_*.
+ * @len: In: bytes of the transaction including this header, a multiple
+ *	of 8; fixed per type except PASSTHROUGH.
+ */
+struct drm_ember_manage_trans_hdr {
+	__u32 type;
+	__u32 len;
+};
+
+/**
+ * struct drm_ember_manage_trans_status - ask the firmware for its NNC
+ *	version and the features in effect
+ * @hdr: In: type EMBER_MANAGE_TRANS_STATUS, len 24.
+ * @status: Out: EMBER_MANAGE_STATUS_*.
+ * @features: Out: EMBER_MANAGE_FEAT_* in effect on the mailbox.
+ * @major: Out: firmware NNC protocol major.
+ * @minor: Out: firmware NNC protocol minor (its command set).
+ * @pad: In: must be 0.
+ */
+struct drm_ember_manage_trans_status {
+	struct drm_ember_manage_trans_hdr hdr;
+	__u32 status;
+	__u32 features;
+	__u16 major;
+	__u16 minor;
+	__u32 pad;
+};
+
+/**
+ * struct drm_ember_manage_trans_passthrough - opaque firmware command
+ * @hdr: In: type EMBER_MANAGE_TRANS_PASSTHROUGH, len 16 + data bytes
+ *	(data bytes a multiple of 8, at most EMBER_MANAGE_PT_MAX).
+ * @status: Out: EMBER_MANAGE_STATUS_*.
+ * @rsp_len: Out: bytes of reply data written over @data (at most
+ *	hdr.len - 16, a multiple of 8).
+ * @data: In: the command, little-endian and 64-bit aligned by userspace;
+ *	Out: the firmware's reply data.
+ */
+struct drm_ember_manage_trans_passthrough {
+	struct drm_ember_manage_trans_hdr hdr;
+	__u32 status;
+	__u32 rsp_len;
+	__u8 data[];
+};
+
+/**
+ * struct drm_ember_manage_trans_dma_xfer - send a host buffer to the
+ *	firmware (e.g. a workload image)
+ * @hdr: In: type EMBER_MANAGE_TRANS_DMA_XFER, len 40.
+ * @tag: In: opaque id of the data for the firmware.
+ * @status: Out: EMBER_MANAGE_STATUS_*.
+ * @addr: In: user virtual address of the data.
+ * @size: In: bytes, 1..EMBER_MANAGE_DMA_MAX; @addr + @size must not wrap.
+ * @received: Out: bytes the firmware received.
+ */
+struct drm_ember_manage_trans_dma_xfer {
+	struct drm_ember_manage_trans_hdr hdr;
+	__u32 tag;
+	__u32 status;
+	__u64 addr;
+	__u64 size;
+	__u64 received;
+};
+
+/**
+ * struct drm_ember_manage_trans_activate - get a DBC with rings set up
+ * @hdr: In: type EMBER_MANAGE_TRANS_ACTIVATE, len 24.
+ * @ring_size: In: entries per ring, a power of two, 2..65536; the kernel
+ *	allocates the rings.
+ * @flags: In: must be 0.
+ * @status: Out: EMBER_MANAGE_STATUS_*.
+ * @dbc_id: Out: the DBC now owned by this client.
+ */
+struct drm_ember_manage_trans_activate {
+	struct drm_ember_manage_trans_hdr hdr;
+	__u32 ring_size;
+	__u32 flags;
+	__u32 status;
+	__u32 dbc_id;
+};
+
+/**
+ * struct drm_ember_manage_trans_deactivate - release an activated DBC
+ * @hdr: In: type EMBER_MANAGE_TRANS_DEACTIVATE, len 16.
+ * @dbc_id: In: a DBC this client activated.
+ * @status: Out: EMBER_MANAGE_STATUS_*.
+ */
+struct drm_ember_manage_trans_deactivate {
+	struct drm_ember_manage_trans_hdr hdr;
+	__u32 dbc_id;
+	__u32 status;
+};
+
+/**
+ * struct drm_ember_manage_msg - argument of DRM_IOCTL_EMBER_MANAGE
+ * @len: In: bytes of transactions at @data, 16..EMBER_MANAGE_MAX_LEN,
+ *	equal to the sum of their hdr.len.
+ * @count: In: number of transactions, 1..EMBER_MANAGE_MAX_TRANS.
+ * @data: In: user pointer to the transactions; Out: the
+ *	same buffer with every transaction's Out fields filled.
+ * @flags: In: must be 0.
+ * @pad: In: must be 0.
+ */
+struct drm_ember_manage_msg {
+	__u32 len;
+	__u32 count;
+	__u64 data;
+	__u32 flags;
+	__u32 pad;
+};
+
+#define DRM_IOCTL_EMBER_MANAGE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_EMBER_MANAGE, struct drm_ember_manage_msg)
+
+/* ==== end of MANAGE ==== */
+
 #if defined(__cplusplus)
 }
 #endif
