@@ -8,6 +8,7 @@
 #define _EMBER_REGS_H_
 
 #include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #define EMBER_PCI_VENDOR		0x1234
@@ -26,6 +27,8 @@
 /* Global block */
 #define EMBER_ID			0x000
 #define EMBER_HW_VERSION		0x004
+#define   EMBER_HW_VERSION_MAJOR	GENMASK(31, 16)
+#define   EMBER_HW_VERSION_MINOR	GENMASK(15, 0)
 #define EMBER_CAPS			0x008
 #define EMBER_DBC_INFO			0x00c
 #define   EMBER_DBC_INFO_COUNT		GENMASK(7, 0)

@@ -30,7 +30,9 @@ run_catch2() {
 	fi
 	"$_bin" --list-tests --verbosity quiet | while IFS= read -r _t; do
 		[ -n "$_t" ] || continue
-		if _out=$("$_bin" "$_t" 2>&1); then
+		# Catch2 test specs split on commas: escape them.
+		_spec=$(printf '%s' "$_t" | sed 's/,/\\,/g')
+		if _out=$("$_bin" "$_spec" 2>&1); then
 			pass "$_prefix.$_t"
 		else
 			fail "$_prefix.$_t" "$(echo "$_out" | grep -E 'FAILED|REQUIRE|CHECK|with expansion|==|!=' | head -n 6 | tr '\n' ' ')"

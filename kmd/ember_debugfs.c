@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ember debugfs files, in the DRM device's debugfs directory
+ * (/sys/kernel/debug/accel/<pci name>/ on 6.12):
+ *
+ *   info       the probe-time snapshot and driver state
+ *   irq_stats  interrupt mode, per-vector and per-source counters
+ *   regs       dump of the global, firmware, telemetry, fault-injection,
+ *              RAS, mailbox and DBC registers (reads the hardware)
+ *   test_irq   write a source number to raise its test interrupt; read
+ *              one "<source>: <count>" line per source
+ *
+ * The files are removed by drm_dev_unplug() before the hardware goes away.
+ */
+
+#include <linux/bitfield.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <drm/drm_debugfs.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+
+#include "ember_accel.h"
+#include "ember_debugfs.h"
+#include "ember_drv.h"
+#include "ember_irq.h"
+
+/**
+ * struct ember_reg_name - a register shown by the regs file
+ * @offset: BAR0 offset (relative to the DBC block for DBC registers)
+ * @name: register name as in docs/hardware.md
+ */
+struct ember_reg_name {
+	u32 offset;
+	const char *name;
+};
+
+#define EMBER_REG(r)	{ r, #r }
+
+static const struct ember_reg_name ember_global_regs[] = {
+	EMBER_REG(EMBER_ID),
+	EMBER_REG(EMBER_HW_VERSION),
+	EMBER_REG(EMBER_CAPS),
+	EMBER_REG(EMBER_DBC_INFO),
+	EMBER_REG(EMBER_DEVMEM_SIZE_LO),
+	EMBER_REG(EMBER_DEVMEM_SIZE_HI),
+	EMBER_REG(EMBER_FUNC_INFO),
+	EMBER_REG(EMBER_SCRATCH),
+	EMBER_REG(EMBER_DEV_CTRL),
+	EMBER_REG(EMBER_DEV_STATUS),
+	EMBER_REG(EMBER_IRQ_CTRL),
+	EMBER_REG(EMBER_IRQ_STATUS),
+	EMBER_REG(EMBER_IRQ_MASK),
+	EMBER_REG(EMBER_TEST_IRQ_STATUS),
+	EMBER_REG(EMBER_MGMT_CAUSE),
+	EMBER_REG(EMBER_RESET_COUNT),
+	EMBER_REG(EMBER_RESET_CAUSE),
+	EMBER_REG(EMBER_SERIAL_LO),
+	EMBER_REG(EMBER_SERIAL_HI),
+	EMBER_REG(EMBER_MBOX_REQ_BASE_LO),
+	EMBER_REG(EMBER_MBOX_REQ_BASE_HI),
+	EMBER_REG(EMBER_MBOX_RSP_BASE_LO),
+	EMBER_REG(EMBER_MBOX_RSP_BASE_HI),
+	EMBER_REG(EMBER_MBOX_DEPTH),
+	EMBER_REG(EMBER_MBOX_REQ_HEAD),
+	EMBER_REG(EMBER_MBOX_REQ_TAIL),
+	EMBER_REG(EMBER_MBOX_RSP_HEAD),
+	EMBER_REG(EMBER_MBOX_RSP_TAIL),
+	EMBER_REG(EMBER_MBOX_CTRL),
+	EMBER_REG(EMBER_MBOX_STATUS),
+	EMBER_REG(EMBER_FW_MGMT_VERSION),
+	EMBER_REG(EMBER_FW_DBC_VERSION),
+	EMBER_REG(EMBER_FW_BOOT_VERSION),
+	EMBER_REG(EMBER_FW_NNC_VERSION),
+	EMBER_REG(EMBER_TEL_TEMP_MC),
+	EMBER_REG(EMBER_TEL_TEMP_CRIT_MC),
+	EMBER_REG(EMBER_TEL_POWER_MW),
+	EMBER_REG(EMBER_TEL_POWER_CAP_MW),
+	EMBER_REG(EMBER_TEL_CORE_CLK_MHZ),
+	EMBER_REG(EMBER_TEL_MEM_CLK_MHZ),
+	EMBER_REG(EMBER_TEL_ECC_CE),
+	EMBER_REG(EMBER_TEL_ECC_UE),
+	/* _LO first: reading it latches _HI. */
+	EMBER_REG(EMBER_TEL_TIMESTAMP_LO),
+	EMBER_REG(EMBER_TEL_TIMESTAMP_HI),
+	EMBER_REG(EMBER_FI_DBC_HANG),
+	EMBER_REG(EMBER_FI_DROP_IRQ),
+	EMBER_REG(EMBER_FI_CORRUPT_RSP),
+	EMBER_REG(EMBER_FI_FAIL_FLR),
+	EMBER_REG(EMBER_FI_MBOX_DROP),
+	EMBER_REG(EMBER_FI_MBOX_DELAY_MS),
+	EMBER_REG(EMBER_FI_MBOX_CORRUPT),
+	EMBER_REG(EMBER_RAS_STATUS),
+	EMBER_REG(EMBER_RAS_DBC),
+};
+
+static const struct ember_reg_name ember_dbc_regs[] = {
+	EMBER_REG(EMBER_DBC_REQ_BASE_LO),
+	EMBER_REG(EMBER_DBC_REQ_BASE_HI),
+	EMBER_REG(EMBER_DBC_RSP_BASE_LO),
+	EMBER_REG(EMBER_DBC_RSP_BASE_HI),
+	EMBER_REG(EMBER_DBC_RING_SIZE),
+	EMBER_REG(EMBER_DBC_REQ_HEAD),
+	EMBER_REG(EMBER_DBC_REQ_TAIL),
+	EMBER_REG(EMBER_DBC_RSP_HEAD),
+	EMBER_REG(EMBER_DBC_RSP_TAIL),
+	EMBER_REG(EMBER_DBC_CTRL),
+	EMBER_REG(EMBER_DBC_STATUS),
+	EMBER_REG(EMBER_DBC_SERVICE_NS),
+	EMBER_REG(EMBER_DBC_COMPLETED_LO),
+	EMBER_REG(EMBER_DBC_COMPLETED_HI),
+	EMBER_REG(EMBER_DBC_BUSY_NS_LO),
+	EMBER_REG(EMBER_DBC_BUSY_NS_HI),
+	EMBER_REG(EMBER_DBC_IRQ_COUNT),
+	EMBER_REG(EMBER_DBC_ERRORS),
+};
+
+static struct ember_device *ember_debugfs_edev(struct seq_file *m)
+{
+	struct drm_debugfs_entry *entry = m->private;
+
+	return to_ember_device(entry->dev);
+}
+
+static int ember_debugfs_info_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = ember_debugfs_edev(m);
+	const struct ember_hw_info *info = &edev->info;
+
+	seq_printf(m, "driver_version: %s\n", EMBER_DRIVER_VERSION);
+	seq_printf(m, "ioctl_version: %u.%u.%u\n", EMBER_ABI_MAJOR,
+		   EMBER_ABI_MINOR, EMBER_ABI_PATCH);
+	seq_printf(m, "pci: %s %04x:%04x rev %02x\n", pci_name(edev->pdev),
+		   info->pci_vendor, info->pci_device, info->pci_revision);
+	if (info->is_vf)
+		seq_printf(m, "function: vf %u\n", info->vf_index);
+	else
+		seq_puts(m, "function: pf\n");
+	seq_printf(m, "hw_version: %lu.%lu\n",
+		   FIELD_GET(EMBER_HW_VERSION_MAJOR, info->hw_version),
+		   FIELD_GET(EMBER_HW_VERSION_MINOR, info->hw_version));
+	seq_printf(m, "caps: %#x\n", info->caps);
+	seq_printf(m, "dbcs: %u\n", info->num_dbcs);
+	seq_printf(m, "first_dbc: %u\n", info->first_dbc);
+	seq_printf(m, "devmem_size: %llu\n", info->devmem_size);
+	seq_printf(m, "regs_bar_size: %llu\n", (u64)info->regs_len);
+	seq_printf(m, "devmem_bar_size: %llu\n", (u64)info->devmem_bar_len);
+	seq_printf(m, "serial: %#018llx\n", info->serial);
+	seq_printf(m, "fw_mgmt: %lu.%lu.%lu\n",
+		   FIELD_GET(EMBER_FW_VER_MAJOR, info->fw_mgmt),
+		   FIELD_GET(EMBER_FW_VER_MINOR, info->fw_mgmt),
+		   FIELD_GET(EMBER_FW_VER_PATCH, info->fw_mgmt));
+	seq_printf(m, "fw_dbc: %lu.%lu.%lu\n",
+		   FIELD_GET(EMBER_FW_VER_MAJOR, info->fw_dbc),
+		   FIELD_GET(EMBER_FW_VER_MINOR, info->fw_dbc),
+		   FIELD_GET(EMBER_FW_VER_PATCH, info->fw_dbc));
+	seq_printf(m, "fw_boot: %lu.%lu.%lu\n",
+		   FIELD_GET(EMBER_FW_VER_MAJOR, info->fw_boot),
+		   FIELD_GET(EMBER_FW_VER_MINOR, info->fw_boot),
+		   FIELD_GET(EMBER_FW_VER_PATCH, info->fw_boot));
+	seq_printf(m, "fw_nnc: %lu.%lu\n",
+		   FIELD_GET(EMBER_NNC_VER_MAJOR, info->fw_nnc),
+		   FIELD_GET(EMBER_NNC_VER_MINOR, info->fw_nnc));
+	seq_printf(m, "irq_mode: %s\n", ember_irq_mode_name(edev));
+	seq_printf(m, "irq_vectors: %u\n", edev->irq.num_vectors);
+	seq_printf(m, "state: %s\n", ember_state_name(READ_ONCE(edev->state)));
+
+	mutex_lock(&edev->hw_lock);
+	seq_printf(m, "resets: %u\n", edev->resets);
+	mutex_unlock(&edev->hw_lock);
+
+	mutex_lock(&edev->clients_lock);
+	seq_printf(m, "clients: %u\n", edev->num_clients);
+	mutex_unlock(&edev->clients_lock);
+	return 0;
+}
+
+static int ember_debugfs_irq_stats_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = ember_debugfs_edev(m);
+	struct ember_irq *irq = &edev->irq;
+	u64 spurious = 0;
+	unsigned int i;
+
+	seq_printf(m, "mode: %s\n", ember_irq_mode_name(edev));
+	seq_printf(m, "vectors: %u\n", irq->num_vectors);
+	seq_printf(m, "sources: %u\n", irq->num_sources);
+	if (irq->single_reason)
+		seq_printf(m, "single_reason: %s\n", irq->single_reason);
+
+	for (i = 0; i < irq->num_vectors; i++) {
+		struct ember_irq_vector *vec = &irq->vectors[i];
+		u64 s = atomic64_read(&vec->spurious);
+
+		seq_printf(m, "vector%u: irq=%d name=%s received=%lld spurious=%llu\n",
+			   i, vec->irq, vec->name,
+			   atomic64_read(&vec->received), s);
+		spurious += s;
+	}
+	for (i = 0; i < irq->num_sources; i++)
+		seq_printf(m, "source%u: name=%s events=%lld test=%lld\n", i,
+			   irq->sources[i].name,
+			   atomic64_read(&irq->sources[i].events),
+			   atomic64_read(&irq->sources[i].test));
+	seq_printf(m, "mgmt_mbox: %lld\n", atomic64_read(&irq->mgmt_mbox));
+	seq_printf(m, "mgmt_ras: %lld\n", atomic64_read(&irq->mgmt_ras));
+	seq_printf(m, "spurious: %llu\n", spurious);
+	return 0;
+}
+
+/* One "NAME OFFSET VALUE" line per register; DBC registers as NAME(i). */
+static void ember_debugfs_dump(struct seq_file *m, struct ember_device *edev,
+			       const struct ember_reg_name *regs,
+			       unsigned int count, u32 base, int dbc)
+{
+	char name[48];
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		u32 offset = base + regs[i].offset;
+
+		if (dbc < 0)
+			strscpy(name, regs[i].name);
+		else
+			snprintf(name, sizeof(name), "%s(%d)", regs[i].name, dbc);
+		seq_printf(m, "%-28s 0x%04x 0x%08x\n", name, offset,
+			   ember_rd(edev, offset));
+	}
+}
+
+static int ember_debugfs_regs_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = ember_debugfs_edev(m);
+	unsigned int i;
+	int idx, ret = 0;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+
+	mutex_lock(&edev->hw_lock);
+	if (edev->state == EMBER_STATE_RESETTING) {
+		/* Memory space is disabled: reads would return all ones. */
+		ret = -EBUSY;
+		goto out;
+	}
+	ember_debugfs_dump(m, edev, ember_global_regs,
+			   ARRAY_SIZE(ember_global_regs), 0, -1);
+	for (i = 0; i < edev->info.num_dbcs; i++)
+		ember_debugfs_dump(m, edev, ember_dbc_regs,
+				   ARRAY_SIZE(ember_dbc_regs),
+				   EMBER_DBC_BASE(i), i);
+out:
+	mutex_unlock(&edev->hw_lock);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static const struct drm_debugfs_info ember_debugfs_files[] = {
+	{ "info", ember_debugfs_info_show, 0 },
+	{ "irq_stats", ember_debugfs_irq_stats_show, 0 },
+	{ "regs", ember_debugfs_regs_show, 0 },
+};
+
+static int ember_test_irq_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = m->private;
+	unsigned int i;
+
+	for (i = 0; i < edev->irq.num_sources; i++)
+		seq_printf(m, "%s: %lld\n", edev->irq.sources[i].name,
+			   atomic64_read(&edev->irq.sources[i].test));
+	return 0;
+}
+
+static int ember_test_irq_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, ember_test_irq_show, inode->i_private);
+}
+
+static ssize_t ember_test_irq_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct ember_device *edev = m->private;
+	unsigned int source;
+	int idx, ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &source);
+	if (ret)
+		return ret;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+	ret = ember_irq_fire_test(edev, source);
+	drm_dev_exit(idx);
+
+	return ret ? ret : count;
+}
+
+static const struct file_operations ember_test_irq_fops = {
+	.owner = THIS_MODULE,
+	.open = ember_test_irq_open,
+	.read = seq_read,
+	.write = ember_test_irq_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/**
+ * ember_debugfs_init() - create the debugfs files of a device
+ * @edev: device, not registered yet
+ *
+ * The directory belongs to the DRM device and is removed with it. Errors
+ * are ignored, as debugfs errors should be.
+ */
+void ember_debugfs_init(struct ember_device *edev)
+{
+	drm_debugfs_add_files(&edev->drm, ember_debugfs_files,
+			      ARRAY_SIZE(ember_debugfs_files));
+	debugfs_create_file("test_irq", 0644, edev->drm.debugfs_root, edev,
+			    &ember_test_irq_fops);
+}

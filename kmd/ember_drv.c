@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ember accelerator driver: module, PCI driver, probe and remove.
+ *
+ * The device is described in docs/hardware.md; its user-visible interface
+ * is /dev/accel/accelN (DRM accel), uapi/ember_accel.h, sysfs and debugfs.
+ */
+
+#include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
+#include <linux/iopoll.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <drm/drm_accel.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_managed.h>
+
+#include "ember_accel.h"
+#include "ember_debugfs.h"
+#include "ember_drv.h"
+#include "ember_ioctl.h"
+#include "ember_irq.h"
+#include "ember_reset.h"
+#include "ember_sysfs.h"
+
+bool ember_force_single_msi;
+module_param_named(force_single_msi, ember_force_single_msi, bool, 0444);
+MODULE_PARM_DESC(force_single_msi,
+		 "Use one shared interrupt vector even when MSI-X offers one per DBC (default: false)");
+
+static const char *const ember_state_names[] = {
+	[EMBER_STATE_OFFLINE] = "offline",
+	[EMBER_STATE_ONLINE] = "online",
+	[EMBER_STATE_RESETTING] = "resetting",
+	[EMBER_STATE_FAILED] = "failed",
+};
+
+/**
+ * ember_state_name() - printable name of a device state
+ * @state: state
+ *
+ * Return: a static string.
+ */
+const char *ember_state_name(enum ember_state state)
+{
+	if (state >= ARRAY_SIZE(ember_state_names))
+		return "unknown";
+	return ember_state_names[state];
+}
+
+/**
+ * ember_hw_wait_ready() - wait for EMBER_DEV_STATUS.READY
+ * @edev: device
+ * @status: where to store the last EMBER_DEV_STATUS value read
+ *
+ * Sleeps; at most EMBER_READY_TIMEOUT_US.
+ *
+ * Return: 0 when READY is set, -ETIMEDOUT otherwise.
+ */
+int ember_hw_wait_ready(struct ember_device *edev, u32 *status)
+{
+	return readl_poll_timeout(edev->regs + EMBER_DEV_STATUS, *status,
+				  *status != U32_MAX &&
+				  (*status & EMBER_DEV_STATUS_READY),
+				  USEC_PER_MSEC, EMBER_READY_TIMEOUT_US);
+}
+
+/**
+ * ember_hw_start() - let the device work: program interrupt routing, unmask
+ *	every source and set EMBER_DEV_CTRL.ENABLE
+ * @edev: device, READY, with its vectors requested
+ *
+ * Used at probe and after a reset (a reset clears all of it). Caller holds
+ * &ember_device.hw_lock.
+ */
+void ember_hw_start(struct ember_device *edev)
+{
+	lockdep_assert_held(&edev->hw_lock);
+
+	ember_irq_hw_setup(edev);
+	ember_irq_hw_enable(edev);
+	ember_wr(edev, EMBER_DEV_CTRL, EMBER_DEV_CTRL_ENABLE);
+	WRITE_ONCE(edev->state, EMBER_STATE_ONLINE);
+}
+
+/**
+ * ember_hw_stop() - quiesce the device: clear EMBER_DEV_CTRL.ENABLE, mask
+ *	every interrupt source and wait for running handlers
+ * @edev: device
+ * @state: state to enter
+ *
+ * After it returns no handler runs and none will be invoked for this
+ * device until ember_hw_start(). Caller holds &ember_device.hw_lock.
+ */
+void ember_hw_stop(struct ember_device *edev, enum ember_state state)
+{
+	lockdep_assert_held(&edev->hw_lock);
+
+	WRITE_ONCE(edev->state, state);
+	ember_wr(edev, EMBER_DEV_CTRL, 0);
+	ember_irq_hw_disable(edev);
+	ember_irq_synchronize(edev);
+}
+
+static int ember_pci_init(struct ember_device *edev)
+{
+	struct pci_dev *pdev = edev->pdev;
+	struct device *dev = &pdev->dev;
+	int ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return dev_err_probe(dev, ret, "cannot enable PCI device\n");
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		return dev_err_probe(dev, ret, "no usable 64-bit DMA mask\n");
+	dma_set_max_seg_size(dev, UINT_MAX);
+
+	if (!(pci_resource_flags(pdev, EMBER_BAR_REGS) & IORESOURCE_MEM) ||
+	    pci_resource_len(pdev, EMBER_BAR_REGS) < EMBER_REGS_MIN_LEN) {
+		dev_err(dev, "BAR%d is not a memory BAR of at least %#x bytes\n",
+			EMBER_BAR_REGS, EMBER_REGS_MIN_LEN);
+		return -ENODEV;
+	}
+	edev->info.regs_len = pci_resource_len(pdev, EMBER_BAR_REGS);
+	/* Device memory is reached by DMA; BAR2 is not mapped (yet). */
+	edev->info.devmem_bar_len = pci_resource_len(pdev, EMBER_BAR_DEVMEM);
+
+	edev->regs = pcim_iomap_region(pdev, EMBER_BAR_REGS, EMBER_DRIVER_NAME);
+	if (IS_ERR(edev->regs))
+		return dev_err_probe(dev, PTR_ERR(edev->regs),
+				     "cannot map BAR%d\n", EMBER_BAR_REGS);
+
+	pci_set_master(pdev);
+	return 0;
+}
+
+static int ember_hw_read_info(struct ember_device *edev)
+{
+	struct ember_hw_info *info = &edev->info;
+	struct pci_dev *pdev = edev->pdev;
+	struct device *dev = &pdev->dev;
+	u32 id, val, status;
+	int ret;
+
+	id = ember_rd(edev, EMBER_ID);
+	if (id != EMBER_ID_MAGIC) {
+		dev_err(dev, "EMBER_ID reads %#010x, expected %#010x: %s\n",
+			id, EMBER_ID_MAGIC,
+			id == U32_MAX ? "device not responding" : "not an ember device");
+		return -ENODEV;
+	}
+
+	info->hw_version = ember_rd(edev, EMBER_HW_VERSION);
+	if (FIELD_GET(EMBER_HW_VERSION_MAJOR, info->hw_version) !=
+	    EMBER_HW_MAJOR_SUPPORTED) {
+		dev_err(dev, "unsupported hardware version %lu.%lu: this driver supports major version %u only\n",
+			FIELD_GET(EMBER_HW_VERSION_MAJOR, info->hw_version),
+			FIELD_GET(EMBER_HW_VERSION_MINOR, info->hw_version),
+			EMBER_HW_MAJOR_SUPPORTED);
+		return -ENODEV;
+	}
+
+	ret = ember_hw_wait_ready(edev, &status);
+	if (ret) {
+		dev_err(dev, "device not ready (EMBER_DEV_STATUS %#x%s%s)\n",
+			status,
+			status & EMBER_DEV_STATUS_HALTED ? ", halted" : "",
+			status & EMBER_DEV_STATUS_RESET_FAILED ? ", reset failed" : "");
+		return ret;
+	}
+
+	info->pci_vendor = pdev->vendor;
+	info->pci_device = pdev->device;
+	info->pci_revision = pdev->revision;
+	info->caps = ember_rd(edev, EMBER_CAPS);
+
+	val = ember_rd(edev, EMBER_DBC_INFO);
+	info->num_dbcs = FIELD_GET(EMBER_DBC_INFO_COUNT, val);
+	info->first_dbc = FIELD_GET(EMBER_DBC_INFO_FIRST, val);
+	if (info->num_dbcs > EMBER_MAX_DBCS) {
+		dev_err(dev, "device reports %u DBCs, at most %u are defined\n",
+			info->num_dbcs, EMBER_MAX_DBCS);
+		return -ENODEV;
+	}
+
+	info->devmem_size = ember_rd(edev, EMBER_DEVMEM_SIZE_LO) |
+			    (u64)ember_rd(edev, EMBER_DEVMEM_SIZE_HI) << 32;
+
+	val = ember_rd(edev, EMBER_FUNC_INFO);
+	info->is_vf = val & EMBER_FUNC_INFO_IS_VF;
+	info->vf_index = FIELD_GET(EMBER_FUNC_INFO_VF_INDEX, val);
+
+	info->serial = ember_rd(edev, EMBER_SERIAL_LO) |
+		       (u64)ember_rd(edev, EMBER_SERIAL_HI) << 32;
+	info->fw_mgmt = ember_rd(edev, EMBER_FW_MGMT_VERSION);
+	info->fw_dbc = ember_rd(edev, EMBER_FW_DBC_VERSION);
+	info->fw_boot = ember_rd(edev, EMBER_FW_BOOT_VERSION);
+	info->fw_nnc = ember_rd(edev, EMBER_FW_NNC_VERSION);
+
+	if (!info->is_vf && info->devmem_bar_len < info->devmem_size)
+		dev_warn(dev, "BAR%d (%pa bytes) is smaller than device memory (%llu bytes)\n",
+			 EMBER_BAR_DEVMEM, &info->devmem_bar_len,
+			 info->devmem_size);
+	return 0;
+}
+
+static int ember_dbcs_init(struct ember_device *edev)
+{
+	unsigned int i;
+
+	if (!edev->info.num_dbcs)
+		return 0;
+
+	edev->dbcs = drmm_kcalloc(&edev->drm, edev->info.num_dbcs,
+				  sizeof(*edev->dbcs), GFP_KERNEL);
+	if (!edev->dbcs)
+		return -ENOMEM;
+
+	for (i = 0; i < edev->info.num_dbcs; i++) {
+		edev->dbcs[i].edev = edev;
+		edev->dbcs[i].id = i;
+		edev->dbcs[i].regs = edev->regs + EMBER_DBC_BASE(i);
+	}
+	return 0;
+}
+
+static int ember_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct ember_device *edev = to_ember_device(drm);
+	struct ember_client *client;
+	int idx;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+
+	client = kzalloc(sizeof(*client), GFP_KERNEL);
+	if (!client) {
+		drm_dev_exit(idx);
+		return -ENOMEM;
+	}
+	client->edev = edev;
+	client->file = file;
+	file->driver_priv = client;
+
+	mutex_lock(&edev->clients_lock);
+	list_add_tail(&client->node, &edev->clients);
+	edev->num_clients++;
+	mutex_unlock(&edev->clients_lock);
+
+	drm_dev_exit(idx);
+	return 0;
+}
+
+static void ember_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct ember_device *edev = to_ember_device(drm);
+	struct ember_client *client = file->driver_priv;
+
+	mutex_lock(&edev->clients_lock);
+	list_del(&client->node);
+	edev->num_clients--;
+	mutex_unlock(&edev->clients_lock);
+
+	file->driver_priv = NULL;
+	kfree(client);
+}
+
+static const struct drm_ioctl_desc ember_drm_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(EMBER_GET_INFO, ember_ioctl_get_info, 0),
+};
+
+DEFINE_DRM_ACCEL_FOPS(ember_accel_fops);
+
+static const struct drm_driver ember_drm_driver = {
+	/* DRIVER_GEM: DRM_ACCEL_FOPS mmap needs the GEM offset manager. */
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM,
+	.name = EMBER_DRIVER_NAME,
+	.desc = EMBER_DRIVER_DESC,
+#ifdef EMBER_HAVE_DRM_DRIVER_DATE
+	.date = EMBER_DRM_DRIVER_DATE,
+#endif
+	.major = EMBER_ABI_MAJOR,
+	.minor = EMBER_ABI_MINOR,
+	.patchlevel = EMBER_ABI_PATCH,
+	.open = ember_open,
+	.postclose = ember_postclose,
+	.ioctls = ember_drm_ioctls,
+	.num_ioctls = ARRAY_SIZE(ember_drm_ioctls),
+	.fops = &ember_accel_fops,
+};
+
+static void ember_log_probe(struct ember_device *edev)
+{
+	const struct ember_hw_info *info = &edev->info;
+
+	dev_info(&edev->pdev->dev,
+		 "ember %s hw %lu.%lu, %u DBC%s, %llu MiB device memory, serial %#llx, fw mgmt %lu.%lu.%lu, accel%d, irq %s (%u vector%s)\n",
+		 info->is_vf ? "VF" : "PF",
+		 FIELD_GET(EMBER_HW_VERSION_MAJOR, info->hw_version),
+		 FIELD_GET(EMBER_HW_VERSION_MINOR, info->hw_version),
+		 info->num_dbcs, info->num_dbcs == 1 ? "" : "s",
+		 info->devmem_size >> 20, info->serial,
+		 FIELD_GET(EMBER_FW_VER_MAJOR, info->fw_mgmt),
+		 FIELD_GET(EMBER_FW_VER_MINOR, info->fw_mgmt),
+		 FIELD_GET(EMBER_FW_VER_PATCH, info->fw_mgmt),
+		 edev->drm.accel->index, ember_irq_mode_name(edev),
+		 edev->irq.num_vectors, edev->irq.num_vectors == 1 ? "" : "s");
+}
+
+static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct ember_device *edev;
+	int ret;
+
+	edev = devm_drm_dev_alloc(&pdev->dev, &ember_drm_driver,
+				  struct ember_device, drm);
+	if (IS_ERR(edev))
+		return PTR_ERR(edev);
+	edev->pdev = pdev;
+	edev->state = EMBER_STATE_OFFLINE;
+	INIT_LIST_HEAD(&edev->clients);
+	pci_set_drvdata(pdev, edev);
+
+	ret = drmm_mutex_init(&edev->drm, &edev->hw_lock);
+	if (ret)
+		return ret;
+	ret = drmm_mutex_init(&edev->drm, &edev->clients_lock);
+	if (ret)
+		return ret;
+
+	ret = ember_pci_init(edev);
+	if (ret)
+		return ret;
+
+	ret = ember_hw_read_info(edev);
+	if (ret)
+		return ret;
+
+	/* Quiet until the handlers are in place (the device may be dirty). */
+	ember_wr(edev, EMBER_DEV_CTRL, 0);
+	ember_irq_hw_disable(edev);
+
+	ret = ember_dbcs_init(edev);
+	if (ret)
+		return ret;
+
+	/* Vectors and handlers are devres-managed: freed after remove(). */
+	ret = ember_irq_init(edev);
+	if (ret)
+		return ret;
+
+	mutex_lock(&edev->hw_lock);
+	ember_hw_start(edev);
+	mutex_unlock(&edev->hw_lock);
+
+	ember_debugfs_init(edev);
+
+	ret = drm_dev_register(&edev->drm, 0);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot register DRM device: %d\n", ret);
+		goto err_stop;
+	}
+
+	ember_log_probe(edev);
+	return 0;
+
+err_stop:
+	mutex_lock(&edev->hw_lock);
+	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
+	mutex_unlock(&edev->hw_lock);
+	return ret;
+}
+
+static void ember_remove(struct pci_dev *pdev)
+{
+	struct ember_device *edev = pci_get_drvdata(pdev);
+
+	/*
+	 * No new file, ioctl or debugfs access from here on; in-flight ones
+	 * have finished when drm_dev_unplug() returns.
+	 */
+	drm_dev_unplug(&edev->drm);
+
+	/*
+	 * Stop the device and wait for running handlers. The IRQs are freed
+	 * by devres after this function returns, before the vectors, the BAR
+	 * mapping and (last) the DRM device reference, so no handler can run
+	 * on freed memory.
+	 */
+	mutex_lock(&edev->hw_lock);
+	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
+	mutex_unlock(&edev->hw_lock);
+}
+
+static void ember_shutdown(struct pci_dev *pdev)
+{
+	struct ember_device *edev = pci_get_drvdata(pdev);
+
+	/* Stop DMA and interrupts before reboot or kexec. */
+	mutex_lock(&edev->hw_lock);
+	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
+	mutex_unlock(&edev->hw_lock);
+}
+
+static const struct pci_device_id ember_pci_ids[] = {
+	{ PCI_DEVICE(EMBER_PCI_VENDOR, EMBER_PCI_DEVICE_PF) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, ember_pci_ids);
+
+static const struct pci_error_handlers ember_pci_err_handlers = {
+	.reset_prepare = ember_reset_prepare,
+	.reset_done = ember_reset_done,
+};
+
+static struct pci_driver ember_pci_driver = {
+	.name = EMBER_DRIVER_NAME,
+	.id_table = ember_pci_ids,
+	.probe = ember_probe,
+	.remove = ember_remove,
+	.shutdown = ember_shutdown,
+	.err_handler = &ember_pci_err_handlers,
+	.groups = ember_sysfs_drv_groups,
+	.dev_groups = ember_sysfs_dev_groups,
+};
+module_pci_driver(ember_pci_driver);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("DRM accel driver for the " EMBER_DRIVER_DESC);
+MODULE_AUTHOR("ember developers");
+MODULE_VERSION(EMBER_DRIVER_VERSION);

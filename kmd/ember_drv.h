@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ember accelerator driver: the device structure and what every part of
+ * the driver shares.
+ */
+#ifndef _EMBER_DRV_H_
+#define _EMBER_DRV_H_
+
+#include <linux/atomic.h>
+#include <linux/io.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/time64.h>
+#include <linux/types.h>
+#include <drm/drm_device.h>
+#include <drm/drm_file.h>
+
+#include "ember_compat.h"
+#include "ember_regs.h"
+
+#define EMBER_DRIVER_NAME		"ember"
+#define EMBER_DRIVER_DESC		"ember AI accelerator"
+
+/* Hardware major version this driver implements (EMBER_HW_VERSION). */
+#define EMBER_HW_MAJOR_SUPPORTED	1
+
+/* BAR0 must reach the last DBC block (docs/hardware.md §2.6). */
+#define EMBER_REGS_MIN_LEN		EMBER_DBC_BASE(EMBER_MAX_DBCS)
+
+/* Interrupt source 0 is management, source 1 + i is DBC i (§4.1). */
+#define EMBER_IRQ_SRC_MGMT_IDX		0
+#define EMBER_IRQ_SRC_DBC_IDX(i)	(1 + (i))
+#define EMBER_MAX_IRQ_SOURCES		(1 + EMBER_MAX_DBCS)
+
+/* How long the device may take to report READY after probe or a reset. */
+#define EMBER_READY_TIMEOUT_US		(1000 * USEC_PER_MSEC)
+
+/**
+ * enum ember_state - driver view of the device
+ * @EMBER_STATE_OFFLINE: not started yet, or being removed
+ * @EMBER_STATE_ONLINE: enabled and accepting work
+ * @EMBER_STATE_RESETTING: between reset_prepare and reset_done
+ * @EMBER_STATE_FAILED: a reset left the device not READY; it stays
+ *	disabled until a reset that succeeds
+ */
+enum ember_state {
+	EMBER_STATE_OFFLINE,
+	EMBER_STATE_ONLINE,
+	EMBER_STATE_RESETTING,
+	EMBER_STATE_FAILED,
+};
+
+/**
+ * enum ember_irq_mode - how interrupt sources map to vectors
+ * @EMBER_IRQ_MULTI: one MSI-X vector per source
+ * @EMBER_IRQ_SINGLE_MSIX: one MSI-X vector for every source,
+ *	EMBER_IRQ_CTRL.SINGLE set
+ * @EMBER_IRQ_SINGLE_MSI: one MSI vector for every source
+ */
+enum ember_irq_mode {
+	EMBER_IRQ_MULTI,
+	EMBER_IRQ_SINGLE_MSIX,
+	EMBER_IRQ_SINGLE_MSI,
+};
+
+/**
+ * struct ember_hw_info - immutable snapshot of the device, read at probe
+ *
+ * Everything user space can ask about the device (GET_INFO, sysfs) is
+ * answered from here, so such queries never touch or wake the hardware.
+ * Written once in probe before the device is registered, read-only after.
+ *
+ * @pci_vendor: PCI vendor ID
+ * @pci_device: PCI device ID (EMBER_PCI_DEVICE_PF or _VF)
+ * @pci_revision: PCI revision ID
+ * @hw_version: EMBER_HW_VERSION, major in 31:16, minor in 15:0
+ * @caps: EMBER_CAPS, EMBER_CAP_* bits
+ * @num_dbcs: DBCs owned by this function (EMBER_DBC_INFO.DBC_COUNT)
+ * @first_dbc: global index of the first one (EMBER_DBC_INFO.DBC_FIRST)
+ * @devmem_size: device memory usable by this function, bytes
+ * @is_vf: this function is an SR-IOV VF (EMBER_FUNC_INFO.IS_VF)
+ * @vf_index: VF index (EMBER_FUNC_INFO.VF_INDEX), meaningful if @is_vf
+ * @serial: board serial number (EMBER_SERIAL_LO/HI)
+ * @fw_mgmt: EMBER_FW_MGMT_VERSION (major 31:24, minor 23:16, patch 15:0)
+ * @fw_dbc: EMBER_FW_DBC_VERSION, same packing
+ * @fw_boot: EMBER_FW_BOOT_VERSION, same packing
+ * @fw_nnc: EMBER_FW_NNC_VERSION (major 31:16, minor 15:0)
+ * @regs_len: length of BAR0 (registers)
+ * @devmem_bar_len: length of BAR2 (device memory window); not mapped
+ */
+struct ember_hw_info {
+	u16 pci_vendor;
+	u16 pci_device;
+	u8 pci_revision;
+	u32 hw_version;
+	u32 caps;
+	u32 num_dbcs;
+	u32 first_dbc;
+	u64 devmem_size;
+	bool is_vf;
+	u32 vf_index;
+	u64 serial;
+	u32 fw_mgmt;
+	u32 fw_dbc;
+	u32 fw_boot;
+	u32 fw_nnc;
+	resource_size_t regs_len;
+	resource_size_t devmem_bar_len;
+};
+
+struct ember_device;
+
+/**
+ * struct ember_irq_vector - one allocated interrupt vector
+ * @edev: owning device
+ * @index: vector number (0 .. num_vectors - 1); in EMBER_IRQ_MULTI mode
+ *	also the interrupt source it serves
+ * @irq: Linux IRQ number
+ * @name: name shown in /proc/interrupts, "ember@<pci name>:<what>"
+ * @received: handler invocations
+ * @spurious: invocations that found nothing pending
+ */
+struct ember_irq_vector {
+	struct ember_device *edev;
+	unsigned int index;
+	int irq;
+	const char *name;
+	atomic64_t received;
+	atomic64_t spurious;
+};
+
+/**
+ * struct ember_irq_source - counters of one interrupt source
+ * @name: "mgmt" or "dbc<i>"
+ * @events: times the source was found pending and dispatched
+ * @test: test interrupts seen for it (EMBER_TEST_IRQ_STATUS)
+ */
+struct ember_irq_source {
+	char name[16];
+	atomic64_t events;
+	atomic64_t test;
+};
+
+/**
+ * struct ember_irq - interrupt state of a device
+ *
+ * Set up in probe and constant afterwards except for the counters, which
+ * the handlers update with atomic operations and anyone may read.
+ *
+ * @mode: vector layout in use
+ * @num_vectors: vectors allocated (1 + num_dbcs, or 1 in single mode)
+ * @num_sources: interrupt sources of the device, 1 + num_dbcs
+ * @single_reason: why single mode is in use, NULL in EMBER_IRQ_MULTI
+ * @vectors: @num_vectors vectors
+ * @sources: @num_sources sources
+ * @mgmt_mbox: management interrupts with EMBER_MGMT_CAUSE.MBOX
+ * @mgmt_ras: management interrupts with EMBER_MGMT_CAUSE.RAS
+ */
+struct ember_irq {
+	enum ember_irq_mode mode;
+	unsigned int num_vectors;
+	unsigned int num_sources;
+	const char *single_reason;
+	struct ember_irq_vector *vectors;
+	struct ember_irq_source *sources;
+	atomic64_t mgmt_mbox;
+	atomic64_t mgmt_ras;
+};
+
+/**
+ * struct ember_dbc - one DMA bridge channel
+ *
+ * Only identity for now; the data path adds the rings, the scheduler and
+ * the interrupt storm mitigation state here.
+ *
+ * @edev: owning device
+ * @id: index local to this function (0 .. num_dbcs - 1)
+ * @regs: the DBC's register block in BAR0
+ * @vec: the vector that signals this DBC (shared in single mode)
+ */
+struct ember_dbc {
+	struct ember_device *edev;
+	unsigned int id;
+	void __iomem *regs;
+	struct ember_irq_vector *vec;
+};
+
+/**
+ * struct ember_client - one open file of the accel node
+ * @edev: device the file was opened on
+ * @file: DRM file
+ * @node: entry in &ember_device.clients
+ */
+struct ember_client {
+	struct ember_device *edev;
+	struct drm_file *file;
+	struct list_head node;
+};
+
+/**
+ * struct ember_device - an ember PCI function bound to this driver
+ *
+ * Allocated with devm_drm_dev_alloc(): it lives until the last reference
+ * to the DRM device is dropped, which can be after remove() when a file is
+ * still open. Hardware resources (BAR mapping, IRQs) are devres-managed on
+ * the PCI device and released at unbind, after drm_dev_unplug(), so code
+ * reachable from user space must check drm_dev_enter() before touching the
+ * hardware.
+ *
+ * @drm: DRM device, /dev/accel/accelN
+ * @pdev: PCI function
+ * @regs: BAR0 mapping (control registers)
+ * @info: immutable snapshot read at probe
+ * @irq: interrupt vectors, sources and counters
+ * @dbcs: @info.num_dbcs channels
+ * @hw_lock: serialises process-context programming of the device (start,
+ *	stop, reset, test interrupts, register dumps) and protects @state and
+ *	@resets against it. Interrupt handlers do not take it: they only touch
+ *	W1C status registers and per-source state.
+ * @state: enum ember_state; written under @hw_lock, may be read without it
+ *	with READ_ONCE() for a hint
+ * @resets: resets handled by the driver since probe (under @hw_lock)
+ * @clients_lock: protects @clients and @num_clients
+ * @clients: open files, &struct ember_client
+ * @num_clients: entries in @clients
+ */
+struct ember_device {
+	struct drm_device drm;
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	struct ember_hw_info info;
+	struct ember_irq irq;
+	struct ember_dbc *dbcs;
+	struct mutex hw_lock; /* see kernel-doc above */
+	enum ember_state state;
+	unsigned int resets;
+	struct mutex clients_lock; /* see kernel-doc above */
+	struct list_head clients;
+	unsigned int num_clients;
+};
+
+/**
+ * to_ember_device() - the ember device of a DRM device
+ * @drm: DRM device embedded in a &struct ember_device
+ *
+ * Return: the containing &struct ember_device.
+ */
+static inline struct ember_device *to_ember_device(struct drm_device *drm)
+{
+	return container_of(drm, struct ember_device, drm);
+}
+
+/**
+ * ember_rd() - read a BAR0 register
+ * @edev: device
+ * @reg: register offset
+ *
+ * Return: the register value (all ones if the device is gone).
+ */
+static inline u32 ember_rd(const struct ember_device *edev, u32 reg)
+{
+	return readl(edev->regs + reg);
+}
+
+/**
+ * ember_wr() - write a BAR0 register
+ * @edev: device
+ * @reg: register offset
+ * @val: value
+ */
+static inline void ember_wr(const struct ember_device *edev, u32 reg, u32 val)
+{
+	writel(val, edev->regs + reg);
+}
+
+/* ember_drv.c */
+extern bool ember_force_single_msi;
+
+const char *ember_state_name(enum ember_state state);
+int ember_hw_wait_ready(struct ember_device *edev, u32 *status);
+void ember_hw_start(struct ember_device *edev);
+void ember_hw_stop(struct ember_device *edev, enum ember_state state);
+
+#endif /* _EMBER_DRV_H_ */

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ember ioctls (uapi/ember_accel.h).
+ */
+#ifndef _EMBER_IOCTL_H_
+#define _EMBER_IOCTL_H_
+
+struct drm_device;
+struct drm_file;
+
+int ember_ioctl_get_info(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+
+#endif /* _EMBER_IOCTL_H_ */

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ember interrupts: vector allocation, single-MSI fallback, handlers and
+ * test interrupts.
+ */
+#ifndef _EMBER_IRQ_H_
+#define _EMBER_IRQ_H_
+
+struct ember_device;
+
+int ember_irq_init(struct ember_device *edev);
+void ember_irq_hw_setup(struct ember_device *edev);
+void ember_irq_hw_enable(struct ember_device *edev);
+void ember_irq_hw_disable(struct ember_device *edev);
+void ember_irq_synchronize(struct ember_device *edev);
+int ember_irq_fire_test(struct ember_device *edev, unsigned int source);
+const char *ember_irq_mode_name(const struct ember_device *edev);
+
+#endif /* _EMBER_IRQ_H_ */
