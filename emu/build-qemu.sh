@@ -1,6 +1,8 @@
 #!/bin/bash
 # Build qemu-system-x86_64 from Debian's own qemu source package with the
-# ember device model (emu/ember.c) added as hw/misc/ember.c.
+# ember device model (emu/ember.c) added as hw/misc/ember.c, and the NNC
+# codec it #includes (kmd/ember_nnc.h, kmd/ember_nnc.c) copied beside it as
+# hw/misc/ember_nnc.h and hw/misc/ember-nnc.c.inc.
 #
 # Usage: emu/build-qemu.sh [--force]
 #   QEMU=$(emu/build-qemu.sh | tail -1)
@@ -13,13 +15,16 @@
 #   qemu-<srcver>/src/build/     configured build tree (kept: edits to the
 #                                model recompile one file and relink)
 #   bin/qemu-system-x86_64-<key> finished binaries, key = sha256 of every
-#                                file under emu/, the qemu source version
-#                                and this script; a hit returns at once
+#                                file under emu/, the two codec files, the
+#                                qemu source version and this script; a hit
+#                                returns at once
 #   qemu.lock                    flock serialising builds
 #
 # Environment:
 #   EMBER_CACHE         cache root (default $HOME/.cache/ember)
 #   EMBER_EMU_DIR       directory holding ember.c (default: this script's dir)
+#   EMBER_KMD_DIR       directory holding ember_nnc.[ch] (default: the kmd/
+#                       beside EMBER_EMU_DIR)
 #   EMBER_QEMU_VERSION  qemu source version to use (default: newest known
 #                       to apt, else newest already in the cache)
 #   EMBER_QEMU_KEEP     finished binaries to keep (default 4)
@@ -29,6 +34,7 @@ set -euo pipefail
 self=$(readlink -f "${BASH_SOURCE[0]}")
 here=$(dirname "$self")
 EMU_DIR=$(readlink -f "${EMBER_EMU_DIR:-$here}")
+KMD_DIR=$(readlink -f "${EMBER_KMD_DIR:-$EMU_DIR/../kmd}")
 CACHE=${EMBER_CACHE:-$HOME/.cache/ember}
 KEEP=${EMBER_QEMU_KEEP:-4}
 JOBS=${EMBER_JOBS:-$(nproc)}
@@ -64,6 +70,9 @@ case "${1:-}" in
 esac
 
 [ -f "$EMU_DIR/ember.c" ] || die "no device model: $EMU_DIR/ember.c does not exist"
+for f in ember_nnc.h ember_nnc.c; do
+	[ -f "$KMD_DIR/$f" ] || die "no NNC codec: $KMD_DIR/$f does not exist"
+done
 
 # Newest qemu source version apt knows about (fast: apt-cache reads its
 # binary cache). Without deb-src lists fall back to what is in the cache.
@@ -97,7 +106,8 @@ cached_version() {
 	echo "$best"
 }
 
-# Cache key: the qemu source version, this script, every file under emu/.
+# Cache key: the qemu source version, this script, every file under emu/,
+# the NNC codec.
 set_version() {
 	ver=$1
 	top=$CACHE/qemu-${ver#*:}
@@ -110,6 +120,8 @@ set_version() {
 			cd "$EMU_DIR"
 			find . -type f ! -name '*.swp' ! -name '*~' -print0 | LC_ALL=C sort -z |
 				xargs -0 -r sha256sum
+			cd "$KMD_DIR"
+			sha256sum ember_nnc.h ember_nnc.c
 		} | sha256sum | cut -c1-16
 	)
 	bin=$bindir/qemu-system-x86_64-$key
@@ -162,7 +174,8 @@ if [ ! -f "$top/.extracted" ]; then
 	fi
 fi
 
-# 2. Add the device: hw/misc/ember.c (+ any headers under emu/), one
+# 2. Add the device: hw/misc/ember.c (+ any headers under emu/, + the NNC
+# codec, which ember.c #includes: still one compilation unit), one
 # meson.build line, one Kconfig entry. Idempotent; files are copied only
 # when they differ so ninja's timestamps stay meaningful.
 sync_file() {
@@ -175,6 +188,8 @@ sync_file "$EMU_DIR/ember.c" "$src/hw/misc/ember.c"
 for h in "$EMU_DIR"/*.h; do
 	[ -f "$h" ] && sync_file "$h" "$src/hw/misc/$(basename "$h")"
 done
+sync_file "$KMD_DIR/ember_nnc.h" "$src/hw/misc/ember_nnc.h"
+sync_file "$KMD_DIR/ember_nnc.c" "$src/hw/misc/ember-nnc.c.inc"
 if ! grep -q "CONFIG_EMBER" "$src/hw/misc/meson.build"; then
 	log "adding ember.c to hw/misc/meson.build"
 	echo "softmmu_ss.add(when: 'CONFIG_EMBER', if_true: files('ember.c'))" \

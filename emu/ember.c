@@ -3,8 +3,8 @@
  *
  * The hardware is specified in docs/hardware.md of the ember project; this
  * file implements version 1.0 of that specification for the physical
- * function (SR-IOV and the management mailbox firmware come later).
- * Register and field names match docs/hardware.md and kmd/ember_regs.h.
+ * function (SR-IOV comes later). Register and field names match
+ * docs/hardware.md and kmd/ember_regs.h.
  *
  * Overview:
  *  - BAR0: 64 KiB of registers (global, mailbox storage, firmware versions,
@@ -14,6 +14,13 @@
  *  - DMA bridge channels (DBCs): request and response rings in host memory,
  *    executed from a bottom half (service-ns 0) or a per-DBC virtual-clock
  *    timer (service-ns > 0), never from the MMIO handler.
+ *  - Management mailbox and firmware: request and response queues in host
+ *    memory carrying NNC messages (docs/nnc.md), served from a bottom half.
+ *    The firmware decodes and encodes them with the driver's own codec
+ *    (kmd/ember_nnc.[ch], copied beside this file by emu/build-qemu.sh),
+ *    negotiates version and CRC, hands out DBCs (ACTIVATE/DEACTIVATE),
+ *    stages host buffers (DMA_XFER), loads workloads into device memory
+ *    (PASSTHROUGH commands) and forgets clients (TERMINATE).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -28,6 +35,7 @@
 #include "qemu/bitops.h"
 #include "qemu/range.h"
 #include "qemu/host-utils.h"
+#include "qemu/cutils.h"
 #include "qapi/error.h"
 #include "exec/cpu-common.h"
 #include "exec/memory.h"
@@ -39,8 +47,18 @@
 #include "migration/vmstate.h"
 #include "sysemu/dma.h"
 #include "qom/object.h"
+#include "qemu/queue.h"
 
 #include <zlib.h>
+
+/*
+ * The NNC codec of the ember driver (kmd/ember_nnc.h, kmd/ember_nnc.c),
+ * copied here by emu/build-qemu.sh: the firmware validates requests and
+ * builds replies with exactly the code the driver uses. Still one
+ * compilation unit.
+ */
+#include "ember_nnc.h"
+#include "ember-nnc.c.inc"
 
 /*
  * Helpers so that the register definitions below can be written exactly as
@@ -261,7 +279,6 @@
 #define EMB_FW_MGMT_VALUE             EMB_FW_VER(1, 2, 0)
 #define EMB_FW_DBC_VALUE              EMB_FW_VER(1, 0, 3)
 #define EMB_FW_BOOT_VALUE             EMB_FW_VER(0, 9, 1)
-#define EMB_FW_NNC_VALUE              ((1 << 16) | 0)  /* NNC 1.0 */
 
 #define EMB_REQ_SIZE                  64
 #define EMB_RSP_SIZE                  32
@@ -289,6 +306,59 @@
 
 #define EMB_MEM_MIN                   (16 * MiB)
 #define EMB_MEM_MAX                   (16 * GiB)
+
+/* Management mailbox (§3) */
+#define EMB_MBOX_DEPTH_MIN            2
+#define EMB_MBOX_DEPTH_MAX            256
+#define EMB_MBOX_BATCH                16      /* messages per bottom half */
+
+/* NNC message header fields the firmware reads or patches raw (nnc.md §2) */
+#define EMB_NNC_OFF_MAGIC             0
+#define EMB_NNC_OFF_MAJOR             4
+#define EMB_NNC_OFF_SEQ               8
+#define EMB_NNC_OFF_HANDLE            20
+#define EMB_NNC_OFF_FLAGS             24
+#define EMB_NNC_OFF_CRC               28
+
+/* Features the firmware supports (nnc.md §3) */
+#define EMB_FW_FEATURES               EMBER_NNC_FEAT_CRC
+
+/* Firmware commands carried by PASSTHROUGH (nnc.md §15) */
+#define EMB_FW_CMD_ECHO               1
+#define EMB_FW_CMD_LOAD_WORKLOAD      2
+#define EMB_FW_CMD_UNLOAD_WORKLOAD    3
+#define EMB_FW_CMD_QUERY              4
+#define EMB_FW_CMD_REPLY              0x8000
+#define EMB_FW_CMD_HDR_LEN            8
+#define EMB_FW_LOAD_HDR_LEN           48
+#define EMB_FW_LOAD_RSP_OFFSETS       24
+#define EMB_FW_STEP_LEN               32
+#define EMB_FW_UNLOAD_LEN             16
+#define EMB_FW_QUERY_LEN              56
+#define EMB_FW_NAME_LEN               16
+#define EMB_FW_MAX_REGIONS            8
+#define EMB_FW_MAX_STEPS              32
+#define EMB_FW_MAX_SLICES             16
+#define EMB_FW_MAX_WORKLOADS          64
+#define EMB_FW_MAX_EXTENTS            (EMB_FW_MAX_WORKLOADS * \
+                                       EMB_FW_MAX_REGIONS)
+#define EMB_FW_PAGE                   (4 * KiB)
+/* Staging memory: per client (§15.2), and all clients of the function */
+#define EMB_FW_STAGE_CLIENT_MAX       (256 * MiB)
+#define EMB_FW_STAGE_TOTAL_MAX        (1 * GiB)
+
+/* Operand kinds of a workload step (nnc.md §15.3) */
+#define EMB_FW_OPND_NONE              0
+#define EMB_FW_OPND_INPUT             1
+#define EMB_FW_OPND_OUTPUT            2
+#define EMB_FW_OPND_REGION            3
+#define EMB_FW_SRC                    0       /* operand slots of a step */
+#define EMB_FW_DST                    1
+#define EMB_FW_AUX                    2
+#define EMB_FW_USE_NONE               0       /* how an op uses a slot */
+#define EMB_FW_USE_OPTIONAL           1
+#define EMB_FW_USE_REQUIRED           2
+#define EMB_FW_USE_PATTERN            3       /* kind none, index = FILL byte */
 
 OBJECT_DECLARE_SIMPLE_TYPE(EmberState, EMBER)
 
@@ -349,7 +419,73 @@ typedef struct EmberDbc {
 
     QEMUTimer timer;
     QEMUBH *bh;
+
+    /* Firmware bookkeeping: activated by ACTIVATE for client fw_owner */
+    bool fw_active;
+    uint32_t fw_owner;
 } EmberDbc;
+
+/* One step of a workload program (docs/nnc.md §15.3) */
+typedef struct EmberFwStep {
+    uint8_t op;
+    uint8_t kind[3];            /* EMB_FW_SRC, _DST, _AUX: EMB_FW_OPND_* */
+    uint8_t index[3];
+    uint32_t len;
+    uint32_t m;
+    uint32_t n;
+    uint32_t k;
+} EmberFwStep;
+
+/* A loaded workload; id 0 marks a free slot */
+typedef struct EmberWorkload {
+    uint32_t id;
+    uint32_t handle;            /* the client that loaded it */
+    char name[EMB_FW_NAME_LEN + 1];
+    uint32_t nregions;
+    uint32_t nsteps;
+    uint32_t ninputs;
+    uint32_t noutputs;
+    uint64_t region_size[EMB_FW_MAX_REGIONS];   /* as requested */
+    uint64_t region_off[EMB_FW_MAX_REGIONS];    /* in device memory */
+    EmberFwStep steps[EMB_FW_MAX_STEPS];
+} EmberWorkload;
+
+/* A finished DMA transfer waiting to be consumed (by LOAD_WORKLOAD) */
+typedef struct EmberFwXfer {
+    QLIST_ENTRY(EmberFwXfer) next;
+    uint32_t tag;
+    uint64_t size;
+    uint8_t *data;
+} EmberFwXfer;
+
+/* What the firmware holds for one client handle besides DBCs, workloads */
+typedef struct EmberFwClient {
+    QLIST_ENTRY(EmberFwClient) next;
+    uint32_t handle;
+    struct ember_nnc_reasm reasm;       /* the transfer being received */
+    uint8_t *partial;                   /* its bytes (partial_size) */
+    uint64_t partial_size;
+    uint64_t staged;                    /* bytes in xfers */
+    QLIST_HEAD(, EmberFwXfer) xfers;
+} EmberFwClient;
+
+/* An allocated range of device memory */
+typedef struct EmberFwExtent {
+    uint64_t off;
+    uint64_t size;
+} EmberFwExtent;
+
+/* Management firmware state of a function; every reset drops it */
+typedef struct EmberFw {
+    uint32_t features;          /* NNC features in effect */
+    uint32_t next_wl_id;
+    uint64_t staged;            /* staging memory held, all clients */
+    uint64_t devmem_used;
+    unsigned nextents;
+    EmberFwExtent ext[EMB_FW_MAX_EXTENTS];      /* sorted by offset */
+    EmberWorkload wl[EMB_FW_MAX_WORKLOADS];
+    QLIST_HEAD(, EmberFwClient) clients;
+} EmberFw;
 
 struct EmberState {
     PCIDevice parent_obj;
@@ -368,6 +504,7 @@ struct EmberState {
     uint32_t fail_flr;
     uint32_t total_vfs;
     uint64_t pf_reserve;
+    uint16_t nnc_major;
 
     /* Global registers */
     uint32_t scratch;
@@ -381,8 +518,9 @@ struct EmberState {
     uint32_t reset_cause;
     bool halted;
     bool reset_failed;
+    bool fw_fatal;              /* RAS FW_FATAL: mailbox stopped until reset */
 
-    /* Mailbox registers: plain storage for now */
+    /* Mailbox registers as written by the host */
     uint32_t mbox_req_base_lo;
     uint32_t mbox_req_base_hi;
     uint32_t mbox_rsp_base_lo;
@@ -390,7 +528,27 @@ struct EmberState {
     uint32_t mbox_depth;
     uint32_t mbox_req_tail;
     uint32_t mbox_rsp_head;
-    uint32_t mbox_ctrl;
+
+    /* Mailbox: latched setup and the firmware's indices */
+    bool mbox_enabled;
+    bool mbox_error;            /* EMBER_MBOX_STATUS_ERROR */
+    uint64_t mbox_req_base;
+    uint64_t mbox_rsp_base;
+    uint32_t mbox_size;
+    uint32_t mbox_req_head;
+    uint32_t mbox_rsp_tail;
+    bool mbox_held;             /* a reply waits for EMBER_FI_MBOX_DELAY_MS */
+    bool mbox_held_due;         /* ... and its delay is over */
+    uint32_t mbox_held_len;
+    uint32_t mbox_data_used;    /* of mbox_data, for the current message */
+    uint8_t *mbox_req;          /* EMBER_MBOX_SLOT_SIZE: request executing */
+    uint8_t *mbox_rsp;          /* EMBER_MBOX_SLOT_SIZE: its reply */
+    uint8_t *mbox_data;         /* EMBER_MBOX_SLOT_SIZE: passthrough replies */
+    QEMUBH *mbox_bh;
+    QEMUTimer mbox_timer;
+
+    /* Management firmware */
+    EmberFw fw;
 
     /* Telemetry */
     uint32_t ecc_ce;
@@ -1154,6 +1312,1069 @@ static void ember_dbc_disable(EmberDbc *d)
     d->enabled = false;
 }
 
+/* ---- Management firmware (§3, docs/nnc.md) ---- */
+
+static void ember_dbc_write(EmberDbc *d, hwaddr off, uint32_t val);
+
+/* Device memory the firmware manages for the function */
+static uint64_t ember_fw_devmem_size(EmberState *s)
+{
+    return s->mem_size;
+}
+
+/* First fit over the function's device memory; @size is 4 KiB aligned */
+static bool ember_fw_alloc(EmberState *s, uint64_t size, uint64_t *off)
+{
+    EmberFw *fw = &s->fw;
+    uint64_t pos = 0, end;
+    unsigned i;
+
+    if (fw->nextents >= EMB_FW_MAX_EXTENTS) {
+        return false;
+    }
+    for (i = 0; i <= fw->nextents; i++) {
+        end = i < fw->nextents ? fw->ext[i].off : ember_fw_devmem_size(s);
+        if (end - pos >= size) {
+            memmove(&fw->ext[i + 1], &fw->ext[i],
+                    (fw->nextents - i) * sizeof(fw->ext[0]));
+            fw->ext[i].off = pos;
+            fw->ext[i].size = size;
+            fw->nextents++;
+            fw->devmem_used += size;
+            *off = pos;
+            return true;
+        }
+        if (i < fw->nextents) {
+            pos = fw->ext[i].off + fw->ext[i].size;
+        }
+    }
+    return false;
+}
+
+static void ember_fw_free(EmberState *s, uint64_t off)
+{
+    EmberFw *fw = &s->fw;
+    unsigned i;
+
+    for (i = 0; i < fw->nextents; i++) {
+        if (fw->ext[i].off == off) {
+            fw->devmem_used -= fw->ext[i].size;
+            fw->nextents--;
+            memmove(&fw->ext[i], &fw->ext[i + 1],
+                    (fw->nextents - i) * sizeof(fw->ext[0]));
+            return;
+        }
+    }
+}
+
+static EmberWorkload *ember_fw_workload(EmberState *s, uint32_t id)
+{
+    unsigned i;
+
+    for (i = 0; id && i < EMB_FW_MAX_WORKLOADS; i++) {
+        if (s->fw.wl[i].id == id) {
+            return &s->fw.wl[i];
+        }
+    }
+    return NULL;
+}
+
+static void ember_fw_unload(EmberState *s, EmberWorkload *w)
+{
+    unsigned i;
+
+    for (i = 0; i < w->nregions; i++) {
+        ember_fw_free(s, w->region_off[i]);
+    }
+    memset(w, 0, sizeof(*w));
+}
+
+static EmberFwClient *ember_fw_client(EmberState *s, uint32_t handle,
+                                      bool create)
+{
+    EmberFwClient *c;
+
+    QLIST_FOREACH(c, &s->fw.clients, next) {
+        if (c->handle == handle) {
+            return c;
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    c = g_new0(EmberFwClient, 1);
+    c->handle = handle;
+    QLIST_INIT(&c->xfers);
+    QLIST_INSERT_HEAD(&s->fw.clients, c, next);
+    return c;
+}
+
+static EmberFwXfer *ember_fw_xfer(EmberFwClient *c, uint32_t tag)
+{
+    EmberFwXfer *x;
+
+    QLIST_FOREACH(x, &c->xfers, next) {
+        if (x->tag == tag) {
+            return x;
+        }
+    }
+    return NULL;
+}
+
+static void ember_fw_drop_xfer(EmberState *s, EmberFwClient *c,
+                               EmberFwXfer *x)
+{
+    QLIST_REMOVE(x, next);
+    c->staged -= x->size;
+    s->fw.staged -= x->size;
+    g_free(x->data);
+    g_free(x);
+}
+
+/* Forget the client's partial transfer (the codec may have reset it) */
+static void ember_fw_drop_partial(EmberState *s, EmberFwClient *c)
+{
+    ember_nnc_reasm_reset(&c->reasm);
+    s->fw.staged -= c->partial_size;
+    g_free(c->partial);
+    c->partial = NULL;
+    c->partial_size = 0;
+}
+
+/* Free the client record when it holds nothing any more */
+static void ember_fw_client_put(EmberFwClient *c)
+{
+    if (!c->partial && !c->reasm.active && QLIST_EMPTY(&c->xfers)) {
+        QLIST_REMOVE(c, next);
+        g_free(c);
+    }
+}
+
+static void ember_fw_client_free(EmberState *s, EmberFwClient *c)
+{
+    EmberFwXfer *x, *tmp;
+
+    ember_fw_drop_partial(s, c);
+    QLIST_FOREACH_SAFE(x, &c->xfers, next, tmp) {
+        ember_fw_drop_xfer(s, c, x);
+    }
+    ember_fw_client_put(c);
+}
+
+/* Everything the firmware holds for @handle (TERMINATE); returns DBCs */
+static uint32_t ember_fw_release(EmberState *s, uint32_t handle)
+{
+    EmberFwClient *c = ember_fw_client(s, handle, false);
+    uint32_t released = 0;
+    unsigned i;
+
+    for (i = 0; i < s->num_dbcs; i++) {
+        EmberDbc *d = &s->dbc[i];
+
+        if (d->fw_active && d->fw_owner == handle) {
+            ember_dbc_disable(d);
+            d->fw_active = false;
+            d->fw_owner = 0;
+            released++;
+        }
+    }
+    for (i = 0; i < EMB_FW_MAX_WORKLOADS; i++) {
+        if (s->fw.wl[i].id && s->fw.wl[i].handle == handle) {
+            ember_fw_unload(s, &s->fw.wl[i]);
+        }
+    }
+    if (c) {
+        ember_fw_client_free(s, c);
+    }
+    return released;
+}
+
+/* Drop all firmware state: clients, DBC ownership, workloads, features */
+static void ember_fw_reset(EmberState *s)
+{
+    EmberFwClient *c, *tmp;
+    unsigned i;
+
+    QLIST_FOREACH_SAFE(c, &s->fw.clients, next, tmp) {
+        ember_fw_client_free(s, c);
+    }
+    for (i = 0; i < EMBER_MAX_DBCS; i++) {
+        s->dbc[i].fw_active = false;
+        s->dbc[i].fw_owner = 0;
+    }
+    memset(s->fw.wl, 0, sizeof(s->fw.wl));
+    s->fw.nextents = 0;
+    s->fw.devmem_used = 0;
+    s->fw.staged = 0;
+    s->fw.features = 0;
+    s->fw.next_wl_id = 1;
+}
+
+/* ---- Firmware: transactions (nnc.md §6) ---- */
+
+static uint32_t ember_fw_status(EmberState *s, uint32_t handle,
+                                const struct ember_nnc_req *req,
+                                struct ember_nnc_rsp *rsp)
+{
+    /* Only the driver's own STATUS negotiates; clients see what is on */
+    if (!handle) {
+        s->fw.features = req->u.status.features & EMB_FW_FEATURES;
+    }
+    rsp->u.status.major = EMBER_NNC_MAJOR;
+    rsp->u.status.minor = EMBER_NNC_MINOR;
+    rsp->u.status.features = s->fw.features;
+    return EMBER_NNC_ST_OK;
+}
+
+/*
+ * One chunk of a DMA transfer: the codec checks it continues the client's
+ * partial transfer, the firmware reads the host segments into staging
+ * memory reserved at the first chunk. A complete transfer is staged under
+ * its tag (replacing an older one of the same tag) until LOAD_WORKLOAD
+ * consumes it or the client terminates.
+ */
+static uint32_t ember_fw_dma_xfer(EmberState *s, uint32_t handle,
+                                  const struct ember_nnc_req *req,
+                                  uint32_t index, struct ember_nnc_rsp *rsp)
+{
+    EmberFwClient *c = ember_fw_client(s, handle, true);
+    bool first = !c->reasm.active;
+    enum ember_nnc_reason why;
+    EmberFwXfer *x;
+    uint64_t pos, total, same;
+    uint32_t i;
+    int ret;
+
+    rsp->u.dma.xfer_id = req->u.dma.xfer_id;
+    rsp->u.dma.received = 0;
+    ret = ember_nnc_reasm_feed(&c->reasm, req, index, &why);
+    if (req->u.dma.flags & EMBER_NNC_DMA_ABORT) {
+        if (ret) {
+            ember_fw_client_put(c);
+            return EMBER_NNC_ST_NOENT;
+        }
+        ember_fw_drop_partial(s, c);
+        ember_fw_client_put(c);
+        return EMBER_NNC_ST_OK;
+    }
+    if (ret) {
+        qemu_log_mask(LOG_GUEST_ERROR, "ember: fw: DMA_XFER %u of client %u: "
+                      "%s\n", req->u.dma.xfer_id, handle,
+                      ember_nnc_reason_str(why));
+        ember_fw_drop_partial(s, c);
+        ember_fw_client_put(c);
+        return EMBER_NNC_ST_INVAL;
+    }
+    if (first) {
+        total = req->u.dma.total;
+        x = ember_fw_xfer(c, req->u.dma.tag);
+        same = x ? x->size : 0;
+        if (total <= EMB_FW_STAGE_CLIENT_MAX &&
+            c->staged - same + total <= EMB_FW_STAGE_CLIENT_MAX &&
+            s->fw.staged + total <= EMB_FW_STAGE_TOTAL_MAX) {
+            c->partial = g_try_malloc(total);
+        }
+        if (!c->partial) {
+            qemu_log_mask(LOG_GUEST_ERROR, "ember: fw: DMA_XFER %u of client "
+                          "%u: no staging memory for %" PRIu64 " bytes\n",
+                          req->u.dma.xfer_id, handle, total);
+            ember_fw_drop_partial(s, c);
+            ember_fw_client_put(c);
+            return EMBER_NNC_ST_NOMEM;
+        }
+        c->partial_size = total;
+        s->fw.staged += total;
+    }
+    /* The codec bounded offset + bytes of the chunk by the total */
+    pos = req->u.dma.offset;
+    for (i = 0; i < req->u.dma.nsegs; i++) {
+        struct ember_nnc_seg seg = ember_nnc_dma_seg(req, i);
+
+        if (ember_host_read(s, seg.addr, c->partial + pos, seg.len) !=
+            MEMTX_OK) {
+            qemu_log_mask(LOG_GUEST_ERROR, "ember: fw: DMA_XFER %u: cannot "
+                          "read 0x%" PRIx64 "+0x%" PRIx64 "\n",
+                          req->u.dma.xfer_id, (uint64_t)seg.addr,
+                          (uint64_t)seg.len);
+            ember_fw_drop_partial(s, c);
+            ember_fw_client_put(c);
+            return EMBER_NNC_ST_IO;
+        }
+        pos += seg.len;
+    }
+    rsp->u.dma.received = c->reasm.received;
+    if (!c->reasm.active) {
+        x = ember_fw_xfer(c, c->reasm.tag);
+        if (x) {
+            ember_fw_drop_xfer(s, c, x);
+        }
+        x = g_new0(EmberFwXfer, 1);
+        x->tag = c->reasm.tag;
+        x->size = c->partial_size;
+        x->data = c->partial;
+        QLIST_INSERT_HEAD(&c->xfers, x, next);
+        c->staged += x->size;
+        c->partial = NULL;      /* its staging memory moves with it */
+        c->partial_size = 0;
+        ember_nnc_reasm_reset(&c->reasm);
+    }
+    return EMBER_NNC_ST_OK;
+}
+
+/* Pick a free DBC and program it as the driver would (§5.1) */
+static uint32_t ember_fw_activate(EmberState *s, uint32_t handle,
+                                  const struct ember_nnc_req *req,
+                                  struct ember_nnc_rsp *rsp)
+{
+    uint64_t req_base = req->u.act.req_base, rsp_base = req->u.act.rsp_base;
+    EmberDbc *d = NULL;
+    unsigned i;
+
+    rsp->u.act.dbc_id = 0;
+    if (!handle) {
+        return EMBER_NNC_ST_PERM;
+    }
+    for (i = 0; i < s->num_dbcs; i++) {
+        /* A DBC the host enabled by hand is not free either */
+        if (!s->dbc[i].fw_active && !s->dbc[i].enabled) {
+            d = &s->dbc[i];
+            break;
+        }
+    }
+    if (!d) {
+        return EMBER_NNC_ST_NOSPC;
+    }
+    ember_dbc_write(d, EMBER_DBC_REQ_BASE_LO, (uint32_t)req_base);
+    ember_dbc_write(d, EMBER_DBC_REQ_BASE_HI, req_base >> 32);
+    ember_dbc_write(d, EMBER_DBC_RSP_BASE_LO, (uint32_t)rsp_base);
+    ember_dbc_write(d, EMBER_DBC_RSP_BASE_HI, rsp_base >> 32);
+    ember_dbc_write(d, EMBER_DBC_RING_SIZE, req->u.act.ring_size);
+    ember_dbc_write(d, EMBER_DBC_CTRL, EMBER_DBC_CTRL_ENABLE);
+    if (!d->enabled) {
+        return EMBER_NNC_ST_INVAL;
+    }
+    d->fw_active = true;
+    d->fw_owner = handle;
+    rsp->u.act.dbc_id = i;
+    return EMBER_NNC_ST_OK;
+}
+
+static uint32_t ember_fw_deactivate(EmberState *s, uint32_t handle,
+                                    const struct ember_nnc_req *req,
+                                    struct ember_nnc_rsp *rsp)
+{
+    uint32_t id = req->u.deact.dbc_id;
+    EmberDbc *d;
+
+    rsp->u.deact.dbc_id = id;
+    if (id >= s->num_dbcs || !s->dbc[id].fw_active) {
+        return EMBER_NNC_ST_NOENT;
+    }
+    d = &s->dbc[id];
+    if (d->fw_owner != handle) {
+        return EMBER_NNC_ST_PERM;
+    }
+    /* Stops at once: the request in flight is dropped, the DBC is idle */
+    ember_dbc_disable(d);
+    d->fw_active = false;
+    d->fw_owner = 0;
+    return EMBER_NNC_ST_OK;
+}
+
+/* ---- Firmware: PASSTHROUGH commands (nnc.md §15) ---- */
+
+static bool ember_fw_opnd_exists(const EmberWorkload *w, uint8_t kind,
+                                 uint8_t index)
+{
+    switch (kind) {
+    case EMB_FW_OPND_INPUT:
+        return index < w->ninputs;
+    case EMB_FW_OPND_OUTPUT:
+        return index < w->noutputs;
+    case EMB_FW_OPND_REGION:
+        return index < w->nregions;
+    default:
+        return false;
+    }
+}
+
+/* Does a region operand hold @bytes? Slices are sized at execution. */
+static bool ember_fw_opnd_fits(const EmberWorkload *w, const EmberFwStep *st,
+                               unsigned slot, uint64_t bytes)
+{
+    return st->kind[slot] != EMB_FW_OPND_REGION ||
+           bytes <= w->region_size[st->index[slot]];
+}
+
+/* Bytes of an operand known at load time: a region's size, else 0 */
+static uint64_t ember_fw_opnd_size(const EmberWorkload *w,
+                                   const EmberFwStep *st, unsigned slot)
+{
+    return st->kind[slot] == EMB_FW_OPND_REGION ?
+           w->region_size[st->index[slot]] : 0;
+}
+
+/*
+ * The rules libember's validator applies too: operands as the op uses
+ * them (an absent one is kind 0 index 0), m, n, k only for GEMM, which
+ * has no len, indices in range, inputs never written, region operands
+ * large enough (by the requested region sizes).
+ */
+static bool ember_fw_step_ok(const EmberWorkload *w, const EmberFwStep *st)
+{
+    static const uint8_t use[EMBER_OP_GEMM_I8 + 1][3] = {
+        [EMBER_OP_COPY] = { EMB_FW_USE_REQUIRED, EMB_FW_USE_REQUIRED,
+                            EMB_FW_USE_NONE },
+        [EMBER_OP_FILL] = { EMB_FW_USE_NONE, EMB_FW_USE_REQUIRED,
+                            EMB_FW_USE_PATTERN },
+        [EMBER_OP_CRC32] = { EMB_FW_USE_REQUIRED, EMB_FW_USE_OPTIONAL,
+                             EMB_FW_USE_NONE },
+        [EMBER_OP_GEMM_I8] = { EMB_FW_USE_REQUIRED, EMB_FW_USE_REQUIRED,
+                               EMB_FW_USE_REQUIRED },
+    };
+    uint64_t bytes;
+    unsigned j, u;
+
+    if (st->op < EMBER_OP_COPY || st->op > EMBER_OP_GEMM_I8) {
+        return false;
+    }
+    for (j = 0; j < 3; j++) {
+        u = use[st->op][j];
+        if (st->kind[j] == EMB_FW_OPND_NONE) {
+            if (u == EMB_FW_USE_REQUIRED ||
+                (u != EMB_FW_USE_PATTERN && st->index[j])) {
+                return false;
+            }
+        } else if (u == EMB_FW_USE_NONE || u == EMB_FW_USE_PATTERN ||
+                   !ember_fw_opnd_exists(w, st->kind[j], st->index[j])) {
+            return false;
+        }
+    }
+    if (st->kind[EMB_FW_DST] == EMB_FW_OPND_INPUT) {
+        return false;           /* inputs are never written */
+    }
+    if (st->op == EMBER_OP_GEMM_I8 ? st->len != 0 :
+        (st->m || st->n || st->k)) {
+        return false;
+    }
+    switch (st->op) {
+    case EMBER_OP_COPY:
+        bytes = st->len ? st->len : ember_fw_opnd_size(w, st, EMB_FW_SRC);
+        return ember_fw_opnd_fits(w, st, EMB_FW_SRC, bytes) &&
+               ember_fw_opnd_fits(w, st, EMB_FW_DST, bytes);
+    case EMBER_OP_FILL:
+        return ember_fw_opnd_fits(w, st, EMB_FW_DST, st->len);
+    case EMBER_OP_CRC32:
+        return ember_fw_opnd_fits(w, st, EMB_FW_SRC, st->len) &&
+               ember_fw_opnd_fits(w, st, EMB_FW_DST, 4);
+    default:                    /* GEMM_I8 */
+        if (st->m < 1 || st->m > EMB_GEMM_DIM_MAX || st->n < 1 ||
+            st->n > EMB_GEMM_DIM_MAX || st->k < 1 ||
+            st->k > EMB_GEMM_DIM_MAX) {
+            return false;
+        }
+        return ember_fw_opnd_fits(w, st, EMB_FW_SRC,
+                                  (uint64_t)st->m * st->k) &&
+               ember_fw_opnd_fits(w, st, EMB_FW_AUX,
+                                  (uint64_t)st->k * st->n) &&
+               ember_fw_opnd_fits(w, st, EMB_FW_DST,
+                                  (uint64_t)st->m * st->n * 4);
+    }
+}
+
+/* Printable ASCII, then NUL padding */
+static bool ember_fw_name_ok(const uint8_t *p)
+{
+    unsigned i = 0;
+
+    for (; i < EMB_FW_NAME_LEN && p[i]; i++) {
+        if (p[i] < 0x20 || p[i] > 0x7e) {
+            return false;
+        }
+    }
+    for (; i < EMB_FW_NAME_LEN; i++) {
+        if (p[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Parse and check a LOAD_WORKLOAD command into @w (no resources taken) */
+static bool ember_fw_parse_load(EmberState *s, const uint8_t *cmd,
+                                uint32_t len, EmberWorkload *w)
+{
+    const uint8_t *p;
+    unsigned i, o;
+
+    if (len < EMB_FW_LOAD_HDR_LEN || ldl_le_p(cmd + 44) ||
+        !ember_fw_name_ok(cmd + 8)) {
+        return false;
+    }
+    memcpy(w->name, cmd + 8, EMB_FW_NAME_LEN);
+    w->nregions = ldl_le_p(cmd + 28);
+    w->nsteps = ldl_le_p(cmd + 32);
+    w->ninputs = ldl_le_p(cmd + 36);
+    w->noutputs = ldl_le_p(cmd + 40);
+    if (w->nregions > EMB_FW_MAX_REGIONS || w->nsteps < 1 ||
+        w->nsteps > EMB_FW_MAX_STEPS || w->ninputs > EMB_FW_MAX_SLICES ||
+        w->noutputs > EMB_FW_MAX_SLICES ||
+        len != EMB_FW_LOAD_HDR_LEN + 8 * w->nregions +
+               EMB_FW_STEP_LEN * w->nsteps) {
+        return false;
+    }
+    p = cmd + EMB_FW_LOAD_HDR_LEN;
+    for (i = 0; i < w->nregions; i++, p += 8) {
+        w->region_size[i] = ldq_le_p(p);
+        if (!w->region_size[i] ||
+            w->region_size[i] > ember_fw_devmem_size(s)) {
+            return false;
+        }
+    }
+    for (i = 0; i < w->nsteps; i++, p += EMB_FW_STEP_LEN) {
+        EmberFwStep *st = &w->steps[i];
+
+        if (p[7] || ldq_le_p(p + 24)) {
+            return false;
+        }
+        st->op = p[0];
+        memcpy(st->kind, p + 1, 3);
+        memcpy(st->index, p + 4, 3);
+        st->len = ldl_le_p(p + 8);
+        st->m = ldl_le_p(p + 12);
+        st->n = ldl_le_p(p + 16);
+        st->k = ldl_le_p(p + 20);
+        if (!ember_fw_step_ok(w, st)) {
+            return false;
+        }
+    }
+    /* Every output is written by some step */
+    for (o = 0; o < w->noutputs; o++) {
+        for (i = 0; i < w->nsteps; i++) {
+            if (w->steps[i].kind[EMB_FW_DST] == EMB_FW_OPND_OUTPUT &&
+                w->steps[i].index[EMB_FW_DST] == o) {
+                break;
+            }
+        }
+        if (i == w->nsteps) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static uint32_t ember_fw_cmd_load(EmberState *s, uint32_t handle,
+                                  const uint8_t *cmd, uint32_t len,
+                                  uint8_t *out)
+{
+    uint32_t image_tag = ldl_le_p(cmd + 24);
+    g_autofree EmberWorkload *tmp = g_new0(EmberWorkload, 1);
+    EmberFwClient *c = NULL;
+    EmberFwXfer *img = NULL;
+    EmberWorkload *w = NULL;
+    uint64_t room = 0, done = 0, alloc, chunk;
+    unsigned i;
+
+    if (!ember_fw_parse_load(s, cmd, len, tmp)) {
+        return EMBER_NNC_ST_INVAL;
+    }
+    for (i = 0; i < tmp->nregions; i++) {
+        room += tmp->region_size[i];
+    }
+    if (image_tag) {
+        c = ember_fw_client(s, handle, false);
+        img = c ? ember_fw_xfer(c, image_tag) : NULL;
+        if (!img) {
+            return EMBER_NNC_ST_NOENT;
+        }
+        if (img->size > room) {
+            return EMBER_NNC_ST_INVAL;
+        }
+    }
+    for (i = 0; i < EMB_FW_MAX_WORKLOADS; i++) {
+        if (!s->fw.wl[i].id) {
+            w = &s->fw.wl[i];
+            break;
+        }
+    }
+    if (!w) {
+        return EMBER_NNC_ST_NOSPC;
+    }
+    for (i = 0; i < tmp->nregions; i++) {
+        alloc = ROUND_UP(tmp->region_size[i], EMB_FW_PAGE);
+        if (!ember_fw_alloc(s, alloc, &tmp->region_off[i])) {
+            while (i--) {
+                ember_fw_free(s, tmp->region_off[i]);
+            }
+            return EMBER_NNC_ST_NOSPC;
+        }
+    }
+    /* Zero the regions, then the image fills region 0, 1, ... in order */
+    for (i = 0; i < tmp->nregions; i++) {
+        alloc = ROUND_UP(tmp->region_size[i], EMB_FW_PAGE);
+        memset(s->devmem_ptr + tmp->region_off[i], 0, alloc);
+        if (img && done < img->size) {
+            chunk = MIN(tmp->region_size[i], img->size - done);
+            memcpy(s->devmem_ptr + tmp->region_off[i], img->data + done,
+                   chunk);
+            done += chunk;
+        }
+    }
+    if (img) {
+        ember_fw_drop_xfer(s, c, img);
+        ember_fw_client_put(c);
+    }
+    do {
+        tmp->id = s->fw.next_wl_id++;
+    } while (!tmp->id || ember_fw_workload(s, tmp->id));
+    tmp->handle = handle;
+    *w = *tmp;
+
+    stl_le_p(out + 8, w->id);
+    stl_le_p(out + 12, w->nregions);
+    stq_le_p(out + 16, done);
+    for (i = 0; i < w->nregions; i++) {
+        stq_le_p(out + EMB_FW_LOAD_RSP_OFFSETS + 8 * i, w->region_off[i]);
+    }
+    return EMBER_NNC_ST_OK;
+}
+
+static uint32_t ember_fw_cmd_unload(EmberState *s, uint32_t handle,
+                                    const uint8_t *cmd, uint32_t len,
+                                    uint8_t *out)
+{
+    uint32_t id = ldl_le_p(cmd + 8);
+    EmberWorkload *w;
+
+    if (len != EMB_FW_UNLOAD_LEN || ldl_le_p(cmd + 12)) {
+        return EMBER_NNC_ST_INVAL;
+    }
+    w = ember_fw_workload(s, id);
+    if (!w) {
+        return EMBER_NNC_ST_NOENT;
+    }
+    if (w->handle != handle) {
+        return EMBER_NNC_ST_PERM;
+    }
+    /* The model executes no workload itself: never BUSY */
+    ember_fw_unload(s, w);
+    stl_le_p(out + 8, id);
+    return EMBER_NNC_ST_OK;
+}
+
+static uint32_t ember_fw_cmd_query(EmberState *s, uint32_t handle,
+                                   const uint8_t *cmd, uint32_t len,
+                                   uint8_t *out)
+{
+    EmberFwClient *c = ember_fw_client(s, handle, false);
+    uint32_t dbcs_free = 0, owned = 0, workloads = 0;
+    unsigned i;
+
+    if (len != EMB_FW_QUERY_LEN ||
+        !buffer_is_zero(cmd + EMB_FW_CMD_HDR_LEN,
+                        len - EMB_FW_CMD_HDR_LEN)) {
+        return EMBER_NNC_ST_INVAL;
+    }
+    for (i = 0; i < s->num_dbcs; i++) {
+        if (s->dbc[i].fw_active) {
+            owned += s->dbc[i].fw_owner == handle;
+        } else if (!s->dbc[i].enabled) {
+            dbcs_free++;
+        }
+    }
+    for (i = 0; i < EMB_FW_MAX_WORKLOADS; i++) {
+        workloads += s->fw.wl[i].id && s->fw.wl[i].handle == handle;
+    }
+    stl_le_p(out + 8, s->num_dbcs);
+    stl_le_p(out + 12, dbcs_free);
+    stq_le_p(out + 16, ember_fw_devmem_size(s));
+    stq_le_p(out + 24, ember_fw_devmem_size(s) - s->fw.devmem_used);
+    stl_le_p(out + 32, workloads);
+    stl_le_p(out + 36, owned);
+    stq_le_p(out + 40, c ? c->staged : 0);
+    return EMBER_NNC_ST_OK;
+}
+
+/*
+ * Execute one command. The reply data goes to the message's scratch
+ * buffer; it is as long as the command (nnc.md §15) on success and empty
+ * on failure.
+ */
+static uint32_t ember_fw_passthrough(EmberState *s, uint32_t handle,
+                                     const struct ember_nnc_req *req,
+                                     struct ember_nnc_rsp *rsp)
+{
+    const uint8_t *cmd = req->u.pt.data;
+    uint32_t len = req->u.pt.len, st;
+    uint8_t *out = s->mbox_data + s->mbox_data_used;
+    uint16_t op;
+
+    rsp->u.pt.data = out;
+    rsp->u.pt.len = 0;
+    if (len < EMB_FW_CMD_HDR_LEN) {
+        return EMBER_NNC_ST_INVAL;
+    }
+    op = lduw_le_p(cmd);
+    if (op < EMB_FW_CMD_ECHO || op > EMB_FW_CMD_QUERY) {
+        qemu_log_mask(LOG_GUEST_ERROR, "ember: fw: unknown command 0x%x\n",
+                      op);
+        return EMBER_NNC_ST_UNSUPPORTED;
+    }
+    if (lduw_le_p(cmd + 2) || ldl_le_p(cmd + 4) != len) {
+        return EMBER_NNC_ST_INVAL;
+    }
+    memset(out, 0, len);
+    switch (op) {
+    case EMB_FW_CMD_ECHO:
+        memcpy(out, cmd, len);
+        st = EMBER_NNC_ST_OK;
+        break;
+    case EMB_FW_CMD_LOAD_WORKLOAD:
+        st = ember_fw_cmd_load(s, handle, cmd, len, out);
+        break;
+    case EMB_FW_CMD_UNLOAD_WORKLOAD:
+        st = ember_fw_cmd_unload(s, handle, cmd, len, out);
+        break;
+    default:
+        st = ember_fw_cmd_query(s, handle, cmd, len, out);
+        break;
+    }
+    if (st != EMBER_NNC_ST_OK) {
+        return st;
+    }
+    stw_le_p(out, op | EMB_FW_CMD_REPLY);
+    stw_le_p(out + 2, 0);
+    stl_le_p(out + 4, len);
+    rsp->u.pt.len = len;
+    s->mbox_data_used += len;
+    return EMBER_NNC_ST_OK;
+}
+
+/* ---- Firmware: messages (nnc.md §7) ---- */
+
+/*
+ * Encode the reply into mbox_rsp; returns its length. The codec writes
+ * major 1, the only wire format it knows: a firmware set to speak another
+ * major (property nnc-major, only ever rejecting) patches it in.
+ */
+static uint32_t ember_fw_encode(EmberState *s, struct ember_nnc_hdr *rh,
+                                const struct ember_nnc_rsp *rsps, uint32_t n)
+{
+    enum ember_nnc_reason why;
+    int len;
+
+    len = ember_nnc_encode_reply(s->mbox_rsp, EMBER_MBOX_SLOT_SIZE, rh, rsps,
+                                 n, &why);
+    if (len < 0) {
+        /* The firmware built a reply its own codec refuses: a model bug */
+        qemu_log_mask(LOG_UNIMP, "ember: fw: cannot encode reply: %s\n",
+                      ember_nnc_reason_str(why));
+        rh->status = EMBER_NNC_ST_IO;
+        len = ember_nnc_encode_reply(s->mbox_rsp, EMBER_MBOX_SLOT_SIZE, rh,
+                                     NULL, 0, &why);
+        assert(len > 0);
+    }
+    if (s->nnc_major != EMBER_NNC_MAJOR) {
+        stw_le_p(s->mbox_rsp + EMB_NNC_OFF_MAJOR, s->nnc_major);
+        if (rh->flags & EMBER_NNC_F_CRC) {
+            stl_le_p(s->mbox_rsp + EMB_NNC_OFF_CRC,
+                     ember_nnc_crc32(s->mbox_rsp, len));
+        }
+    }
+    return len;
+}
+
+/*
+ * Refuse the request in mbox_req as a whole. Its header may be garbage:
+ * echo the raw seq and handle (nnc.md §7.2). The reply has a CRC when CRC
+ * is in effect or the request claimed one.
+ */
+static uint32_t ember_fw_reject(EmberState *s, uint16_t status)
+{
+    struct ember_nnc_hdr rh = { 0 };
+    const uint8_t *req = s->mbox_req;
+
+    rh.seq = ldl_le_p(req + EMB_NNC_OFF_SEQ);
+    rh.handle = ldl_le_p(req + EMB_NNC_OFF_HANDLE);
+    rh.status = status;
+    if ((s->fw.features & EMBER_NNC_FEAT_CRC) ||
+        (lduw_le_p(req + EMB_NNC_OFF_FLAGS) & EMBER_NNC_F_CRC)) {
+        rh.flags = EMBER_NNC_F_CRC;
+    }
+    return ember_fw_encode(s, &rh, NULL, 0);
+}
+
+static uint32_t ember_fw_execute(EmberState *s, uint32_t handle,
+                                 const struct ember_nnc_req *req,
+                                 uint32_t index, struct ember_nnc_rsp *rsp)
+{
+    switch (req->type) {
+    case EMBER_NNC_T_STATUS:
+        return ember_fw_status(s, handle, req, rsp);
+    case EMBER_NNC_T_PASSTHROUGH:
+        return ember_fw_passthrough(s, handle, req, rsp);
+    case EMBER_NNC_T_DMA_XFER:
+        return ember_fw_dma_xfer(s, handle, req, index, rsp);
+    case EMBER_NNC_T_ACTIVATE:
+        return ember_fw_activate(s, handle, req, rsp);
+    case EMBER_NNC_T_DEACTIVATE:
+        return ember_fw_deactivate(s, handle, req, rsp);
+    case EMBER_NNC_T_TERMINATE:
+        rsp->u.term.released = ember_fw_release(s, handle);
+        return EMBER_NNC_ST_OK;
+    default:
+        return EMBER_NNC_ST_UNSUPPORTED;
+    }
+}
+
+/* Fields a reply echoes whatever its status (the driver checks them) */
+static void ember_fw_rsp_init(const struct ember_nnc_req *req,
+                              struct ember_nnc_rsp *rsp)
+{
+    memset(rsp, 0, sizeof(*rsp));
+    rsp->type = req->type;
+    if (req->type == EMBER_NNC_T_DMA_XFER) {
+        rsp->u.dma.xfer_id = req->u.dma.xfer_id;
+    } else if (req->type == EMBER_NNC_T_DEACTIVATE) {
+        rsp->u.deact.dbc_id = req->u.deact.dbc_id;
+    }
+}
+
+/* Execute the request in mbox_req, encode its reply; returns the length */
+static uint32_t ember_fw_message(EmberState *s)
+{
+    struct ember_nnc_req reqs[EMBER_NNC_MAX_TRANS];
+    struct ember_nnc_rsp rsps[EMBER_NNC_MAX_TRANS];
+    struct ember_nnc_hdr hdr, rh = { 0 };
+    uint32_t dflags = 0, i, st = EMBER_NNC_ST_OK;
+    enum ember_nnc_reason why;
+    EmberFwClient *c;
+    int ret;
+
+    if (s->nnc_major != EMBER_NNC_MAJOR) {
+        /* This firmware speaks no major the codec knows: refuse all */
+        return ember_fw_reject(s, ldl_le_p(s->mbox_req + EMB_NNC_OFF_MAGIC) ==
+                               EMBER_NNC_MAGIC ? EMBER_NNC_ST_UNSUPPORTED :
+                               EMBER_NNC_ST_INVAL);
+    }
+    if (s->fw.features & EMBER_NNC_FEAT_CRC) {
+        dflags |= EMBER_NNC_DEC_REQUIRE_CRC;
+    }
+    ret = ember_nnc_decode_request(s->mbox_req, EMBER_MBOX_SLOT_SIZE, dflags,
+                                   &hdr, reqs, EMBER_NNC_MAX_TRANS, &why);
+    if (ret) {
+        qemu_log_mask(LOG_GUEST_ERROR, "ember: fw: request refused: %s\n",
+                      ember_nnc_reason_str(why));
+        return ember_fw_reject(s, ret == -EOPNOTSUPP ?
+                               EMBER_NNC_ST_UNSUPPORTED :
+                               ret == -EIO ? EMBER_NNC_ST_BADCRC :
+                               EMBER_NNC_ST_INVAL);
+    }
+    /*
+     * A client with a partial transfer must continue it (nnc.md §8), except
+     * with TERMINATE (always alone), which drops it with everything else.
+     */
+    c = ember_fw_client(s, hdr.handle, false);
+    if (c && reqs[0].type != EMBER_NNC_T_TERMINATE &&
+        ember_nnc_reasm_begin(&c->reasm, reqs, hdr.count, &why)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "ember: fw: client %u: %s\n",
+                      hdr.handle, ember_nnc_reason_str(why));
+        ember_fw_drop_partial(s, c);
+        ember_fw_client_put(c);
+        return ember_fw_reject(s, EMBER_NNC_ST_INVAL);
+    }
+
+    s->mbox_data_used = 0;
+    for (i = 0; i < hdr.count; i++) {
+        ember_fw_rsp_init(&reqs[i], &rsps[i]);
+        if (st != EMBER_NNC_ST_OK) {
+            rsps[i].status = EMBER_NNC_ST_NOT_RUN;
+            continue;
+        }
+        st = ember_fw_execute(s, hdr.handle, &reqs[i], i, &rsps[i]);
+        rsps[i].status = st;
+    }
+
+    rh.seq = hdr.seq;
+    rh.handle = hdr.handle;
+    if ((s->fw.features & EMBER_NNC_FEAT_CRC) ||
+        (hdr.flags & EMBER_NNC_F_CRC)) {
+        rh.flags = EMBER_NNC_F_CRC;
+    }
+    return ember_fw_encode(s, &rh, rsps, hdr.count);
+}
+
+/* ---- Mailbox (§3) ---- */
+
+static bool ember_mbox_runnable(EmberState *s)
+{
+    return s->mbox_enabled && !s->fw_fatal && !s->reset_failed &&
+           ember_in_d0(s) && ember_bus_master(s);
+}
+
+static bool ember_mbox_rsp_full(EmberState *s)
+{
+    return ((s->mbox_rsp_tail + 1) & (s->mbox_size - 1)) == s->mbox_rsp_head;
+}
+
+static void ember_mbox_kick(EmberState *s)
+{
+    if (s->mbox_enabled) {
+        qemu_bh_schedule(s->mbox_bh);
+    }
+}
+
+/* Stop serving; a reply held back by the delay knob is lost */
+static void ember_mbox_stop(EmberState *s)
+{
+    timer_del(&s->mbox_timer);
+    qemu_bh_cancel(s->mbox_bh);
+    s->mbox_held = false;
+    s->mbox_held_due = false;
+}
+
+static void ember_mbox_enable(EmberState *s)
+{
+    uint64_t req = deposit64(s->mbox_req_base_lo, 32, 32,
+                             s->mbox_req_base_hi);
+    uint64_t rsp = deposit64(s->mbox_rsp_base_lo, 32, 32,
+                             s->mbox_rsp_base_hi);
+    uint32_t depth = s->mbox_depth;
+
+    if (s->mbox_enabled) {
+        return;
+    }
+    if ((req & (EMBER_MBOX_SLOT_SIZE - 1)) ||
+        (rsp & (EMBER_MBOX_SLOT_SIZE - 1)) ||
+        depth < EMB_MBOX_DEPTH_MIN || depth > EMB_MBOX_DEPTH_MAX ||
+        !is_power_of_2(depth)) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "ember: mailbox: bad setup req 0x%" PRIx64
+                      " rsp 0x%" PRIx64 " depth %u\n", req, rsp, depth);
+        s->mbox_error = true;
+        return;
+    }
+    s->mbox_error = false;
+    s->mbox_req_base = req;
+    s->mbox_rsp_base = rsp;
+    s->mbox_size = depth;
+    s->mbox_req_head = s->mbox_req_tail = 0;
+    s->mbox_rsp_head = s->mbox_rsp_tail = 0;
+    s->mbox_enabled = true;
+}
+
+static void ember_mbox_disable(EmberState *s)
+{
+    ember_mbox_stop(s);
+    s->mbox_enabled = false;
+}
+
+/* Make a reply fail validation: its CRC, or without one its magic */
+static void ember_mbox_corrupt(uint8_t *msg, uint32_t len)
+{
+    if (lduw_le_p(msg + EMB_NNC_OFF_FLAGS) & EMBER_NNC_F_CRC) {
+        msg[len - 1] ^= 0xff;   /* covered by the CRC, computed before */
+    } else {
+        msg[EMB_NNC_OFF_MAGIC] ^= 0xff;
+    }
+}
+
+/* Write the reply in mbox_rsp to slot RSP_TAIL and signal it */
+static void ember_mbox_post(EmberState *s, uint32_t len)
+{
+    uint64_t addr = s->mbox_rsp_base +
+                    (uint64_t)s->mbox_rsp_tail * EMBER_MBOX_SLOT_SIZE;
+
+    if (s->fi_mbox_corrupt) {
+        s->fi_mbox_corrupt--;
+        ember_mbox_corrupt(s->mbox_rsp, len);
+    }
+    if (ember_host_write(s, addr, s->mbox_rsp, len) != MEMTX_OK) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "ember: mailbox: cannot write reply at 0x%" PRIx64 "\n",
+                      addr);
+        return;
+    }
+    s->mbox_rsp_tail = (s->mbox_rsp_tail + 1) & (s->mbox_size - 1);
+    s->mgmt_cause |= EMBER_MGMT_CAUSE_MBOX;
+    ember_irq_raise(s, 0);
+}
+
+/* Consume the request at REQ_HEAD, execute it and reply (or not) */
+static void ember_mbox_process(EmberState *s)
+{
+    uint64_t addr = s->mbox_req_base +
+                    (uint64_t)s->mbox_req_head * EMBER_MBOX_SLOT_SIZE;
+    uint32_t len;
+
+    s->mbox_req_head = (s->mbox_req_head + 1) & (s->mbox_size - 1);
+    if (ember_host_read(s, addr, s->mbox_req, EMBER_MBOX_SLOT_SIZE) !=
+        MEMTX_OK) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "ember: mailbox: cannot read request at 0x%" PRIx64
+                      "\n", addr);
+        memset(s->mbox_req, 0, EMBER_MBOX_SLOT_SIZE);
+        len = ember_fw_reject(s, EMBER_NNC_ST_IO);
+    } else {
+        len = ember_fw_message(s);
+    }
+    if (s->fi_mbox_drop) {
+        s->fi_mbox_drop--;      /* executed, but the reply is never written */
+        return;
+    }
+    if (s->fi_mbox_delay_ms) {
+        s->mbox_held = true;
+        s->mbox_held_due = false;
+        s->mbox_held_len = len;
+        timer_mod(&s->mbox_timer, ember_now() +
+                  (int64_t)s->fi_mbox_delay_ms * SCALE_MS);
+        return;
+    }
+    ember_mbox_post(s, len);
+}
+
+/* One message at a time, in order; a reply needs room in the queue */
+static void ember_mbox_run(EmberState *s)
+{
+    unsigned n;
+
+    for (n = 0; n < EMB_MBOX_BATCH; n++) {
+        if (!ember_mbox_runnable(s) || ember_mbox_rsp_full(s)) {
+            return;
+        }
+        if (s->mbox_held) {
+            if (!s->mbox_held_due) {
+                return;
+            }
+            s->mbox_held = false;
+            s->mbox_held_due = false;
+            ember_mbox_post(s, s->mbox_held_len);
+            continue;
+        }
+        if (s->mbox_req_head == s->mbox_req_tail) {
+            return;
+        }
+        ember_mbox_process(s);
+    }
+    qemu_bh_schedule(s->mbox_bh);
+}
+
+static void ember_mbox_bh(void *opaque)
+{
+    ember_mbox_run(opaque);
+}
+
+static void ember_mbox_timer(void *opaque)
+{
+    EmberState *s = opaque;
+
+    /* The delayed reply is written from the (guarded) bottom half */
+    if (s->mbox_held) {
+        s->mbox_held_due = true;
+        qemu_bh_schedule(s->mbox_bh);
+    }
+}
+
 /* ---- Resets (§7) ---- */
 
 static void ember_function_reset(EmberState *s, uint32_t cause)
@@ -1173,11 +2394,19 @@ static void ember_function_reset(EmberState *s, uint32_t cause)
     s->mgmt_cause = 0;
     s->halted = false;
 
+    s->fw_fatal = false;
+
+    /* The mailbox stops and the firmware forgets everything it held */
+    ember_mbox_disable(s);
+    s->mbox_error = false;
     s->mbox_req_base_lo = s->mbox_req_base_hi = 0;
     s->mbox_rsp_base_lo = s->mbox_rsp_base_hi = 0;
     s->mbox_depth = 0;
     s->mbox_req_tail = s->mbox_rsp_head = 0;
-    s->mbox_ctrl = 0;
+    s->mbox_req_base = s->mbox_rsp_base = 0;
+    s->mbox_size = 0;
+    s->mbox_req_head = s->mbox_rsp_tail = 0;
+    ember_fw_reset(s);
 
     s->fi_dbc_hang = 0;
     s->fi_drop_irq = 0;
@@ -1252,8 +2481,9 @@ static void ember_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
 
     pcie_cap_flr_write_config(pdev, addr, val, len);
 
-    /* Bus mastering may have been turned on: let the DBCs look again */
+    /* Bus mastering may have been turned on: let the engines look again */
     ember_kick_all(s);
+    ember_mbox_kick(s);
 }
 
 /* ---- Register access ---- */
@@ -1278,6 +2508,7 @@ static void ember_ras_inject(EmberState *s, uint32_t bits)
     }
     if (bits & EMBER_RAS_FW_FATAL) {
         s->halted = true;
+        s->fw_fatal = true;     /* the mailbox stops too */
     }
     s->mgmt_cause |= EMBER_MGMT_CAUSE_RAS;
     ember_irq_raise(s, 0);
@@ -1465,7 +2696,8 @@ static uint64_t ember_mmio_read(void *opaque, hwaddr addr, unsigned size)
     case EMBER_HW_VERSION:
         return EMB_HW_VERSION_VALUE;
     case EMBER_CAPS:
-        caps = EMBER_CAP_TELEMETRY | EMBER_CAP_FAULT | EMBER_CAP_GEMM;
+        caps = EMBER_CAP_MBOX | EMBER_CAP_TELEMETRY | EMBER_CAP_FAULT |
+               EMBER_CAP_GEMM;
         if (msix_present(pdev)) {
             caps |= EMBER_CAP_MSIX;
         }
@@ -1522,12 +2754,15 @@ static uint64_t ember_mmio_read(void *opaque, hwaddr addr, unsigned size)
         return s->mbox_req_tail;
     case EMBER_MBOX_RSP_HEAD:
         return s->mbox_rsp_head;
-    case EMBER_MBOX_CTRL:
-        return s->mbox_ctrl;
     case EMBER_MBOX_REQ_HEAD:
+        return s->mbox_req_head;
     case EMBER_MBOX_RSP_TAIL:
+        return s->mbox_rsp_tail;
+    case EMBER_MBOX_CTRL:
+        return s->mbox_enabled ? EMBER_MBOX_CTRL_ENABLE : 0;
     case EMBER_MBOX_STATUS:
-        return 0;
+        return (s->mbox_enabled ? EMBER_MBOX_STATUS_ENABLED : 0) |
+               (s->mbox_error ? EMBER_MBOX_STATUS_ERROR : 0);
 
     case EMBER_FW_MGMT_VERSION:
         return EMB_FW_MGMT_VALUE;
@@ -1536,7 +2771,7 @@ static uint64_t ember_mmio_read(void *opaque, hwaddr addr, unsigned size)
     case EMBER_FW_BOOT_VERSION:
         return EMB_FW_BOOT_VALUE;
     case EMBER_FW_NNC_VERSION:
-        return EMB_FW_NNC_VALUE;
+        return ((uint32_t)s->nnc_major << 16) | EMBER_NNC_MINOR;
 
     case EMBER_TEL_TEMP_MC:
         return ember_tel_scale(s, 40000, 85000);
@@ -1663,13 +2898,32 @@ static void ember_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
         s->mbox_depth = val;
         break;
     case EMBER_MBOX_REQ_TAIL:
-        s->mbox_req_tail = val;
-        break;
     case EMBER_MBOX_RSP_HEAD:
-        s->mbox_rsp_head = val;
+        if (!s->mbox_enabled || val >= s->mbox_size) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "ember: mailbox: index %u written to 0x%" HWADDR_PRIx
+                          " while disabled or >= depth %u\n", val, addr,
+                          s->mbox_size);
+            break;
+        }
+        if (addr == EMBER_MBOX_REQ_TAIL) {
+            s->mbox_req_tail = val;
+        } else {
+            s->mbox_rsp_head = val;
+        }
+        ember_mbox_kick(s);
         break;
     case EMBER_MBOX_CTRL:
-        s->mbox_ctrl = val & EMBER_MBOX_CTRL_ENABLE;
+        if (val & ~EMBER_MBOX_CTRL_ENABLE) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "ember: mailbox: reserved CTRL bits 0x%x\n", val);
+        }
+        if (val & EMBER_MBOX_CTRL_ENABLE) {
+            ember_mbox_enable(s);
+            ember_mbox_kick(s);
+        } else {
+            ember_mbox_disable(s);
+        }
         break;
 
     case EMBER_FI_DBC_HANG:
@@ -1757,6 +3011,10 @@ static bool ember_check_props(EmberState *s, Error **errp)
     if (s->pf_reserve >= s->mem_size) {
         error_setg(errp, "pf-reserve must be below mem-size (got %"
                    PRIu64 ")", s->pf_reserve);
+        return false;
+    }
+    if (!s->nnc_major) {
+        error_setg(errp, "nnc-major must be at least 1");
         return false;
     }
     return true;
@@ -1853,6 +3111,20 @@ static void ember_realize(PCIDevice *pdev, Error **errp)
     for (i = 0; i < EMB_TEL_BUCKETS; i++) {
         s->tel_bucket_id[i] = -1;
     }
+
+    s->mbox_req = g_malloc0(EMBER_MBOX_SLOT_SIZE);
+    s->mbox_rsp = g_malloc0(EMBER_MBOX_SLOT_SIZE);
+    s->mbox_data = g_malloc0(EMBER_MBOX_SLOT_SIZE);
+    timer_init_ns(&s->mbox_timer, QEMU_CLOCK_VIRTUAL, ember_mbox_timer, s);
+#ifdef qemu_bh_new_guarded
+    s->mbox_bh = qemu_bh_new_guarded(ember_mbox_bh, s,
+                                     &DEVICE(s)->mem_reentrancy_guard);
+#else
+    s->mbox_bh = qemu_bh_new(ember_mbox_bh, s);
+#endif
+    QLIST_INIT(&s->fw.clients);
+    s->fw.next_wl_id = 1;
+
     s->power_on_ns = ember_now();
     s->power_on_pending = true;
     s->fi_fail_flr = s->fail_flr;
@@ -1880,6 +3152,17 @@ static void ember_exit(PCIDevice *pdev)
     }
     g_free(s->bounce);
     s->bounce = NULL;
+
+    ember_mbox_stop(s);
+    if (s->mbox_bh) {
+        qemu_bh_delete(s->mbox_bh);
+        s->mbox_bh = NULL;
+    }
+    ember_fw_reset(s);
+    g_free(s->mbox_req);
+    g_free(s->mbox_rsp);
+    g_free(s->mbox_data);
+    s->mbox_req = s->mbox_rsp = s->mbox_data = NULL;
     if (s->msix) {
         msix_uninit(pdev, &s->msix_bar, &s->msix_bar);
     }
@@ -1896,6 +3179,7 @@ static Property ember_properties[] = {
     DEFINE_PROP_UINT32("fail-flr", EmberState, fail_flr, 0),
     DEFINE_PROP_UINT32("total-vfs", EmberState, total_vfs, 4),
     DEFINE_PROP_SIZE("pf-reserve", EmberState, pf_reserve, UINT64_MAX),
+    DEFINE_PROP_UINT16("nnc-major", EmberState, nnc_major, EMBER_NNC_MAJOR),
     DEFINE_PROP_END_OF_LIST(),
 };
 

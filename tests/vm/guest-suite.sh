@@ -21,6 +21,8 @@ export EMBER_EXPECT_VERSION
 
 # 1. The hardware on its own, before any driver binds it.
 prefixed emu "$EMBER_BUILD/tests/emu_selftest" --dbcs "$DBCS" --mem "$MEM"
+# The firmware model through the raw mailbox (NNC).
+prefixed emu-fw "$EMBER_BUILD/tests/emu_mbox_test" --dbcs "$DBCS" --mem "$MEM"
 
 # 2. The driver.
 for t in tests/vm/kmd/test-*.sh; do
