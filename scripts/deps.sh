@@ -7,7 +7,7 @@ PKGS=(
 	# kernel the module is built for and the guest boots
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	# kernel module build and style checks
-	build-essential bc kmod cpio xz-utils busybox-static pciutils
+	build-essential bc kmod cpio xz-utils busybox-static pciutils git
 	# QEMU build (Debian's qemu source + the ember device)
 	dpkg-dev ninja-build meson python3 libglib2.0-dev libpixman-1-dev
 	zlib1g-dev libfdt-dev flex bison libcap-ng-dev libattr1-dev
