@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libember: the ember accelerator user-mode driver, stable C ABI.
+ *
+ * Conventions (every function follows them):
+ *
+ * - Every function that can fail returns an ember_status: EMBER_OK (0) or
+ *   an EMBER_ERR_* code. Each code stands for exactly one errno of the
+ *   ember ioctl vocabulary (docs/uapi.md), see ember_status_to_errno().
+ *   After a failure, ember_last_error_message() gives a human-readable
+ *   detail for the calling thread.
+ * - Every pointer argument is required: NULL is refused with
+ *   EMBER_ERR_INVALID, nothing is written and nothing crashes.
+ * - Out parameters are written only on success, unless documented
+ *   otherwise.
+ * - Input structs have "reserved"/"flags" fields that must be zero (so
+ *   later versions can give them meaning); output structs have reserved
+ *   fields that are written as zero.
+ * - Handles are opaque. A device handle may be used from several threads
+ *   at once; only ember_device_close() must not race with other calls on
+ *   the same handle.
+ * - Only symbols starting with "ember_" are exported; the SONAME is
+ *   libember.so.0 and the ABI below only grows within major 0.
+ */
+#ifndef EMBER_EMBER_H_
+#define EMBER_EMBER_H_
+
+/* A C header: C++ users get the C types on purpose. */
+/* NOLINTBEGIN(modernize-deprecated-headers, modernize-use-using) */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ember/ember_version.h>
+
+#if defined(__GNUC__)
+#define EMBER_API __attribute__((visibility("default")))
+#else
+#define EMBER_API
+#endif
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/* ==== Status codes ==== */
+
+/**
+ * enum ember_status - result of every libember call.
+ *
+ * The values are part of the ABI and never change. Each error stands for
+ * one errno (in parentheses); the meanings are those of docs/uapi.md.
+ */
+typedef enum ember_status {
+  EMBER_OK = 0,               /* success (0) */
+  EMBER_ERR_INVALID = 1,      /* malformed argument, NULL pointer (EINVAL) */
+  EMBER_ERR_FAULT = 2,        /* a buffer could not be read or written (EFAULT) */
+  EMBER_ERR_NOENT = 3,        /* no such device/DBC/workload for this client (ENOENT) */
+  EMBER_ERR_PERM = 4,         /* object belongs to another client (EPERM) */
+  EMBER_ERR_BUSY = 5,         /* object in use (EBUSY) */
+  EMBER_ERR_AGAIN = 6,        /* queue full, retry (EAGAIN) */
+  EMBER_ERR_TIMEDOUT = 7,     /* no reply in time (ETIMEDOUT) */
+  EMBER_ERR_INTR = 8,         /* interrupted by a signal (EINTR) */
+  EMBER_ERR_NOMEM = 9,        /* host, kernel or firmware memory exhausted (ENOMEM) */
+  EMBER_ERR_NOSPC = 10,       /* no free DBC / device memory / slot (ENOSPC) */
+  EMBER_ERR_IO = 11,          /* device error or malformed reply (EIO) */
+  EMBER_ERR_NODEV = 12,       /* device removed, offline or failed (ENODEV) */
+  EMBER_ERR_UNSUPPORTED = 13, /* not supported by device/firmware (EOPNOTSUPP) */
+  EMBER_ERR_NOTTY = 14,       /* not an ember ioctl / not a DRM node (ENOTTY) */
+  EMBER_ERR_ACCESS = 15,      /* no permission to open the node (EACCES) */
+  EMBER_ERR_NOT_RUN = 16,     /* not executed: an earlier transaction failed (ECANCELED) */
+  EMBER_ERR_UNKNOWN = 17      /* any other errno (detail in the message) */
+} ember_status;
+
+/**
+ * ember_strerror() - short English description of a status.
+ * @status: any value; unknown values give "unknown ember status".
+ *
+ * Return: a static, NUL-terminated string; never NULL.
+ */
+EMBER_API const char *ember_strerror(ember_status status);
+
+/**
+ * ember_status_to_errno() - the errno a status stands for.
+ * @status: a status.
+ *
+ * Return: 0 for EMBER_OK, the errno listed at enum ember_status, EIO for
+ * EMBER_ERR_UNKNOWN and for values outside the enum.
+ */
+EMBER_API int ember_status_to_errno(ember_status status);
+
+/**
+ * ember_status_from_errno() - the status of an errno.
+ * @err: an errno value (positive; a negative value is negated first).
+ *
+ * Return: the inverse of ember_status_to_errno() for the errnos listed at
+ * enum ember_status (ERESTARTSYS maps to EMBER_ERR_INTR, ENXIO to
+ * EMBER_ERR_NODEV); EMBER_ERR_UNKNOWN for any other errno.
+ */
+EMBER_API ember_status ember_status_from_errno(int err);
+
+/**
+ * ember_status_from_manage() - the status of a MANAGE transaction status.
+ * @trans_status: an EMBER_MANAGE_STATUS_* value (uapi/ember_accel.h), as
+ *	written by the kernel into a transaction's status field.
+ *
+ * Return: EMBER_OK, the matching EMBER_ERR_* (BADCRC gives EMBER_ERR_IO,
+ * NOT_RUN gives EMBER_ERR_NOT_RUN), EMBER_ERR_IO for an unknown value.
+ */
+EMBER_API ember_status ember_status_from_manage(uint32_t trans_status);
+
+/**
+ * ember_last_error_message() - detail of the last failure on this thread.
+ *
+ * Every failing call records a message (e.g. "step 2 (copy): dst input 0:
+ * an input slice cannot be a destination"). It stays until the next
+ * failing call on the same thread.
+ *
+ * Return: a NUL-terminated string owned by libember, valid until the next
+ * libember call on this thread; "" if nothing failed yet. Never NULL.
+ */
+EMBER_API const char *ember_last_error_message(void);
+
+/* ==== Library version ==== */
+
+/**
+ * ember_version_string() - version of the libember that is running.
+ *
+ * Return: "MAJOR.MINOR.PATCH" (the project VERSION), static; compare with
+ * EMBER_VERSION_STRING from <ember/ember_version.h> to detect a header /
+ * library mismatch.
+ */
+EMBER_API const char *ember_version_string(void);
+
+/**
+ * ember_library_version() - version of the running libember as numbers.
+ * @major: Out: EMBER_VERSION_MAJOR of the library.
+ * @minor: Out: EMBER_VERSION_MINOR.
+ * @patch: Out: EMBER_VERSION_PATCH.
+ *
+ * Return: EMBER_OK, or EMBER_ERR_INVALID if a pointer is NULL.
+ */
+EMBER_API ember_status ember_library_version(uint32_t *major, uint32_t *minor, uint32_t *patch);
+
+/* ==== Device information and discovery ==== */
+
+/* ember_info.caps bits (= EMBER_INFO_CAP_* of uapi/ember_accel.h) */
+#define EMBER_DEV_CAP_MSIX (1u << 0)      /* per-DBC MSI-X vectors */
+#define EMBER_DEV_CAP_SRIOV (1u << 1)     /* SR-IOV capable PF */
+#define EMBER_DEV_CAP_MBOX (1u << 2)      /* management mailbox / NNC */
+#define EMBER_DEV_CAP_TELEMETRY (1u << 3) /* telemetry registers */
+#define EMBER_DEV_CAP_FAULT (1u << 4)     /* fault injection block */
+#define EMBER_DEV_CAP_GEMM (1u << 5)      /* int8 GEMM kernel */
+#define EMBER_DEV_CAP_VF (1u << 16)       /* this function is a VF */
+
+/* ember_info.irq_mode values (= EMBER_INFO_IRQ_*) */
+#define EMBER_DEV_IRQ_MSIX 1   /* one vector per DBC plus one */
+#define EMBER_DEV_IRQ_SINGLE 2 /* one shared vector */
+#define EMBER_DEV_IRQ_POLL 3   /* polling, no interrupts */
+
+/**
+ * struct ember_info - what DRM_IOCTL_EMBER_GET_INFO reports (docs/uapi.md).
+ * @abi_major: ioctl ABI major of the running driver.
+ * @abi_minor: ioctl ABI minor.
+ * @abi_patch: ioctl ABI patch.
+ * @hw_version: hardware version, major << 16 | minor.
+ * @pci_vendor: PCI vendor ID.
+ * @pci_device: PCI device ID (PF or VF).
+ * @fw_mgmt_version: management firmware, major << 24 | minor << 16 | patch.
+ * @fw_dbc_version: DMA bridge firmware, same packing.
+ * @fw_boot_version: boot firmware, same packing.
+ * @nnc_version: NNC protocol, major << 16 | minor.
+ * @num_dbcs: DMA bridge channels of this function.
+ * @caps: EMBER_DEV_CAP_* bits.
+ * @devmem_size: device memory of this function, bytes.
+ * @serial: board serial number.
+ * @irq_mode: EMBER_DEV_IRQ_*.
+ * @num_irq_vectors: interrupt vectors the driver uses.
+ * @vf_index: VF index, 0xffffffff on a PF.
+ * @num_vfs: VFs enabled (PF), 0 otherwise.
+ * @reserved: zero.
+ */
+typedef struct ember_info {
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  uint32_t abi_patch;
+  uint32_t hw_version;
+  uint32_t pci_vendor;
+  uint32_t pci_device;
+  uint32_t fw_mgmt_version;
+  uint32_t fw_dbc_version;
+  uint32_t fw_boot_version;
+  uint32_t nnc_version;
+  uint32_t num_dbcs;
+  uint32_t caps;
+  uint64_t devmem_size;
+  uint64_t serial;
+  uint32_t irq_mode;
+  uint32_t num_irq_vectors;
+  uint32_t vf_index;
+  uint32_t num_vfs;
+  uint64_t reserved[4];
+} ember_info;
+
+#define EMBER_PATH_MAX 512 /* bytes of a path in ember_device_desc, with NUL */
+#define EMBER_BDF_MAX 32   /* bytes of a PCI address, with NUL */
+
+/**
+ * struct ember_device_desc - one ember device found by discovery.
+ * @node: accel node, e.g. "/dev/accel/accel0" (under EMBER_DEV_ROOT).
+ * @sysfs: its class directory, e.g. "/sys/class/accel/accel0".
+ * @bdf: PCI address of the function, e.g. "0000:00:03.0"; "" if unknown.
+ * @minor: N of accelN.
+ * @status: EMBER_OK if the node was opened, confirmed as ember and
+ *	answered GET_INFO; otherwise why not (e.g. EMBER_ERR_ACCESS when sysfs
+ *	shows an ember device but its node cannot be opened). @info is zero
+ *	unless @status is EMBER_OK.
+ * @info: GET_INFO of the device.
+ * @reserved: zero.
+ */
+typedef struct ember_device_desc {
+  char node[EMBER_PATH_MAX];
+  char sysfs[EMBER_PATH_MAX];
+  char bdf[EMBER_BDF_MAX];
+  uint32_t minor;
+  ember_status status;
+  ember_info info;
+  uint64_t reserved[4];
+} ember_device_desc;
+
+/**
+ * ember_device_count() - number of ember devices.
+ * @count: Out: devices ember_device_list() would return now.
+ *
+ * Discovery scans $EMBER_SYSFS_ROOT/class/accel/accel* (EMBER_SYSFS_ROOT
+ * defaults to "/sys"), skips devices whose PCI driver (the "device/driver"
+ * link) is not "ember", opens $EMBER_DEV_ROOT/accel/accelN
+ * (EMBER_DEV_ROOT defaults to "/dev") and keeps it if DRM_IOCTL_VERSION
+ * names the driver "ember". Devices are ordered by N.
+ *
+ * Return: EMBER_OK, EMBER_ERR_INVALID (NULL), EMBER_ERR_NOMEM.
+ */
+EMBER_API ember_status ember_device_count(size_t *count);
+
+/**
+ * ember_device_list() - describe the ember devices.
+ * @out: Out: up to @capacity descriptions, in discovery order (see
+ *	ember_device_count()); the index of an entry is what
+ *	ember_device_open() takes.
+ * @capacity: entries available at @out.
+ * @count: Out: number of devices found; if larger than @capacity, only
+ *	the first @capacity were written.
+ *
+ * Return: EMBER_OK, EMBER_ERR_INVALID (NULL), EMBER_ERR_NOMEM. A device
+ * that fails to open is reported through its entry's status, not here.
+ */
+EMBER_API ember_status ember_device_list(ember_device_desc *out, size_t capacity, size_t *count);
+
+/* ==== Device handles ==== */
+
+/** typedef ember_device - an open accel node: one client of the driver. */
+typedef struct ember_device ember_device;
+
+/**
+ * ember_device_open() - open the index-th device of ember_device_list().
+ * @index: position in discovery order.
+ * @out: Out: the new handle; release it with ember_device_close().
+ *
+ * Each handle is one client of the driver (its own DBCs, workloads and
+ * DMA transfers; the kernel frees them when the handle is closed).
+ *
+ * Return: EMBER_OK; EMBER_ERR_NOENT if there is no such device; the
+ * entry's status if it could not be opened (e.g. EMBER_ERR_ACCESS);
+ * EMBER_ERR_INVALID (NULL).
+ */
+EMBER_API ember_status ember_device_open(size_t index, ember_device **out);
+
+/**
+ * ember_device_open_bdf() - open the ember device at a PCI address.
+ * @bdf: "DDDD:BB:DD.F" or "BB:DD.F" (domain 0), case-insensitive.
+ * @out: Out: the new handle.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL or malformed @bdf);
+ * EMBER_ERR_NOENT (no ember device there); open/GET_INFO errors.
+ */
+EMBER_API ember_status ember_device_open_bdf(const char *bdf, ember_device **out);
+
+/**
+ * ember_device_open_path() - open an accel node by path.
+ * @node: e.g. "/dev/accel/accel0".
+ * @out: Out: the new handle.
+ *
+ * The node is confirmed with DRM_IOCTL_VERSION; its PCI address is looked
+ * up as $EMBER_SYSFS_ROOT/class/accel/<basename of node>/device.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL); EMBER_ERR_NOENT /
+ * EMBER_ERR_ACCESS (open failed); EMBER_ERR_NOTTY (not a DRM node);
+ * EMBER_ERR_NODEV (a DRM node of another driver); GET_INFO errors.
+ */
+EMBER_API ember_status ember_device_open_path(const char *node, ember_device **out);
+
+/**
+ * ember_device_close() - close a handle.
+ * @dev: a handle from ember_device_open*(); invalid afterwards.
+ *
+ * The driver then terminates the client: the firmware frees its DBCs,
+ * workloads and unconsumed transfers. Must not race with other calls on
+ * @dev.
+ *
+ * Return: EMBER_OK, or EMBER_ERR_INVALID if @dev is NULL.
+ */
+EMBER_API ember_status ember_device_close(ember_device *dev);
+
+/**
+ * ember_device_describe() - where an open device is.
+ * @dev: device.
+ * @out: Out: node, sysfs, bdf, minor (from the node name), status
+ *	EMBER_OK and the GET_INFO taken when the handle was opened.
+ *
+ * Return: EMBER_OK or EMBER_ERR_INVALID (NULL).
+ */
+EMBER_API ember_status ember_device_describe(ember_device *dev, ember_device_desc *out);
+
+/**
+ * ember_device_get_info() - issue DRM_IOCTL_EMBER_GET_INFO now.
+ * @dev: device.
+ * @out: Out: the reply.
+ *
+ * Return: EMBER_OK, EMBER_ERR_INVALID, EMBER_ERR_NODEV (device removed).
+ */
+EMBER_API ember_status ember_device_get_info(ember_device *dev, ember_info *out);
+
+/**
+ * ember_device_fd() - the file descriptor of the accel node.
+ * @dev: device.
+ * @fd: Out: the descriptor, owned by @dev (do not close it); for ioctls
+ *	libember does not wrap yet.
+ *
+ * Return: EMBER_OK, EMBER_ERR_INVALID (NULL), EMBER_ERR_UNSUPPORTED if
+ * the handle has no descriptor (a test double).
+ */
+EMBER_API ember_status ember_device_fd(ember_device *dev, int *fd);
+
+/* ==== MANAGE: control path (docs/nnc.md §14) ==== */
+
+/**
+ * ember_manage() - raw DRM_IOCTL_EMBER_MANAGE.
+ * @dev: device.
+ * @transactions: In/Out: @count transactions in the uAPI format
+ *	(struct drm_ember_manage_trans_* of <ember/ember_accel.h>), back to
+ *	back; the kernel fills their Out fields in place.
+ * @len: bytes at @transactions (the sum of their hdr.len).
+ * @count: number of transactions.
+ *
+ * libember checks only that @len and @count are non-zero; the kernel
+ * validates the rest. If a transaction fails the call returns its status
+ * and the Out fields of all transactions are written (later ones
+ * NOT_RUN); see ember_status_from_manage() for the per-transaction codes.
+ * DMA_XFER tags 0x80000000 and above are used by libember's own helpers.
+ *
+ * Return: EMBER_OK or the error of the first failed transaction or of the
+ * exchange (EMBER_ERR_INVALID, _FAULT, _TIMEDOUT, _IO, _NODEV, ...).
+ */
+EMBER_API ember_status ember_manage(ember_device *dev, void *transactions, uint32_t len,
+                                    uint32_t count);
+
+/* EMBER_NNC_FEAT_* bits of ember_nnc_version.features */
+#define EMBER_NNC_FEATURE_CRC (1u << 0) /* mailbox messages carry a CRC32 */
+
+/**
+ * struct ember_nnc_version - the firmware's NNC protocol (STATUS).
+ * @major: protocol major (wire format).
+ * @minor: protocol minor (firmware command set).
+ * @features: EMBER_NNC_FEATURE_* in effect on the mailbox.
+ * @reserved: zero.
+ */
+typedef struct ember_nnc_version {
+  uint16_t major;
+  uint16_t minor;
+  uint32_t features;
+  uint64_t reserved;
+} ember_nnc_version;
+
+/**
+ * ember_nnc_status() - ask the firmware for its NNC version and features.
+ * @dev: device.
+ * @out: Out: the firmware's answer.
+ *
+ * Return: EMBER_OK or the MANAGE error.
+ */
+EMBER_API ember_status ember_nnc_status(ember_device *dev, ember_nnc_version *out);
+
+#define EMBER_ECHO_MAX 4040u /* ECHO payload bytes (PASSTHROUGH max - 8) */
+
+/**
+ * ember_echo() - firmware liveness check (EMBER_FW_CMD_ECHO).
+ * @dev: device.
+ * @payload: @size bytes to send.
+ * @reply: Out: @size bytes, what the firmware sent back (should equal
+ *	@payload).
+ * @size: 0..EMBER_ECHO_MAX.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL, @size too large);
+ * EMBER_ERR_IO (malformed reply); MANAGE errors.
+ */
+EMBER_API ember_status ember_echo(ember_device *dev, const void *payload, void *reply, size_t size);
+
+#define EMBER_DMA_MAX (256ull << 20) /* bytes of one DMA transfer */
+
+/**
+ * ember_dma_transfer() - send a host buffer to the firmware (DMA_XFER).
+ * @dev: device.
+ * @tag: non-zero id of the data for the firmware; below 0x80000000
+ *	(higher tags are libember's own).
+ * @data: the buffer.
+ * @size: 1..EMBER_DMA_MAX bytes.
+ * @received: Out: bytes the firmware received.
+ *
+ * The data is staged in the firmware for this client until a
+ * LOAD_WORKLOAD names @tag as its image, or the device is closed.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID; MANAGE errors.
+ */
+EMBER_API ember_status ember_dma_transfer(ember_device *dev, uint32_t tag, const void *data,
+                                          size_t size, uint64_t *received);
+
+/* ==== Workloads (docs/nnc.md §15.2, §15.3) ==== */
+
+#define EMBER_MAX_REGIONS 8  /* device-memory regions of a workload */
+#define EMBER_MAX_STEPS 32   /* steps of a program */
+#define EMBER_MAX_SLICES 16  /* input slices, and output slices */
+#define EMBER_NAME_MAX 16    /* bytes of a workload name (no NUL needed) */
+#define EMBER_GEMM_MAX 4096u /* largest GEMM m, n, k */
+
+/** enum ember_op - hardware operation of a step (docs/hardware.md §5.3). */
+typedef enum ember_op {
+  EMBER_OP_COPY = 1,   /* copy len bytes src -> dst */
+  EMBER_OP_FILL = 2,   /* write len bytes of a pattern at dst */
+  EMBER_OP_CRC32 = 3,  /* CRC-32 of len bytes at src, stored at dst if any */
+  EMBER_OP_GEMM_I8 = 4 /* C (dst, int32) = A (src, int8 m x k) x B (aux, int8 k x n) */
+} ember_op;
+
+/** enum ember_operand_kind - what a step operand names. */
+typedef enum ember_operand_kind {
+  EMBER_OPERAND_NONE = 0,   /* no operand (index must be 0) */
+  EMBER_OPERAND_INPUT = 1,  /* input slice <index>: read only */
+  EMBER_OPERAND_OUTPUT = 2, /* output slice <index> */
+  EMBER_OPERAND_REGION = 3  /* device-memory region <index> */
+} ember_operand_kind;
+
+/**
+ * struct ember_step - one step of a program (the wire step of §15.3).
+ * @op: ember_op.
+ * @src_kind: ember_operand_kind of the source (COPY, CRC32, GEMM's A).
+ * @dst_kind: of the destination (COPY, FILL, GEMM's C; optional for CRC32).
+ * @aux_kind: of GEMM's B; EMBER_OPERAND_NONE for other ops.
+ * @src_index: slice or region number.
+ * @dst_index: slice or region number.
+ * @aux_index: slice or region number; for FILL the pattern byte.
+ * @reserved: must be 0.
+ * @len: bytes for COPY, FILL, CRC32; 0 = the whole source operand (FILL:
+ *	the whole destination); must be 0 for GEMM.
+ * @m: GEMM rows of A and C, 1..EMBER_GEMM_MAX; 0 for other ops.
+ * @n: GEMM columns of B and C.
+ * @k: GEMM columns of A, rows of B.
+ */
+typedef struct ember_step {
+  uint8_t op;
+  uint8_t src_kind;
+  uint8_t dst_kind;
+  uint8_t aux_kind;
+  uint8_t src_index;
+  uint8_t dst_index;
+  uint8_t aux_index;
+  uint8_t reserved;
+  uint32_t len;
+  uint32_t m;
+  uint32_t n;
+  uint32_t k;
+} ember_step;
+
+/**
+ * struct ember_workload_desc - a workload to load.
+ * @name: NUL-terminated printable ASCII, at most EMBER_NAME_MAX bytes
+ *	(informational); must not be NULL ("" is fine).
+ * @region_sizes: @nregions sizes in bytes, each >= 1 (the firmware rounds
+ *	them up to 4 KiB); may be NULL only if @nregions is 0.
+ * @steps: @nsteps steps; must not be NULL.
+ * @nregions: 0..EMBER_MAX_REGIONS.
+ * @nsteps: 1..EMBER_MAX_STEPS.
+ * @ninputs: input slices the program reads, 0..EMBER_MAX_SLICES.
+ * @noutputs: output slices it writes, 0..EMBER_MAX_SLICES; every output
+ *	must be the destination of some step.
+ * @flags: must be 0.
+ * @reserved: must be 0.
+ */
+typedef struct ember_workload_desc {
+  const char *name;
+  const uint64_t *region_sizes;
+  const ember_step *steps;
+  uint32_t nregions;
+  uint32_t nsteps;
+  uint32_t ninputs;
+  uint32_t noutputs;
+  uint32_t flags;
+  uint32_t reserved;
+} ember_workload_desc;
+
+/**
+ * struct ember_workload_info - a loaded workload (LOAD_WORKLOAD reply).
+ * @workload_id: non-zero id, unique on the function until unloaded.
+ * @nregions: regions, as requested.
+ * @image_bytes: bytes copied from the image into the regions.
+ * @region_offset: device-memory offset of each region (4 KiB aligned);
+ *	entries from @nregions on are 0.
+ * @image_tag: the DMA_XFER tag libember used for the image, 0 if none.
+ * @reserved: zero.
+ */
+typedef struct ember_workload_info {
+  uint32_t workload_id;
+  uint32_t nregions;
+  uint64_t image_bytes;
+  uint64_t region_offset[EMBER_MAX_REGIONS];
+  uint32_t image_tag;
+  uint32_t reserved[3];
+} ember_workload_info;
+
+/**
+ * ember_workload_validate() - check a workload description on the host.
+ * @desc: the workload.
+ *
+ * Applies every rule the firmware applies that does not need the device
+ * (§15.3): counts, operand kinds and indices, region bounds, inputs never
+ * written, every output written, GEMM shapes, reserved fields. The reason
+ * of a failure is in ember_last_error_message().
+ *
+ * Return: EMBER_OK or EMBER_ERR_INVALID.
+ */
+EMBER_API ember_status ember_workload_validate(const ember_workload_desc *desc);
+
+/**
+ * ember_workload_load() - load a workload without an image.
+ * @dev: device.
+ * @desc: the workload (validated first, as ember_workload_validate()).
+ * @out: Out: its id and region offsets; the regions are zero-filled.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID; EMBER_ERR_NOSPC (device memory or
+ * workload slots exhausted); EMBER_ERR_IO (malformed reply); MANAGE
+ * errors.
+ */
+EMBER_API ember_status ember_workload_load(ember_device *dev, const ember_workload_desc *desc,
+                                           ember_workload_info *out);
+
+/**
+ * ember_workload_load_image() - load a workload and fill its regions.
+ * @dev: device.
+ * @desc: the workload.
+ * @image: bytes that fill region 0, then region 1, ...
+ * @image_size: 1..EMBER_DMA_MAX, at most the sum of the region sizes.
+ * @out: Out: id, region offsets, image bytes copied, the tag used.
+ *
+ * Sends one MANAGE call: a DMA_XFER of @image under a fresh libember tag,
+ * then the LOAD_WORKLOAD naming that tag, so the image is consumed by the
+ * load. If the DMA_XFER fails, the load is not run (EMBER_ERR_* of the
+ * transfer).
+ *
+ * Return: as ember_workload_load().
+ */
+EMBER_API ember_status ember_workload_load_image(ember_device *dev, const ember_workload_desc *desc,
+                                                 const void *image, size_t image_size,
+                                                 ember_workload_info *out);
+
+/**
+ * ember_workload_unload() - unload a workload of this client.
+ * @dev: device.
+ * @workload_id: from ember_workload_load*().
+ *
+ * Return: EMBER_OK; EMBER_ERR_NOENT (no such workload); EMBER_ERR_PERM
+ * (another client's); EMBER_ERR_BUSY (a DBC is executing it); MANAGE
+ * errors.
+ */
+EMBER_API ember_status ember_workload_unload(ember_device *dev, uint32_t workload_id);
+
+/* ==== Resources (QUERY, §15.5) ==== */
+
+/**
+ * struct ember_resources - resources of the function and of this client.
+ * @dbcs_total: DBCs of the function.
+ * @dbcs_free: DBCs not active.
+ * @devmem_total: device memory of the function, bytes.
+ * @devmem_free: bytes not allocated to any workload.
+ * @workloads: workloads this client has loaded.
+ * @dbcs_owned: DBCs this client has activated.
+ * @staged_bytes: bytes of finished, unconsumed DMA transfers of this client.
+ * @reserved: zero.
+ */
+typedef struct ember_resources {
+  uint32_t dbcs_total;
+  uint32_t dbcs_free;
+  uint64_t devmem_total;
+  uint64_t devmem_free;
+  uint32_t workloads;
+  uint32_t dbcs_owned;
+  uint64_t staged_bytes;
+  uint64_t reserved[2];
+} ember_resources;
+
+/**
+ * ember_query() - ask the firmware for resource accounting (QUERY).
+ * @dev: device.
+ * @out: Out: the accounting.
+ *
+ * Return: EMBER_OK; EMBER_ERR_IO (malformed reply); MANAGE errors.
+ */
+EMBER_API ember_status ember_query(ember_device *dev, ember_resources *out);
+
+/* ==== DMA bridge channels ==== */
+
+#define EMBER_RING_MIN 2u     /* smallest ring, entries */
+#define EMBER_RING_MAX 65536u /* largest ring, entries */
+
+/**
+ * ember_dbc_activate() - get a DBC with rings of @ring_size entries.
+ * @dev: device.
+ * @ring_size: a power of two, EMBER_RING_MIN..EMBER_RING_MAX.
+ * @dbc_id: Out: the DBC, now owned by this client.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (bad ring size); EMBER_ERR_NOSPC
+ * (no free DBC); MANAGE errors.
+ */
+EMBER_API ember_status ember_dbc_activate(ember_device *dev, uint32_t ring_size, uint32_t *dbc_id);
+
+/**
+ * ember_dbc_deactivate() - release a DBC this client activated.
+ * @dev: device.
+ * @dbc_id: from ember_dbc_activate().
+ *
+ * Return: EMBER_OK; EMBER_ERR_NOENT (not a DBC of this client: the kernel
+ * does not distinguish other clients' DBCs from missing ones); MANAGE
+ * errors.
+ */
+EMBER_API ember_status ember_dbc_deactivate(ember_device *dev, uint32_t dbc_id);
+
+#if defined(__cplusplus)
+}
+#endif
+
+/* NOLINTEND(modernize-deprecated-headers, modernize-use-using) */
+
+#endif /* EMBER_EMBER_H_ */

@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: MIT
+//
+// libember C++20 API: header-only RAII wrappers over the C ABI of
+// <ember/ember.h> (so no C++ type crosses the shared-library boundary).
+//
+// Errors: every operation that can fail returns ember::Result<T>, in the
+// style of C++23 std::expected: test it with `if (r)` / has_value(), read
+// value() or error(). value() on a failed result throws
+// ember::BadResultAccess (carrying the Error), the only exception the API
+// throws apart from std::bad_alloc. An ember::Error holds the ember_status,
+// its errno and the detail message libember recorded for the failure.
+//
+// Ownership: ember::Device owns one client of the driver (one open of
+// the accel node). ember::Workload and ember::Dbc are RAII: they unload /
+// deactivate on destruction, and keep the client open until they are gone
+// (they share the device handle), so destroying the Device first is safe.
+// All types are move-only; a moved-from object is empty and its
+// operations fail with EMBER_ERR_INVALID.
+//
+// Threads: a Device may be used from several threads at once (the C ABI
+// is thread-safe); a single Workload / Dbc object must not be unloaded or
+// moved concurrently with other uses of the same object.
+#ifndef EMBER_EMBER_HPP_
+#define EMBER_EMBER_HPP_
+
+#if __cplusplus < 202002L
+#error "<ember/ember.hpp> needs C++20"
+#endif
+
+#include <ember/ember.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace ember {
+
+// ---- errors ----
+
+// A failed libember call.
+class Error {
+ public:
+  Error() = default;
+  explicit Error(ember_status code, std::string message = {})
+      : code_(code), message_(std::move(message)) {}
+
+  // The error recorded by the C ABI on this thread for a call that just
+  // returned |code|.
+  [[nodiscard]] static Error Last(ember_status code) {
+    return Error(code, ember_last_error_message());
+  }
+
+  [[nodiscard]] ember_status code() const noexcept { return code_; }
+  // The errno |code| stands for (ember_status_to_errno()).
+  [[nodiscard]] int errno_value() const noexcept { return ember_status_to_errno(code_); }
+  // Detail, e.g. "ACTIVATE: ring size 3 is not a power of two in 2..65536".
+  [[nodiscard]] const std::string &message() const noexcept { return message_; }
+  // "<ember_strerror(code)>: <message>".
+  [[nodiscard]] std::string what() const {
+    std::string s = ember_strerror(code_);
+    if (!message_.empty()) {
+      s += ": ";
+      s += message_;
+    }
+    return s;
+  }
+
+ private:
+  ember_status code_ = EMBER_OK;
+  std::string message_;
+};
+
+// Thrown by Result<T>::value() when the result holds an error.
+class BadResultAccess : public std::exception {
+ public:
+  explicit BadResultAccess(Error error) : error_(std::move(error)), what_(error_.what()) {}
+  [[nodiscard]] const char *what() const noexcept override { return what_.c_str(); }
+  [[nodiscard]] const Error &error() const noexcept { return error_; }
+
+ private:
+  Error error_;
+  std::string what_;
+};
+
+namespace detail {
+inline const Error &NoError() {
+  static const Error kNone;
+  return kNone;
+}
+}  // namespace detail
+
+// A value or an Error (std::expected-style).
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  // Implicit from a value or an Error, like std::expected.
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+
+  [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  // The value; throws BadResultAccess if this holds an error.
+  [[nodiscard]] T &value() & {
+    Check();
+    return std::get<0>(v_);
+  }
+  [[nodiscard]] const T &value() const & {
+    Check();
+    return std::get<0>(v_);
+  }
+  [[nodiscard]] T &&value() && {
+    Check();
+    return std::get<0>(std::move(v_));
+  }
+  // The value, or |fallback| if this holds an error.
+  template <typename U>
+  [[nodiscard]] T value_or(U &&fallback) const & {
+    return has_value() ? std::get<0>(v_) : static_cast<T>(std::forward<U>(fallback));
+  }
+  // The error; an EMBER_OK Error if this holds a value.
+  [[nodiscard]] const Error &error() const noexcept {
+    const Error *e = std::get_if<1>(&v_);
+    return e != nullptr ? *e : detail::NoError();
+  }
+  // Unchecked access, as std::expected's (precondition: has_value()).
+  [[nodiscard]] T &operator*() & { return std::get<0>(v_); }
+  [[nodiscard]] const T &operator*() const & { return std::get<0>(v_); }
+  [[nodiscard]] T *operator->() { return &std::get<0>(v_); }
+  [[nodiscard]] const T *operator->() const { return &std::get<0>(v_); }
+
+ private:
+  void Check() const {
+    if (!has_value()) {
+      throw BadResultAccess(std::get<1>(v_));
+    }
+  }
+
+  std::variant<T, Error> v_;
+};
+
+// Success or an Error.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  // Implicit from an Error.
+  Result(Error error) : error_(std::move(error)), failed_(true) {}
+
+  [[nodiscard]] bool has_value() const noexcept { return !failed_; }
+  explicit operator bool() const noexcept { return has_value(); }
+  // Throws BadResultAccess if this holds an error.
+  void value() const {
+    if (failed_) {
+      throw BadResultAccess(error_);
+    }
+  }
+  [[nodiscard]] const Error &error() const noexcept { return error_; }
+
+ private:
+  Error error_;
+  bool failed_ = false;
+};
+
+namespace detail {
+// Result<void> of a C call that returned |st|.
+inline Result<void> Check(ember_status st) {
+  if (st != EMBER_OK) {
+    return Error::Last(st);
+  }
+  return {};
+}
+
+inline std::string FromArray(const char *s) { return {s}; }
+
+// Shared handle: Device, Workload and Dbc keep the client open.
+using Handle = std::shared_ptr<ember_device>;
+inline Handle Adopt(ember_device *raw) {
+  return {raw, [](ember_device *d) {
+            if (d != nullptr) {
+              ember_device_close(d);
+            }
+          }};
+}
+}  // namespace detail
+
+// ---- library and discovery ----
+
+// "MAJOR.MINOR.PATCH" of the libember that is running.
+[[nodiscard]] inline std::string_view version() { return ember_version_string(); }
+
+using Info = ember_info;
+using Resources = ember_resources;
+using NncVersion = ember_nnc_version;
+using Step = ember_step;
+
+// One discovered device (ember_device_desc).
+struct DeviceDesc {
+  std::string node;   // "/dev/accel/accel0"
+  std::string sysfs;  // "/sys/class/accel/accel0"
+  std::string bdf;    // "0000:00:03.0"
+  std::uint32_t minor = 0;
+  ember_status status = EMBER_OK;  // EMBER_OK if the device can be opened
+  Info info{};                     // GET_INFO (zero unless status is EMBER_OK)
+
+  static DeviceDesc From(const ember_device_desc &d) {
+    return DeviceDesc{detail::FromArray(d.node),
+                      detail::FromArray(d.sysfs),
+                      detail::FromArray(d.bdf),
+                      d.minor,
+                      d.status,
+                      d.info};
+  }
+};
+
+// All ember devices, in the order Device::open(index) uses.
+[[nodiscard]] inline Result<std::vector<DeviceDesc>> list_devices() {
+  std::size_t count = 0;
+  if (const ember_status st = ember_device_count(&count); st != EMBER_OK) {
+    return Error::Last(st);
+  }
+  // A device may appear between the two calls: retry with more room.
+  std::vector<ember_device_desc> raw(std::max<std::size_t>(count, 1));
+  for (;;) {
+    if (const ember_status st = ember_device_list(raw.data(), raw.size(), &count); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    if (count <= raw.size()) {
+      break;
+    }
+    raw.resize(count);
+  }
+  std::vector<DeviceDesc> out;
+  out.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    out.push_back(DeviceDesc::From(raw[i]));
+  }
+  return out;
+}
+
+// ---- workload programs ----
+
+// A step operand: an input or output slice, a region, or nothing.
+class Operand {
+ public:
+  [[nodiscard]] static constexpr Operand none() { return {EMBER_OPERAND_NONE, 0}; }
+  [[nodiscard]] static constexpr Operand input(std::uint8_t i) { return {EMBER_OPERAND_INPUT, i}; }
+  [[nodiscard]] static constexpr Operand output(std::uint8_t i) {
+    return {EMBER_OPERAND_OUTPUT, i};
+  }
+  [[nodiscard]] static constexpr Operand region(std::uint8_t i) {
+    return {EMBER_OPERAND_REGION, i};
+  }
+
+  [[nodiscard]] constexpr ember_operand_kind kind() const { return kind_; }
+  [[nodiscard]] constexpr std::uint8_t index() const { return index_; }
+  constexpr bool operator==(const Operand &) const = default;
+
+ private:
+  constexpr Operand(ember_operand_kind kind, std::uint8_t index) : kind_(kind), index_(index) {}
+
+  ember_operand_kind kind_;
+  std::uint8_t index_;
+};
+
+// A validated workload: name, regions and program. Made by
+// WorkloadBuilder::build(); loaded by Device::load().
+class WorkloadSpec {
+ public:
+  [[nodiscard]] const std::string &name() const { return name_; }
+  [[nodiscard]] std::span<const std::uint64_t> regions() const { return regions_; }
+  [[nodiscard]] std::span<const Step> steps() const { return steps_; }
+  [[nodiscard]] std::uint32_t inputs() const { return inputs_; }
+  [[nodiscard]] std::uint32_t outputs() const { return outputs_; }
+
+  // The C description; it points into this object.
+  [[nodiscard]] ember_workload_desc desc() const {
+    ember_workload_desc d{};
+    d.name = name_.c_str();
+    d.region_sizes = regions_.data();
+    d.steps = steps_.data();
+    d.nregions = static_cast<std::uint32_t>(regions_.size());
+    d.nsteps = static_cast<std::uint32_t>(steps_.size());
+    d.ninputs = inputs_;
+    d.noutputs = outputs_;
+    return d;
+  }
+
+ private:
+  friend class WorkloadBuilder;
+
+  std::string name_;
+  std::vector<std::uint64_t> regions_;
+  std::vector<Step> steps_;
+  std::uint32_t inputs_ = 0;
+  std::uint32_t outputs_ = 0;
+};
+
+// Builds a workload step by step (docs/nnc.md §15.3). Nothing is checked
+// until build(), which applies all of libember's rules and reports the
+// first broken one (e.g. "step 1 (gemm_i8): aux (B) region 0: 4096 bytes
+// do not fit its 1024 bytes").
+class WorkloadBuilder {
+ public:
+  explicit WorkloadBuilder(std::string name = {}) : name_(std::move(name)) {}
+
+  // Declare one more input slice / output slice / region and return it.
+  Operand add_input() { return Operand::input(Next(inputs_)); }
+  Operand add_output() { return Operand::output(Next(outputs_)); }
+  Operand add_region(std::uint64_t bytes) {
+    regions_.push_back(bytes);
+    return Operand::region(Index(regions_.size() - 1));
+  }
+
+  // COPY |len| bytes (0: the whole source operand) from |src| to |dst|.
+  WorkloadBuilder &copy(Operand dst, Operand src, std::uint32_t len = 0) {
+    return Add(EMBER_OP_COPY, src, dst, Operand::none(), len);
+  }
+  // FILL |len| bytes (0: the whole destination) of |dst| with |pattern|.
+  WorkloadBuilder &fill(Operand dst, std::uint8_t pattern, std::uint32_t len = 0) {
+    Step s = Make(EMBER_OP_FILL, Operand::none(), dst, Operand::none(), len);
+    s.aux_index = pattern;
+    steps_.push_back(s);
+    return *this;
+  }
+  // CRC32 of |len| bytes (0: all) of |src|, stored at |dst| if not none.
+  WorkloadBuilder &crc32(Operand src, Operand dst = Operand::none(), std::uint32_t len = 0) {
+    return Add(EMBER_OP_CRC32, src, dst, Operand::none(), len);
+  }
+  // C (m x n int32) = A (m x k int8) x B (k x n int8).
+  WorkloadBuilder &gemm_i8(Operand c, Operand a, Operand b, std::uint32_t m, std::uint32_t n,
+                           std::uint32_t k) {
+    Step s = Make(EMBER_OP_GEMM_I8, a, c, b, 0);
+    s.m = m;
+    s.n = n;
+    s.k = k;
+    steps_.push_back(s);
+    return *this;
+  }
+  // Any step, as given.
+  WorkloadBuilder &step(const Step &raw) {
+    steps_.push_back(raw);
+    return *this;
+  }
+
+  // Validates (ember_workload_validate()) and returns the workload.
+  [[nodiscard]] Result<WorkloadSpec> build() const {
+    WorkloadSpec spec;
+    spec.name_ = name_;
+    spec.regions_ = regions_;
+    spec.steps_ = steps_;
+    spec.inputs_ = inputs_;
+    spec.outputs_ = outputs_;
+    const ember_workload_desc d = spec.desc();
+    if (const ember_status st = ember_workload_validate(&d); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return spec;
+  }
+
+ private:
+  static std::uint8_t Index(std::size_t i) {
+    return static_cast<std::uint8_t>(std::min<std::size_t>(i, 0xff));
+  }
+  static std::uint8_t Next(std::uint32_t &count) { return Index(count++); }
+
+  static Step Make(ember_op op, Operand src, Operand dst, Operand aux, std::uint32_t len) {
+    Step s{};
+    s.op = static_cast<std::uint8_t>(op);
+    s.src_kind = static_cast<std::uint8_t>(src.kind());
+    s.src_index = src.index();
+    s.dst_kind = static_cast<std::uint8_t>(dst.kind());
+    s.dst_index = dst.index();
+    s.aux_kind = static_cast<std::uint8_t>(aux.kind());
+    s.aux_index = aux.index();
+    s.len = len;
+    return s;
+  }
+  WorkloadBuilder &Add(ember_op op, Operand src, Operand dst, Operand aux, std::uint32_t len) {
+    steps_.push_back(Make(op, src, dst, aux, len));
+    return *this;
+  }
+
+  std::string name_;
+  std::vector<std::uint64_t> regions_;
+  std::vector<Step> steps_;
+  std::uint32_t inputs_ = 0;
+  std::uint32_t outputs_ = 0;
+};
+
+// ---- RAII objects of a client ----
+
+// A loaded workload; unloaded on destruction (errors there are ignored:
+// call unload() to see them).
+class Workload {
+ public:
+  Workload() = default;
+  Workload(const Workload &) = delete;
+  Workload &operator=(const Workload &) = delete;
+  Workload(Workload &&other) noexcept
+      : dev_(std::move(other.dev_)), info_(std::exchange(other.info_, {})) {}
+  Workload &operator=(Workload &&other) noexcept {
+    if (this != &other) {
+      reset();
+      dev_ = std::move(other.dev_);
+      info_ = std::exchange(other.info_, {});
+    }
+    return *this;
+  }
+  ~Workload() { reset(); }
+
+  explicit operator bool() const noexcept { return dev_ != nullptr; }
+  [[nodiscard]] std::uint32_t id() const noexcept { return info_.workload_id; }
+  // Device-memory offset of each region.
+  [[nodiscard]] std::span<const std::uint64_t> region_offsets() const noexcept {
+    return {info_.region_offset, info_.nregions};
+  }
+  [[nodiscard]] std::uint64_t image_bytes() const noexcept { return info_.image_bytes; }
+  [[nodiscard]] const ember_workload_info &info() const noexcept { return info_; }
+
+  // Unloads now and reports the outcome; the object is empty afterwards
+  // (also on failure: the destructor does not retry).
+  Result<void> unload() {
+    if (!dev_) {
+      return Error(EMBER_ERR_INVALID, "Workload::unload: empty workload");
+    }
+    const detail::Handle dev = std::move(dev_);
+    return detail::Check(ember_workload_unload(dev.get(), std::exchange(info_, {}).workload_id));
+  }
+  // Gives up ownership without unloading (the device frees the workload
+  // when the client closes); returns the id.
+  std::uint32_t release() noexcept {
+    dev_.reset();
+    return std::exchange(info_, {}).workload_id;
+  }
+
+ private:
+  friend class Device;
+  Workload(detail::Handle dev, const ember_workload_info &info)
+      : dev_(std::move(dev)), info_(info) {}
+  void reset() noexcept {
+    if (dev_) {
+      ember_workload_unload(dev_.get(), info_.workload_id);
+      dev_.reset();
+      info_ = {};
+    }
+  }
+
+  detail::Handle dev_;
+  ember_workload_info info_{};
+};
+
+// An activated DMA bridge channel; deactivated on destruction (errors
+// there are ignored: call deactivate() to see them).
+class Dbc {
+ public:
+  Dbc() = default;
+  Dbc(const Dbc &) = delete;
+  Dbc &operator=(const Dbc &) = delete;
+  Dbc(Dbc &&other) noexcept
+      : dev_(std::move(other.dev_)),
+        id_(std::exchange(other.id_, 0)),
+        ring_size_(std::exchange(other.ring_size_, 0)) {}
+  Dbc &operator=(Dbc &&other) noexcept {
+    if (this != &other) {
+      reset();
+      dev_ = std::move(other.dev_);
+      id_ = std::exchange(other.id_, 0);
+      ring_size_ = std::exchange(other.ring_size_, 0);
+    }
+    return *this;
+  }
+  ~Dbc() { reset(); }
+
+  explicit operator bool() const noexcept { return dev_ != nullptr; }
+  [[nodiscard]] std::uint32_t id() const noexcept { return id_; }
+  [[nodiscard]] std::uint32_t ring_size() const noexcept { return ring_size_; }
+
+  // Deactivates now and reports the outcome; the object is empty afterwards.
+  Result<void> deactivate() {
+    if (!dev_) {
+      return Error(EMBER_ERR_INVALID, "Dbc::deactivate: empty DBC");
+    }
+    const detail::Handle dev = std::move(dev_);
+    ring_size_ = 0;
+    return detail::Check(ember_dbc_deactivate(dev.get(), std::exchange(id_, 0)));
+  }
+  // Gives up ownership without deactivating; returns the id.
+  std::uint32_t release() noexcept {
+    dev_.reset();
+    ring_size_ = 0;
+    return std::exchange(id_, 0);
+  }
+
+ private:
+  friend class Device;
+  Dbc(detail::Handle dev, std::uint32_t id, std::uint32_t ring_size)
+      : dev_(std::move(dev)), id_(id), ring_size_(ring_size) {}
+  void reset() noexcept {
+    if (dev_) {
+      ember_dbc_deactivate(dev_.get(), id_);
+      dev_.reset();
+      id_ = 0;
+      ring_size_ = 0;
+    }
+  }
+
+  detail::Handle dev_;
+  std::uint32_t id_ = 0;
+  std::uint32_t ring_size_ = 0;
+};
+
+// An open ember device: one client of the driver.
+class Device {
+ public:
+  // The index-th device of list_devices().
+  [[nodiscard]] static Result<Device> open(std::size_t index = 0) {
+    ember_device *raw = nullptr;
+    if (const ember_status st = ember_device_open(index, &raw); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return Device(detail::Adopt(raw));
+  }
+  // The device at a PCI address ("0000:00:03.0" or "00:03.0").
+  [[nodiscard]] static Result<Device> open_bdf(const std::string &bdf) {
+    ember_device *raw = nullptr;
+    if (const ember_status st = ember_device_open_bdf(bdf.c_str(), &raw); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return Device(detail::Adopt(raw));
+  }
+  // An accel node by path ("/dev/accel/accel0").
+  [[nodiscard]] static Result<Device> open_path(const std::string &node) {
+    ember_device *raw = nullptr;
+    if (const ember_status st = ember_device_open_path(node.c_str(), &raw); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return Device(detail::Adopt(raw));
+  }
+  // Takes ownership of a handle from the C ABI.
+  [[nodiscard]] static Device adopt(ember_device *handle) { return Device(detail::Adopt(handle)); }
+
+  Device(const Device &) = delete;
+  Device &operator=(const Device &) = delete;
+  Device(Device &&) noexcept = default;
+  Device &operator=(Device &&) noexcept = default;
+  ~Device() = default;
+
+  explicit operator bool() const noexcept { return handle_ != nullptr; }
+  // The C handle, for calls the C++ API does not wrap (owned by this).
+  [[nodiscard]] ember_device *handle() const noexcept { return handle_.get(); }
+
+  // Node, sysfs, PCI address and the GET_INFO of open time.
+  [[nodiscard]] Result<DeviceDesc> describe() const {
+    ember_device_desc d{};
+    if (const ember_status st = ember_device_describe(handle(), &d); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return DeviceDesc::From(d);
+  }
+  // GET_INFO now.
+  [[nodiscard]] Result<Info> info() const {
+    Info i{};
+    if (const ember_status st = ember_device_get_info(handle(), &i); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return i;
+  }
+  // The accel node's descriptor (owned by the device).
+  [[nodiscard]] Result<int> fd() const {
+    int v = -1;
+    if (const ember_status st = ember_device_fd(handle(), &v); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return v;
+  }
+
+  // Raw MANAGE of |count| uAPI transactions at |transactions| (ember_manage()).
+  [[nodiscard]] Result<void> manage(std::span<std::byte> transactions, std::uint32_t count) const {
+    return detail::Check(ember_manage(handle(), transactions.data(),
+                                      static_cast<std::uint32_t>(transactions.size()), count));
+  }
+  // The firmware's NNC version and features.
+  [[nodiscard]] Result<NncVersion> nnc_status() const {
+    NncVersion v{};
+    if (const ember_status st = ember_nnc_status(handle(), &v); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return v;
+  }
+  // ECHO: what the firmware sent back.
+  [[nodiscard]] Result<std::vector<std::byte>> echo(std::span<const std::byte> payload) const {
+    std::vector<std::byte> reply(payload.size());
+    // ember_echo() takes no NULL, even for 0 bytes.
+    std::byte none{};
+    const void *in = payload.empty() ? &none : payload.data();
+    void *out = reply.empty() ? &none : reply.data();
+    if (const ember_status st = ember_echo(handle(), in, out, payload.size()); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return reply;
+  }
+  // DMA_XFER of |data| under |tag| (1..0x7fffffff); returns bytes received.
+  [[nodiscard]] Result<std::uint64_t> dma_transfer(std::uint32_t tag,
+                                                   std::span<const std::byte> data) const {
+    std::uint64_t received = 0;
+    if (const ember_status st =
+            ember_dma_transfer(handle(), tag, data.data(), data.size(), &received);
+        st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return received;
+  }
+  // QUERY: resource accounting of the function and of this client.
+  [[nodiscard]] Result<Resources> query() const {
+    Resources r{};
+    if (const ember_status st = ember_query(handle(), &r); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return r;
+  }
+  // Loads |spec|, filling its regions from |image| if not empty.
+  [[nodiscard]] Result<Workload> load(const WorkloadSpec &spec,
+                                      std::span<const std::byte> image = {}) const {
+    const ember_workload_desc d = spec.desc();
+    ember_workload_info info{};
+    const ember_status st =
+        image.empty() ? ember_workload_load(handle(), &d, &info)
+                      : ember_workload_load_image(handle(), &d, image.data(), image.size(), &info);
+    if (st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return Workload(handle_, info);
+  }
+  // Activates a DBC with rings of |ring_size| entries.
+  [[nodiscard]] Result<Dbc> activate_dbc(std::uint32_t ring_size) const {
+    std::uint32_t id = 0;
+    if (const ember_status st = ember_dbc_activate(handle(), ring_size, &id); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return Dbc(handle_, id, ring_size);
+  }
+
+ private:
+  explicit Device(detail::Handle handle) : handle_(std::move(handle)) {}
+
+  detail::Handle handle_;
+};
+
+}  // namespace ember
+
+#endif  // EMBER_EMBER_HPP_

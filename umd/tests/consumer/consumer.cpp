@@ -1,0 +1,31 @@
+// Uses the installed C++ API and the uAPI header; no device is needed.
+#include <ember/ember_accel.h>
+#include <ember/ember.hpp>
+
+#include <cstdio>
+#include <string_view>
+
+int main() {
+  if (ember::version() != EMBER_VERSION_STRING) {
+    std::fprintf(stderr, "header %s, library %s\n", EMBER_VERSION_STRING,
+                 std::string(ember::version()).c_str());
+    return 1;
+  }
+  const auto devices = ember::list_devices();
+  if (!devices || !devices->empty()) {
+    return 1;
+  }
+  ember::WorkloadBuilder b("consumer");
+  b.fill(b.add_output(), 0x5a);
+  if (!b.build()) {
+    return 1;
+  }
+  const auto dev = ember::Device::open(0);
+  if (dev || dev.error().code() != EMBER_ERR_NOENT) {
+    return 1;
+  }
+  drm_ember_manage_trans_status st{};
+  static_assert(sizeof(st) == 24);
+  std::printf("consumer: libember %s\n", std::string(ember::version()).c_str());
+  return 0;
+}
