@@ -4,13 +4,14 @@
 #   make test    lint + host unit tests + in-guest integration suite
 #   make demo    boot the emulated device, load the driver, show it working
 #   make fuzz    long libFuzzer run of the NNC codec (1,000,000 runs a target)
+#   make bench   one-VM benchmark: ember modes vs emulated NVMe baseline
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 KVER ?= $(shell $(ROOT)/scripts/kver)
 
-.PHONY: all deps build qemu kmd userspace unit vm-test lint fuzz test demo clean
+.PHONY: all deps build qemu kmd userspace unit vm-test lint fuzz bench test demo clean
 
 all: build
 
@@ -39,6 +40,9 @@ vm-test: build
 
 fuzz: deps
 	@$(ROOT)/tests/fuzz/run.sh --runs 1000000
+
+bench: build
+	@$(ROOT)/tests/bench/run.sh
 
 lint: userspace
 	@$(ROOT)/scripts/lint.sh

@@ -9,6 +9,11 @@
  *              RAS, mailbox and DBC registers (reads the hardware)
  *   test_irq   write a source number to raise its test interrupt; read
  *              one "<source>: <count>" line per source
+ *   mbox       management mailbox state and counters
+ *   clients    one line per open file: handle, process, DBCs
+ *   dbcs       owner of every DBC, DMA memory held in rings
+ *   fault      fault-injection registers (docs/hardware.md §2.7): read
+ *              "<name>: <value>" lines, write "<name> <value>"
  *
  * The files are removed by drm_dev_unplug() before the hardware goes away.
  */
@@ -17,6 +22,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <drm/drm_debugfs.h>
 #include <drm/drm_drv.h>
@@ -26,6 +32,8 @@
 #include "ember_debugfs.h"
 #include "ember_drv.h"
 #include "ember_irq.h"
+#include "ember_mbox.h"
+#include "ember_nnc.h"
 
 /**
  * struct ember_reg_name - a register shown by the regs file
@@ -257,10 +265,116 @@ out:
 	return ret;
 }
 
+static const char *const ember_mbox_state_names[] = {
+	[EMBER_MBOX_OFF] = "off",
+	[EMBER_MBOX_NEGOTIATING] = "negotiating",
+	[EMBER_MBOX_READY] = "ready",
+};
+
+static int ember_debugfs_mbox_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = ember_debugfs_edev(m);
+	struct ember_mbox *mbox = &edev->mbox;
+	const struct ember_mbox_stats *st = &mbox->stats;
+	struct ember_mbox_msg *msg;
+	unsigned int in_flight = 0;
+
+	mutex_lock(&mbox->lock);
+	list_for_each_entry(msg, &mbox->pending, node)
+		in_flight++;
+	seq_printf(m, "state: %s\n", ember_mbox_state_names[mbox->state]);
+	seq_printf(m, "depth: %u\n", mbox->depth);
+	seq_printf(m, "generation: %u\n", mbox->gen);
+	seq_printf(m, "features: %#x\n", mbox->features);
+	seq_printf(m, "crc: %s\n",
+		   mbox->features & EMBER_NNC_FEAT_CRC ? "on" : "off");
+	seq_printf(m, "fw_nnc: %u.%u\n", EMBER_NNC_MAJOR, mbox->fw_minor);
+	seq_printf(m, "timeout_s: %u\n",
+		   max(READ_ONCE(ember_control_resp_timeout_s), 1U));
+	seq_printf(m, "in_flight: %u\n", in_flight);
+	seq_printf(m, "sent: %llu\n", st->sent);
+	seq_printf(m, "replies: %llu\n", st->replies);
+	seq_printf(m, "late: %llu\n", st->late);
+	seq_printf(m, "stale: %llu\n", st->stale);
+	seq_printf(m, "lost: %llu\n", st->lost);
+	seq_printf(m, "timeouts: %llu\n", st->timeouts);
+	seq_printf(m, "killed: %llu\n", st->killed);
+	seq_printf(m, "crc_errors: %llu\n", st->crc_errors);
+	seq_printf(m, "bad_replies: %llu\n", st->bad_replies);
+	seq_printf(m, "queue_full: %llu\n", st->queue_full);
+	mutex_unlock(&mbox->lock);
+	return 0;
+}
+
+/* "dbcs=0,2 pending=1 dead=0" of a client; under dbc_lock. */
+static void ember_debugfs_client_dbcs(struct seq_file *m,
+				      const struct ember_client *client)
+{
+	unsigned int pending = 0, dead = 0;
+	const struct ember_act *act;
+	bool any = false;
+
+	seq_puts(m, " dbcs=");
+	list_for_each_entry(act, &client->acts, node) {
+		if (act->state == EMBER_ACT_LIVE) {
+			seq_printf(m, "%s%d", any ? "," : "", act->dbc_id);
+			any = true;
+		} else if (act->state == EMBER_ACT_PENDING) {
+			pending++;
+		} else {
+			dead++;
+		}
+	}
+	if (!any)
+		seq_puts(m, "-");
+	seq_printf(m, " pending=%u dead=%u", pending, dead);
+}
+
+static int ember_debugfs_clients_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = ember_debugfs_edev(m);
+	struct ember_client *client;
+
+	mutex_lock(&edev->clients_lock);
+	list_for_each_entry(client, &edev->clients, node) {
+		seq_printf(m, "handle=%u pid=%d comm=%s", client->handle,
+			   client->pid, client->comm);
+		mutex_lock(&edev->dbc_lock);
+		ember_debugfs_client_dbcs(m, client);
+		mutex_unlock(&edev->dbc_lock);
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&edev->clients_lock);
+	return 0;
+}
+
+static int ember_debugfs_dbcs_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = ember_debugfs_edev(m);
+	const struct ember_act *act;
+	unsigned int i;
+
+	mutex_lock(&edev->dbc_lock);
+	for (i = 0; i < edev->info.num_dbcs; i++) {
+		act = edev->dbcs[i].act;
+		if (act)
+			seq_printf(m, "dbc%u: owner=%u ring_size=%u\n", i,
+				   act->client->handle, act->ring_size);
+		else
+			seq_printf(m, "dbc%u: free\n", i);
+	}
+	seq_printf(m, "ring_bytes: %llu\n", edev->ring_bytes);
+	mutex_unlock(&edev->dbc_lock);
+	return 0;
+}
+
 static const struct drm_debugfs_info ember_debugfs_files[] = {
 	{ "info", ember_debugfs_info_show, 0 },
 	{ "irq_stats", ember_debugfs_irq_stats_show, 0 },
 	{ "regs", ember_debugfs_regs_show, 0 },
+	{ "mbox", ember_debugfs_mbox_show, 0 },
+	{ "clients", ember_debugfs_clients_show, 0 },
+	{ "dbcs", ember_debugfs_dbcs_show, 0 },
 };
 
 static int ember_test_irq_show(struct seq_file *m, void *data)
@@ -309,6 +423,107 @@ static const struct file_operations ember_test_irq_fops = {
 };
 
 /**
+ * struct ember_fault_reg - a fault-injection register of the fault file
+ * @name: name written and shown, as in docs/hardware.md without EMBER_FI_
+ * @offset: BAR0 offset
+ */
+struct ember_fault_reg {
+	const char *name;
+	u32 offset;
+};
+
+static const struct ember_fault_reg ember_fault_regs[] = {
+	{ "dbc_hang", EMBER_FI_DBC_HANG },
+	{ "drop_irq", EMBER_FI_DROP_IRQ },
+	{ "corrupt_rsp", EMBER_FI_CORRUPT_RSP },
+	{ "ras", EMBER_FI_RAS },
+	{ "fail_flr", EMBER_FI_FAIL_FLR },
+	{ "mbox_drop", EMBER_FI_MBOX_DROP },
+	{ "mbox_delay_ms", EMBER_FI_MBOX_DELAY_MS },
+	{ "mbox_corrupt", EMBER_FI_MBOX_CORRUPT },
+};
+
+static int ember_fault_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = m->private;
+	unsigned int i;
+	int idx, ret = 0;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+	mutex_lock(&edev->hw_lock);
+	if (edev->state == EMBER_STATE_RESETTING) {
+		ret = -EBUSY;
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(ember_fault_regs); i++)
+		seq_printf(m, "%s: %u\n", ember_fault_regs[i].name,
+			   ember_rd(edev, ember_fault_regs[i].offset));
+out:
+	mutex_unlock(&edev->hw_lock);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static int ember_fault_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, ember_fault_show, inode->i_private);
+}
+
+static ssize_t ember_fault_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct ember_device *edev = m->private;
+	const struct ember_fault_reg *reg = NULL;
+	char buf[48], *name, *value, *p;
+	unsigned int i;
+	int idx, ret;
+	u32 val;
+
+	if (!(edev->info.caps & EMBER_CAP_FAULT))
+		return -EOPNOTSUPP;
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	p = strim(buf);
+	name = strsep(&p, " \t");
+	value = p ? skip_spaces(p) : NULL;
+	if (!value)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(ember_fault_regs); i++)
+		if (!strcmp(name, ember_fault_regs[i].name))
+			reg = &ember_fault_regs[i];
+	if (!reg)
+		return -EINVAL;
+	ret = kstrtou32(value, 0, &val);
+	if (ret)
+		return ret;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+	mutex_lock(&edev->hw_lock);
+	if (edev->state == EMBER_STATE_RESETTING)
+		ret = -EBUSY;
+	else
+		ember_wr(edev, reg->offset, val);
+	mutex_unlock(&edev->hw_lock);
+	drm_dev_exit(idx);
+	return ret ? ret : count;
+}
+
+static const struct file_operations ember_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = ember_fault_open,
+	.read = seq_read,
+	.write = ember_fault_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/**
  * ember_debugfs_init() - create the debugfs files of a device
  * @edev: device, not registered yet
  *
@@ -321,4 +536,6 @@ void ember_debugfs_init(struct ember_device *edev)
 			      ARRAY_SIZE(ember_debugfs_files));
 	debugfs_create_file("test_irq", 0644, edev->drm.debugfs_root, edev,
 			    &ember_test_irq_fops);
+	debugfs_create_file("fault", 0600, edev->drm.debugfs_root, edev,
+			    &ember_fault_fops);
 }

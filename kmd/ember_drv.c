@@ -13,6 +13,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <drm/drm_accel.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -21,10 +22,12 @@
 #include <drm/drm_managed.h>
 
 #include "ember_accel.h"
+#include "ember_client.h"
 #include "ember_debugfs.h"
 #include "ember_drv.h"
 #include "ember_ioctl.h"
 #include "ember_irq.h"
+#include "ember_mbox.h"
 #include "ember_reset.h"
 #include "ember_sysfs.h"
 
@@ -95,7 +98,9 @@ void ember_hw_start(struct ember_device *edev)
  * @state: state to enter
  *
  * After it returns no handler runs and none will be invoked for this
- * device until ember_hw_start(). Caller holds &ember_device.hw_lock.
+ * device until ember_hw_start(), and no mailbox reply work is queued or
+ * running (a handler may have queued it until the sources were masked).
+ * Caller holds &ember_device.hw_lock.
  */
 void ember_hw_stop(struct ember_device *edev, enum ember_state state)
 {
@@ -105,6 +110,7 @@ void ember_hw_stop(struct ember_device *edev, enum ember_state state)
 	ember_wr(edev, EMBER_DEV_CTRL, 0);
 	ember_irq_hw_disable(edev);
 	ember_irq_synchronize(edev);
+	cancel_work_sync(&edev->mbox.rsp_work);
 }
 
 static int ember_pci_init(struct ember_device *edev)
@@ -211,6 +217,21 @@ static int ember_hw_read_info(struct ember_device *edev)
 	return 0;
 }
 
+/* EMBER_DEV_CTRL.SOFT_RESET (docs/hardware.md §7.4), then wait for READY. */
+static int ember_hw_soft_reset(struct ember_device *edev)
+{
+	u32 status;
+	int ret;
+
+	ember_wr(edev, EMBER_DEV_CTRL, EMBER_DEV_CTRL_SOFT_RESET);
+	ret = ember_hw_wait_ready(edev, &status);
+	if (ret)
+		dev_err(&edev->pdev->dev,
+			"device not ready after soft reset (EMBER_DEV_STATUS %#x)\n",
+			status);
+	return ret;
+}
+
 static int ember_dbcs_init(struct ember_device *edev)
 {
 	unsigned int i;
@@ -234,46 +255,23 @@ static int ember_dbcs_init(struct ember_device *edev)
 static int ember_open(struct drm_device *drm, struct drm_file *file)
 {
 	struct ember_device *edev = to_ember_device(drm);
-	struct ember_client *client;
-	int idx;
+	int idx, ret;
 
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
-
-	client = kzalloc(sizeof(*client), GFP_KERNEL);
-	if (!client) {
-		drm_dev_exit(idx);
-		return -ENOMEM;
-	}
-	client->edev = edev;
-	client->file = file;
-	file->driver_priv = client;
-
-	mutex_lock(&edev->clients_lock);
-	list_add_tail(&client->node, &edev->clients);
-	edev->num_clients++;
-	mutex_unlock(&edev->clients_lock);
-
+	ret = ember_client_open(edev, file);
 	drm_dev_exit(idx);
-	return 0;
+	return ret;
 }
 
 static void ember_postclose(struct drm_device *drm, struct drm_file *file)
 {
-	struct ember_device *edev = to_ember_device(drm);
-	struct ember_client *client = file->driver_priv;
-
-	mutex_lock(&edev->clients_lock);
-	list_del(&client->node);
-	edev->num_clients--;
-	mutex_unlock(&edev->clients_lock);
-
-	file->driver_priv = NULL;
-	kfree(client);
+	ember_client_close(file->driver_priv);
 }
 
 static const struct drm_ioctl_desc ember_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(EMBER_GET_INFO, ember_ioctl_get_info, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_MANAGE, ember_ioctl_manage, 0),
 };
 
 DEFINE_DRM_ACCEL_FOPS(ember_accel_fops);
@@ -334,6 +332,9 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = drmm_mutex_init(&edev->drm, &edev->clients_lock);
 	if (ret)
 		return ret;
+	ret = ember_clients_init(edev);
+	if (ret)
+		return ret;
 
 	ret = ember_pci_init(edev);
 	if (ret)
@@ -343,11 +344,23 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 
-	/* Quiet until the handlers are in place (the device may be dirty). */
-	ember_wr(edev, EMBER_DEV_CTRL, 0);
+	/*
+	 * Start from a clean function: a soft reset drops what a previous
+	 * driver instance left in the firmware (negotiated features, DBCs and
+	 * transfers of client handles this instance will hand out again).
+	 * Then stay quiet until the handlers are in place.
+	 */
+	ret = ember_hw_soft_reset(edev);
+	if (ret)
+		return ret;
 	ember_irq_hw_disable(edev);
 
 	ret = ember_dbcs_init(edev);
+	if (ret)
+		return ret;
+
+	/* Before the IRQs: the management handler queues the mailbox work. */
+	ret = ember_mbox_init(edev);
 	if (ret)
 		return ret;
 
@@ -359,6 +372,16 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_lock(&edev->hw_lock);
 	ember_hw_start(edev);
 	mutex_unlock(&edev->hw_lock);
+
+	/* Nothing is sent to firmware of an NNC major the driver cannot speak. */
+	ret = ember_mbox_check_version(edev);
+	if (ret)
+		goto err_stop;
+	ret = ember_mbox_start(edev);
+	if (ret) {
+		dev_err(&pdev->dev, "management mailbox unusable: %d\n", ret);
+		goto err_stop;
+	}
 
 	ember_debugfs_init(edev);
 
@@ -372,6 +395,7 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_stop:
+	ember_mbox_stop(edev, -ENODEV);
 	mutex_lock(&edev->hw_lock);
 	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
 	mutex_unlock(&edev->hw_lock);
@@ -383,20 +407,26 @@ static void ember_remove(struct pci_dev *pdev)
 	struct ember_device *edev = pci_get_drvdata(pdev);
 
 	/*
-	 * No new file, ioctl or debugfs access from here on; in-flight ones
-	 * have finished when drm_dev_unplug() returns.
+	 * Fail the messages in flight first, so that MANAGE calls and closes
+	 * waiting for the firmware return now instead of holding up
+	 * drm_dev_unplug(). Then stop the device, reset every DBC and free the
+	 * clients' rings: files may stay open after remove(), but the device
+	 * must not touch their memory any more.
 	 */
-	drm_dev_unplug(&edev->drm);
-
-	/*
-	 * Stop the device and wait for running handlers. The IRQs are freed
-	 * by devres after this function returns, before the vectors, the BAR
-	 * mapping and (last) the DRM device reference, so no handler can run
-	 * on freed memory.
-	 */
+	ember_mbox_stop(edev, -ENODEV);
 	mutex_lock(&edev->hw_lock);
 	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
 	mutex_unlock(&edev->hw_lock);
+	ember_dbcs_invalidate(edev, true);
+
+	/*
+	 * No new file, ioctl or debugfs access from here on; in-flight ones
+	 * have finished when drm_dev_unplug() returns. The IRQs are freed by
+	 * devres after this function returns, before the vectors, the BAR
+	 * mapping and (last) the DRM device reference, so no handler can run
+	 * on freed memory.
+	 */
+	drm_dev_unplug(&edev->drm);
 }
 
 static void ember_shutdown(struct pci_dev *pdev)
@@ -404,9 +434,11 @@ static void ember_shutdown(struct pci_dev *pdev)
 	struct ember_device *edev = pci_get_drvdata(pdev);
 
 	/* Stop DMA and interrupts before reboot or kexec. */
+	ember_mbox_stop(edev, -ENODEV);
 	mutex_lock(&edev->hw_lock);
 	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
 	mutex_unlock(&edev->hw_lock);
+	ember_dbcs_invalidate(edev, true);
 }
 
 static const struct pci_device_id ember_pci_ids[] = {

@@ -7,16 +7,19 @@
 #define _EMBER_DRV_H_
 
 #include <linux/atomic.h>
+#include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/time64.h>
 #include <linux/types.h>
 #include <drm/drm_device.h>
 #include <drm/drm_file.h>
 
 #include "ember_compat.h"
+#include "ember_mbox.h"
 #include "ember_regs.h"
 
 #define EMBER_DRIVER_NAME		"ember"
@@ -168,34 +171,113 @@ struct ember_irq {
 	atomic64_t mgmt_ras;
 };
 
+struct ember_act;
+
 /**
  * struct ember_dbc - one DMA bridge channel
  *
- * Only identity for now; the data path adds the rings, the scheduler and
- * the interrupt storm mitigation state here.
+ * The data path adds the scheduler and the interrupt storm mitigation
+ * state here.
  *
  * @edev: owning device
  * @id: index local to this function (0 .. num_dbcs - 1)
  * @regs: the DBC's register block in BAR0
  * @vec: the vector that signals this DBC (shared in single mode)
+ * @act: the activation that owns the DBC (the firmware activated it for
+ *	that record's client and programmed its rings), or NULL when the
+ *	driver knows of no owner; under &ember_device.dbc_lock
  */
 struct ember_dbc {
 	struct ember_device *edev;
 	unsigned int id;
 	void __iomem *regs;
 	struct ember_irq_vector *vec;
+	struct ember_act *act;
+};
+
+/**
+ * enum ember_act_state - life of a DBC activation record
+ * @EMBER_ACT_PENDING: rings allocated for an ACTIVATE that is about to
+ *	be sent, or was sent and its outcome is unknown (no reply: timeout,
+ *	fatal signal, malformed reply). The firmware may have given a DBC
+ *	these rings, so they are kept until the firmware confirms the
+ *	client's TERMINATE or the DBCs are reset.
+ * @EMBER_ACT_LIVE: the firmware activated DBC &ember_act.dbc_id for the
+ *	client with these rings; &ember_dbc.act points here
+ * @EMBER_ACT_DEAD: the DBC was lost to a device reset or removal; the
+ *	rings are freed, the record only remembers the DBC id so that the
+ *	client learns about it (DEACTIVATE returns -ENODEV once)
+ */
+enum ember_act_state {
+	EMBER_ACT_PENDING,
+	EMBER_ACT_LIVE,
+	EMBER_ACT_DEAD,
+};
+
+/**
+ * struct ember_act - a DBC activation of a client, and its rings
+ *
+ * Allocated by MANAGE before it sends an ACTIVATE, on the client's list
+ * from then on. Fields under &ember_device.dbc_lock, except that only the
+ * owning client, holding &ember_client.lock, ever unlinks and frees the
+ * record itself; resets, removal and other clients' activations only
+ * change its state and may free its rings (after making sure that no DBC
+ * uses them).
+ *
+ * @client: the owner
+ * @node: entry in &ember_client.acts
+ * @state: enum ember_act_state
+ * @dbc_id: the DBC (LIVE; DEAD if known), -1 if unknown
+ * @ring_size: entries per ring
+ * @req_ring: request ring, @ring_size × 64 bytes, NULL once freed
+ * @req_dma: its bus address
+ * @rsp_ring: response ring, @ring_size × 32 bytes, NULL once freed
+ * @rsp_dma: its bus address
+ */
+struct ember_act {
+	struct ember_client *client;
+	struct list_head node;
+	enum ember_act_state state;
+	int dbc_id;
+	u32 ring_size;
+	void *req_ring;
+	dma_addr_t req_dma;
+	void *rsp_ring;
+	dma_addr_t rsp_dma;
 };
 
 /**
  * struct ember_client - one open file of the accel node
+ *
  * @edev: device the file was opened on
  * @file: DRM file
- * @node: entry in &ember_device.clients
+ * @node: entry in &ember_device.clients (under &ember_device.clients_lock)
+ * @handle: NNC client handle, non-zero, unique on the device while the
+ *	firmware may hold state for it; constant
+ * @pid: thread group of the process that opened the file; constant
+ * @comm: its command name; constant
+ * @lock: serialises the client's MANAGE calls with each other and with
+ *	close, so that a client never has two messages in flight (DMA
+ *	continuation, docs/nnc.md §8); protects @next_xfer_id, @fw_used and
+ *	@fw_gen
+ * @next_xfer_id: last DMA_XFER transfer id used
+ * @fw_used: a message of the client reached the firmware in mailbox
+ *	generation @fw_gen, so the firmware may hold state for it
+ * @fw_gen: &ember_mbox.gen of that message
+ * @acts: &struct ember_act of the client (under &ember_device.dbc_lock)
  */
 struct ember_client {
 	struct ember_device *edev;
 	struct drm_file *file;
 	struct list_head node;
+	u32 handle;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	struct mutex lock; /* see kernel-doc above */
+	u32 next_xfer_id;
+	bool fw_used;
+	u32 fw_gen;
+	struct list_head acts;
 };
 
 /**
@@ -221,9 +303,20 @@ struct ember_client {
  * @state: enum ember_state; written under @hw_lock, may be read without it
  *	with READ_ONCE() for a hint
  * @resets: resets handled by the driver since probe (under @hw_lock)
- * @clients_lock: protects @clients and @num_clients
+ * @clients_lock: protects @clients, @num_clients and @zombies
  * @clients: open files, &struct ember_client
  * @num_clients: entries in @clients
+ * @zombies: &struct ember_zombie: handles of closed clients whose
+ *	TERMINATE the firmware did not confirm; not reused until a reset
+ * @handles: allocator of client handles (internally locked)
+ * @mbox: management mailbox
+ * @dbc_lock: protects &ember_dbc.act of every DBC, every &struct
+ *	ember_act and &ember_client.acts, @ring_bytes and @dbcs_gone. Taken
+ *	after @clients_lock and &ember_client.lock, before &ember_mbox.lock;
+ *	never held while waiting for the firmware.
+ * @ring_bytes: DMA memory held in DBC rings of all clients
+ * @dbcs_gone: the device was removed: its DBCs are reset and stay so;
+ *	rings can be freed at once
  */
 struct ember_device {
 	struct drm_device drm;
@@ -238,6 +331,12 @@ struct ember_device {
 	struct mutex clients_lock; /* see kernel-doc above */
 	struct list_head clients;
 	unsigned int num_clients;
+	struct list_head zombies;
+	struct ida handles;
+	struct ember_mbox mbox;
+	struct mutex dbc_lock; /* see kernel-doc above */
+	u64 ring_bytes;
+	bool dbcs_gone;
 };
 
 /**

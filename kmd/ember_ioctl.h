@@ -10,5 +10,7 @@ struct drm_file;
 
 int ember_ioctl_get_info(struct drm_device *drm, void *data,
 			 struct drm_file *file);
+int ember_ioctl_manage(struct drm_device *drm, void *data,
+		       struct drm_file *file);
 
 #endif /* _EMBER_IOCTL_H_ */

@@ -9,7 +9,8 @@
  * MSI-X entry 0 with EMBER_IRQ_CTRL.SINGLE set, or the one MSI vector. The
  * handler then reads EMBER_IRQ_STATUS to learn which sources fired.
  *
- * Handlers run in hard-IRQ context and only acknowledge and count for now.
+ * Handlers run in hard-IRQ context: they acknowledge and count, and hand
+ * mailbox replies to ember_mbox.c (a work item consumes them).
  * ember_dbc_irq() is the hook where the data path will take over DBC
  * events (threaded response processing with storm mitigation).
  */
@@ -24,6 +25,7 @@
 
 #include "ember_drv.h"
 #include "ember_irq.h"
+#include "ember_mbox.h"
 
 static const char *const ember_irq_mode_names[] = {
 	[EMBER_IRQ_MULTI] = "msix",
@@ -69,8 +71,10 @@ static void ember_mgmt_irq(struct ember_device *edev)
 		return;
 	ember_wr(edev, EMBER_MGMT_CAUSE, cause);
 
-	if (cause & EMBER_MGMT_CAUSE_MBOX)
+	if (cause & EMBER_MGMT_CAUSE_MBOX) {
 		atomic64_inc(&edev->irq.mgmt_mbox);
+		ember_mbox_irq(edev);
+	}
 	if (cause & EMBER_MGMT_CAUSE_RAS)
 		atomic64_inc(&edev->irq.mgmt_ras);
 	/* EMBER_MGMT_CAUSE_TEST is counted from EMBER_TEST_IRQ_STATUS. */

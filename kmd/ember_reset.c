@@ -9,13 +9,21 @@
  * memory space is disabled and its registers are reset: the driver keeps
  * its hands off, and reprograms everything afterwards.
  *
+ * A reset disables the mailbox and the firmware forgets everything it held
+ * (clients, DBC activations, transfers): before it, messages in flight are
+ * failed with -ENODEV, every DBC is stopped and the clients' rings are
+ * freed (their records stay, DEAD, so DEACTIVATE reports the loss); after
+ * it, the mailbox is enabled and negotiated again.
+ *
  * Reset escalation (VF FLR -> PF FLR -> hot reset), ONLINE/OFFLINE uevents
- * and aborting in-flight work come with the data path.
+ * and aborting in-flight data-path work come with the data path.
  */
 
 #include <linux/pci.h>
 
+#include "ember_client.h"
 #include "ember_drv.h"
+#include "ember_mbox.h"
 #include "ember_reset.h"
 
 static const char *ember_reset_cause_name(u32 cause)
@@ -40,16 +48,19 @@ static const char *ember_reset_cause_name(u32 cause)
  * ember_reset_prepare() - &pci_error_handlers.reset_prepare
  * @pdev: PCI function about to be reset
  *
- * Marks the device as resetting, stops it from processing work, masks its
- * interrupts and waits for running handlers.
+ * Fails the mailbox messages in flight, marks the device as resetting,
+ * stops it from processing work, masks its interrupts, waits for running
+ * handlers, then stops every DBC and frees the clients' rings.
  */
 void ember_reset_prepare(struct pci_dev *pdev)
 {
 	struct ember_device *edev = pci_get_drvdata(pdev);
 
+	ember_mbox_stop(edev, -ENODEV);
 	mutex_lock(&edev->hw_lock);
 	ember_hw_stop(edev, EMBER_STATE_RESETTING);
 	mutex_unlock(&edev->hw_lock);
+	ember_dbcs_invalidate(edev, false);
 
 	dev_info(&pdev->dev, "reset: device quiesced\n");
 }
@@ -60,8 +71,10 @@ void ember_reset_prepare(struct pci_dev *pdev)
  *
  * Waits for EMBER_DEV_STATUS.READY, then programs the interrupt routing
  * again (EMBER_IRQ_CTRL.SINGLE in single MSI-X mode), unmasks the sources
- * and sets EMBER_DEV_CTRL.ENABLE. A device that does not become ready is
- * left disabled in EMBER_STATE_FAILED; another reset can recover it.
+ * and sets EMBER_DEV_CTRL.ENABLE, then enables the mailbox and negotiates
+ * with the firmware again. A device that does not become ready is left
+ * disabled in EMBER_STATE_FAILED; another reset can recover it. A mailbox
+ * that does not come back leaves MANAGE failing with -ENODEV.
  */
 void ember_reset_done(struct pci_dev *pdev)
 {
@@ -85,6 +98,15 @@ void ember_reset_done(struct pci_dev *pdev)
 	ember_hw_start(edev);
 	edev->resets++;
 	mutex_unlock(&edev->hw_lock);
+
+	ret = ember_mbox_check_version(edev);
+	if (!ret)
+		ret = ember_mbox_start(edev);
+	if (ret)
+		dev_err(&pdev->dev, "reset: management mailbox unusable: %d\n",
+			ret);
+	else
+		ember_clients_reset_done(edev);
 
 	dev_info(&pdev->dev, "reset done: cause %s, device reset count %u, device online\n",
 		 ember_reset_cause_name(cause), count);

@@ -17,6 +17,8 @@ PKGS=(
 	clang-format clang-tidy shellcheck
 	# packaging and tracing
 	dkms makeself bpftrace
+	# benchmarks (make bench: the NVMe baseline)
+	fio
 	# checkpatch.pl for kernel style checks
 	linux-source-6.12
 )

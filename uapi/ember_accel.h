@@ -20,7 +20,7 @@ extern "C" {
  * fields, patch = fixes. Reported by GET_INFO and sysfs ember_ioctl_version.
  */
 #define EMBER_ABI_MAJOR		1
-#define EMBER_ABI_MINOR		0
+#define EMBER_ABI_MINOR		1
 #define EMBER_ABI_PATCH		0
 
 #define DRM_EMBER_GET_INFO	0x00

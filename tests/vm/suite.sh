@@ -15,6 +15,7 @@ mkdir -p "$LOGS"
 TOPOLOGIES=(
 	"msix|--topology msix --dbcs 4 --mem 256M|--dbcs 4 --mem 268435456 --irq msix"
 	"msi|--topology msi --dbcs 8 --mem 1G|--dbcs 8 --mem 1073741824 --irq single"
+	"nnc2|--topology msix --dbcs 4 --mem 256M --qemu-dev-opts nnc-major=2|--dbcs 4 --mem 268435456 --irq msix --nnc-major 2"
 )
 
 want=("$@")

@@ -104,6 +104,11 @@ info_field() {
 	sed -n "s/^$1: //p" "$(debugfs_dir)/info"
 }
 
+# mbox_field KEY: value of "KEY: value" in debugfs mbox.
+mbox_field() {
+	sed -n "s/^$1: //p" "$(debugfs_dir)/mbox"
+}
+
 # ember_irq_names: names of all ember IRQs in /proc/interrupts.
 ember_irq_names() {
 	awk '$NF ~ /^ember@/ { print $NF }' /proc/interrupts

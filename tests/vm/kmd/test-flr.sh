@@ -1,8 +1,9 @@
 #!/bin/sh
 # Function level reset through /sys/bus/pci/devices/<bdf>/reset: the driver
 # quiesces the device before, sets it up again after (single-MSI routing
-# included), and the device keeps working: RESET_COUNT went up, test
-# interrupts still arrive, GET_INFO still answers.
+# and the management mailbox included), and the device keeps working:
+# RESET_COUNT went up, test interrupts still arrive, GET_INFO still answers,
+# the mailbox is negotiated again (MANAGE after FLR: test-manage.sh).
 # usage: test-flr.sh --dbcs N --mem BYTES --irq msix|single [--fail-flr N]
 # --fail-flr N: the device was started with fail-flr=N (vm-run
 # --qemu-dev-opts fail-flr=N): the first N FLRs must leave the driver in the
@@ -26,6 +27,7 @@ kmd_parse_args $args
 reset_once() {
 	_c0=$(($(reg EMBER_RESET_COUNT)))
 	_r0=$(info_field resets)
+	_g0=$(mbox_field generation)
 	log_mark "$1"
 	if ! echo 1 >"$PCIDEV/reset"; then
 		ko "$1.reset" "writing $PCIDEV/reset failed"
@@ -37,6 +39,9 @@ reset_once() {
 	expect "$1.reset-cause" "$(reg EMBER_RESET_CAUSE)" 0x00000001
 	expect "$1.dev-ctrl" "$(reg EMBER_DEV_CTRL)" 0x00000001
 	expect "$1.driver-resets" "$(info_field resets)" $((_r0 + 1))
+	expect "$1.mbox-state" "$(mbox_field state)" ready
+	expect "$1.mbox-generation" "$(mbox_field generation)" $((_g0 + 1))
+	expect "$1.mbox-crc" "$(mbox_field crc)" on
 	if log_since "$1" | grep -q "ember $BDF: reset done: cause FLR"; then
 		ok "$1.log"
 	else
@@ -60,6 +65,7 @@ for forced in 0 1; do
 		log_mark "$variant.failed-flr$n"
 		echo 1 >"$PCIDEV/reset"
 		expect "$variant.failed-flr$n.state" "$(info_field state)" failed
+		expect "$variant.failed-flr$n.mbox-state" "$(mbox_field state)" off
 		if log_since "$variant.failed-flr$n" | grep -q "reset failed: device not ready"; then
 			ok "$variant.failed-flr$n.log"
 		else

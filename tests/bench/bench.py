@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""ember benchmark helper (make bench). Python 3 standard library only.
+
+Guest side (run by tests/bench/guest-bench.sh inside the VM):
+
+  bench.py measure --config NAME --group GROUP --out RECORDS.jsonl
+                   --irq-regex REGEX --ops SOURCE --parser fio|json
+                   --ramp S --runtime S [--raw FILE] [--note TEXT] -- CMD...
+
+    Runs CMD (a closed-loop workload that runs for about ramp + runtime
+    seconds, e.g. fio with --ramp_time/--runtime) and appends one JSON
+    record to RECORDS.jsonl. Counters are sampled over a steady-state
+    window that starts `ramp` seconds after the first operation completes
+    (seen on the ops SOURCE) and ends `tail` seconds before CMD is due to
+    stop, so start-up, ramp and tear-down are excluded:
+      ops           delta of SOURCE: diskstats:DEV (reads+writes completed
+                    in /proc/diskstats) or file:PATH (a file holding a
+                    decimal counter, e.g. a driver's debugfs job counter)
+      irqs/op       delta of the /proc/interrupts rows whose name matches
+                    REGEX (all CPUs) / ops
+      CPU µs/op     delta of busy time in /proc/stat over all CPUs
+                    (user+nice+system+irq+softirq+steal; not idle or
+                    iowait) / ops
+      ops/s, p50/p99 from the workload's own report: --parser fio reads
+                    fio's --output-format=json (clat percentiles of the
+                    first job); --parser json reads a JSON object with
+                    ops_per_s, p50_us, p99_us (optionally lat_p50_us,
+                    lat_p99_us, ops) from the file named by --raw, or from
+                    CMD's stdout if --raw is not given
+  bench.py skip --config NAME --group GROUP --out RECORDS.jsonl --note TEXT
+               [--status skipped|not-implemented]
+    Appends a record without numbers (default status "skipped").
+  bench.py guest-info --out FILE [--idle-seconds S]
+    Writes kernel, CPU and fio facts about the guest as JSON; with
+    --idle-seconds also the idle guest's background CPU use and interrupts.
+
+Host side (run by tests/bench/run.sh):
+
+  bench.py report --records RECORDS.jsonl --guest-info FILE --meta FILE
+                  --txt OUT.txt --json OUT.json
+    Prints the table and writes it (plus the facts) to OUT.txt and every
+    record to OUT.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+
+COLUMNS = ("config", "ops/s", "irqs/op", "p50 µs", "p99 µs", "CPU µs/op")
+
+
+# --- counters ---------------------------------------------------------------
+
+
+def read_stat():
+    """Aggregate 'cpu' line of /proc/stat, in seconds per field."""
+    hz = os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu "):
+                v = [int(x) for x in line.split()[1:]]
+                names = ("user", "nice", "system", "idle", "iowait", "irq",
+                         "softirq", "steal", "guest", "guest_nice")
+                return {n: v[i] / hz for i, n in enumerate(names) if i < len(v)}
+    raise RuntimeError("no cpu line in /proc/stat")
+
+
+def busy_seconds(st):
+    """Tick-sampled busy time (guest/guest_nice are inside user/nice)."""
+    return sum(st.get(k, 0.0) for k in
+               ("user", "nice", "system", "irq", "softirq", "steal"))
+
+
+def idle_seconds(st):
+    """Idle + iowait: measured exactly by the NO_HZ idle accounting, unlike
+    the busy fields, which are sampled at each scheduler tick."""
+    return st["idle"] + st["iowait"]
+
+
+def read_interrupts(regex):
+    """(matching, total): sums over all CPUs of /proc/interrupts rows whose
+    description matches regex, and of every per-CPU row (LOC, RES, ...)."""
+    with open("/proc/interrupts") as f:
+        ncpu = len(f.readline().split())
+        match = total = 0
+        for line in f:
+            head, _, rest = line.partition(":")
+            fields = rest.split()
+            counts = []
+            for x in fields[:ncpu]:
+                if not x.isdigit():
+                    break
+                counts.append(int(x))
+            if len(counts) < ncpu:  # ERR:, MIS: (one column)
+                continue
+            n = sum(counts)
+            total += n
+            desc = " ".join(fields[ncpu:])
+            if regex and re.search(regex, desc):
+                match += n
+    return match, total
+
+
+def read_ops(source):
+    kind, _, arg = source.partition(":")
+    if kind == "diskstats":
+        with open("/proc/diskstats") as f:
+            for line in f:
+                p = line.split()
+                if len(p) > 7 and p[2] == arg:
+                    return int(p[3]) + int(p[7])  # reads + writes completed
+        raise RuntimeError(f"{arg} not in /proc/diskstats")
+    if kind == "file":
+        with open(arg) as f:
+            return int(f.read().split()[0])
+    raise RuntimeError(f"unknown ops source {source!r}")
+
+
+def snapshot(args):
+    irq, irq_all = read_interrupts(args.irq_regex)
+    return {
+        "t": time.monotonic(),
+        "ops": read_ops(args.ops),
+        "irqs": irq,
+        "irqs_all": irq_all,
+        "stat": read_stat(),
+    }
+
+
+# --- workload reports -------------------------------------------------------
+
+
+def parse_fio(text):
+    """Numbers from fio --output-format=json (first job, reads+writes)."""
+    # fio may print warnings before the JSON document.
+    doc = json.loads(text[text.index("{"):])
+    job = doc["jobs"][0]
+    if job.get("error"):
+        raise RuntimeError(f"fio job error {job['error']}")
+    d = job["read"] if job["read"]["total_ios"] else job["write"]
+    pct = d["clat_ns"].get("percentile", {})
+    lpct = d.get("lat_ns", {}).get("percentile", {})
+    runtime_s = job.get("job_runtime", d["runtime"]) / 1000.0
+    ios = d["total_ios"]
+    cpu_s = (job["usr_cpu"] + job["sys_cpu"]) / 100.0 * runtime_s
+    if "50.000000" not in lpct:
+        raise RuntimeError("fio JSON has no lat_ns percentiles (--lat_percentiles=1)")
+    out = {
+        "ops_per_s": d["iops"],
+        # Total latency, submission to completion (fio's lat = slat + clat):
+        # clat alone starts when the submitting call returns, which with
+        # io_uring at QD1 is often after the completion (clat p50 ~2 µs).
+        "p50_us": lpct["50.000000"] / 1000.0,
+        "p99_us": lpct["99.000000"] / 1000.0,
+        "clat_p50_us": pct["50.000000"] / 1000.0 if pct else None,
+        "clat_p99_us": pct["99.000000"] / 1000.0 if pct else None,
+        "clat_mean_us": d["clat_ns"]["mean"] / 1000.0,
+        "slat_mean_us": d["slat_ns"]["mean"] / 1000.0,
+        "lat_mean_us": d["lat_ns"]["mean"] / 1000.0,
+        "fio_ios": ios,
+        "fio_runtime_s": runtime_s,
+        "fio_usr_cpu_pct": job["usr_cpu"],
+        "fio_sys_cpu_pct": job["sys_cpu"],
+        "fio_ctx": job.get("ctx"),
+        "fio_cpu_us_per_op": cpu_s * 1e6 / ios if ios else None,
+        "fio_version": doc.get("fio version"),
+    }
+    return out
+
+
+def parse_json(text):
+    doc = json.loads(text[text.index("{"):])
+    for k in ("ops_per_s", "p50_us", "p99_us"):
+        if k not in doc:
+            raise RuntimeError(f"workload JSON lacks {k}")
+    return doc
+
+
+# --- subcommands ------------------------------------------------------------
+
+
+def append_record(path, rec):
+    with open(path, "a") as f:
+        f.write(json.dumps(rec, sort_keys=True) + "\n")
+
+
+def cmd_measure(args):
+    cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
+    if not cmd:
+        sys.exit("bench.py measure: no command")
+    rec = {"config": args.config, "group": args.group, "status": "ok",
+           "command": cmd, "window": {}}
+    if args.note:
+        rec["note"] = args.note
+    tail = min(0.5, args.runtime / 10.0)
+    ops0 = read_ops(args.ops)
+    t_launch = time.monotonic()
+    stdout = subprocess.PIPE if not args.raw else sys.stderr
+    proc = subprocess.Popen(cmd, stdout=stdout, text=True)
+    out_text = ""
+    try:
+        # The workload's clock starts at its first completed operation.
+        deadline = t_launch + args.ramp + args.runtime + 30
+        while read_ops(args.ops) == ops0:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("workload did no operation")
+            time.sleep(0.02)
+        t_first = time.monotonic()
+        time.sleep(max(0.0, t_first + args.ramp - time.monotonic()))
+        a = snapshot(args)
+        time.sleep(max(0.0, t_first + args.ramp + args.runtime - tail -
+                       time.monotonic()))
+        b = snapshot(args)
+        still_running = proc.poll() is None
+        if stdout == subprocess.PIPE:
+            out_text, _ = proc.communicate(timeout=args.runtime + 60)
+        rc = proc.wait(timeout=args.runtime + 60)
+        if rc != 0:
+            raise RuntimeError(f"workload exited with status {rc}")
+        if args.raw:
+            with open(args.raw) as f:
+                out_text = f.read()
+        rep = parse_fio(out_text) if args.parser == "fio" else parse_json(out_text)
+    except Exception as e:  # record the failure, keep the other configs going
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        rec.update(status="failed", note=str(e))
+        append_record(args.out, rec)
+        print(f"bench: {args.config}: FAILED: {e}", file=sys.stderr)
+        return 1
+
+    ops = b["ops"] - a["ops"]
+    dt = b["t"] - a["t"]
+    ncpu = os.cpu_count()
+    # Busy = all CPUs' time in the window minus their (precisely accounted)
+    # idle and iowait time; the tick-sampled sum is kept for comparison.
+    busy = dt * ncpu - (idle_seconds(b["stat"]) - idle_seconds(a["stat"]))
+    busy_ticks = busy_seconds(b["stat"]) - busy_seconds(a["stat"])
+    cats = {k: round(b["stat"][k] - a["stat"][k], 3) for k in b["stat"]}
+    rec["window"] = {
+        "seconds": round(dt, 3),
+        "start_after_first_op_s": round(a["t"] - t_first, 3),
+        "first_op_after_launch_s": round(t_first - t_launch, 3),
+        "ops": ops,
+        "ops_per_s": ops / dt if dt > 0 else None,
+        "irqs": b["irqs"] - a["irqs"],
+        "irqs_all": b["irqs_all"] - a["irqs_all"],
+        "cpus": ncpu,
+        "cpu_busy_s": round(busy, 3),
+        "cpu_busy_sampled_s": round(busy_ticks, 3),
+        "cpu_s_by_kind": cats,
+        "ended_before_workload": still_running,
+    }
+    if ops <= 0:
+        rec.update(status="failed", note="no operations in the measurement window")
+    elif not still_running:
+        rec["note"] = (rec.get("note", "") + " workload ended inside the "
+                       "measurement window").strip()
+    rec.update(rep)
+    if ops > 0:
+        rec["irqs_per_op"] = rec["window"]["irqs"] / ops
+        rec["all_irqs_per_op"] = rec["window"]["irqs_all"] / ops
+        rec["cpu_us_per_op"] = busy * 1e6 / ops
+        rec["cpu_sampled_us_per_op"] = busy_ticks * 1e6 / ops
+        if args.expect_no_irqs and rec["irqs_per_op"] > 0.5:
+            rec["note"] = (rec.get("note", "") + " NOT POLLED: the device still "
+                           "raised an interrupt per operation").strip()
+    append_record(args.out, rec)
+    print(f"bench: {args.config}: " + "  ".join(
+        f"{c}={v}" for c, v in zip(COLUMNS[1:], row_cells(rec)[1:])),
+        file=sys.stderr)
+    return 0 if rec["status"] == "ok" else 1
+
+
+def cmd_guest_info(args):
+    info = {"kernel": platform.release(), "ncpu": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+            info["cpu_model"] = m.group(1) if m else None
+        with open("/proc/meminfo") as f:
+            info["mem_total"] = f.readline().split(":")[1].strip()
+        info["fio"] = subprocess.run(["fio", "--version"], capture_output=True,
+                                     text=True).stdout.strip()
+    except OSError as e:
+        info["error"] = str(e)
+    for k, p in (("nvme_model", "/sys/class/nvme/nvme0/model"),
+                 ("nvme_firmware", "/sys/class/nvme/nvme0/firmware_rev"),
+                 ("clocksource", "/sys/devices/system/clocksource/"
+                  "clocksource0/current_clocksource")):
+        try:
+            with open(p) as f:
+                info[k] = f.read().strip()
+        except OSError:
+            pass
+    if args.idle_seconds > 0:
+        # Background load of the otherwise idle guest over the same kind of
+        # window: part of every configuration's CPU µs/op.
+        a_irq, a_st, a_t = read_interrupts("")[1], read_stat(), time.monotonic()
+        time.sleep(args.idle_seconds)
+        b_irq, b_st, b_t = read_interrupts("")[1], read_stat(), time.monotonic()
+        dt = b_t - a_t
+        busy = dt * os.cpu_count() - (idle_seconds(b_st) - idle_seconds(a_st))
+        info["idle_busy_cpus"] = round(busy / dt, 4)
+        info["idle_irqs_per_s"] = round((b_irq - a_irq) / dt, 1)
+    with open(args.out, "w") as f:
+        json.dump(info, f, indent=1, sort_keys=True)
+    return 0
+
+
+# --- report -----------------------------------------------------------------
+
+
+def fmt(v, digits):
+    if v is None:
+        return "-"
+    if digits == 0:
+        return f"{v:,.0f}"
+    return f"{v:.{digits}f}"
+
+
+def row_cells(r):
+    if r.get("status") != "ok":
+        return [r["config"]] + ["-"] * 5
+    return [r["config"], fmt(r.get("ops_per_s"), 0), fmt(r.get("irqs_per_op"), 2),
+            fmt(r.get("p50_us"), 1), fmt(r.get("p99_us"), 1),
+            fmt(r.get("cpu_us_per_op"), 1)]
+
+
+def table(records):
+    rows = [list(COLUMNS)] + [row_cells(r) for r in records]
+    w = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [row[0].ljust(w[0])] + [c.rjust(w[j]) for j, c in
+                                        enumerate(row) if j > 0]
+        lines.append("| " + " | ".join(cells) + " |")
+        if i == 0:
+            lines.append("|" + "|".join("-" * (x + 2) for x in w[:1]) + "|" +
+                         "|".join("-" * (x + 1) + ":" for x in w[1:]) + "|")
+    return lines
+
+
+def cmd_report(args):
+    records = []
+    if os.path.exists(args.records):
+        with open(args.records) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+
+    def load(path):
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+    guest, meta = load(args.guest_info), load(args.meta)
+
+    out = []
+    out.append(f"ember benchmark {meta.get('timestamp', '')}"
+               f"  (QEMU {meta.get('qemu_version', '?')} TCG,"
+               f" {meta.get('smp', '?')} vCPU, {meta.get('ram', '?')} RAM;"
+               f" guest kernel {guest.get('kernel', '?')};"
+               f" {guest.get('fio', 'fio ?')})")
+    out.append(f"host: {meta.get('host_cpu', '?')}, {meta.get('host_ncpu', '?')} CPUs;"
+               f" ramp {meta.get('ramp', '?')} s + {meta.get('runtime', '?')} s"
+               f" per config; QEMU threads pinned {meta.get('pin', '?')};"
+               f" VM ran {meta.get('vm_seconds', '?')} s")
+    others = max(meta.get("other_qemu_before", 0), meta.get("other_qemu_after", 0))
+    other_cpus = meta.get("host_other_cpus_during", 0)
+    if others or other_cpus > 0.1:
+        out.append(f"WARNING: the host was not idle: other work used {other_cpus:.2f}"
+                   f" of its {meta.get('host_ncpu', '?')} CPUs on average,"
+                   f" {others} other QEMU process(es) at the start or end:"
+                   " the numbers are disturbed; rerun on an idle host")
+    out.append("")
+    groups = []
+    for r in records:
+        if r["group"] not in groups:
+            groups.append(r["group"])
+    measured = [r for r in records if r.get("status") != "not-implemented"]
+    out += table(measured)
+    out.append("")
+    for r in records:
+        if r.get("status") == "not-implemented" or not r.get("note"):
+            continue
+        st = "" if r.get("status") == "ok" else r["status"] + ": "
+        out.append(f"{r['config']}: {st}{r['note']}")
+    for g in groups:
+        for r in records:
+            if r["group"] == g and r.get("status") == "not-implemented":
+                out.append(f"{g}: {r.get('note', 'not implemented')}")
+    out.append("")
+    out.append("ops/s, p50/p99: the workload's report (fio: IOPS; total latency"
+               " = submission to completion, lat_ns percentiles).")
+    if "idle_busy_cpus" in guest:
+        out.append(f"idle guest: {guest['idle_busy_cpus']:.3f} CPUs busy,"
+                   f" {guest['idle_irqs_per_s']:.0f} interrupts/s (background,"
+                   " included in CPU µs/op)")
+    out.append("irqs/op: the device's vectors in /proc/interrupts; CPU µs/op:"
+               " non-idle time of all guest CPUs (/proc/stat); both per operation"
+               " completed")
+    out.append("(/proc/diskstats) over the steady-state window. TCG: emulated"
+               " CPU, wall-clock time; not hardware numbers (docs/performance.md).")
+    text = "\n".join(out) + "\n"
+    sys.stdout.write(text)
+    with open(args.txt, "w") as f:
+        f.write(text)
+    doc = {"meta": meta, "guest": guest, "columns": list(COLUMNS),
+           "results": records}
+    with open(args.json, "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+        f.write("\n")
+    bad = [r for r in records if r.get("status") == "failed"]
+    return 1 if bad or not records else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="bench.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="sub", required=True)
+
+    m = sub.add_parser("measure")
+    m.add_argument("--config", required=True)
+    m.add_argument("--group", required=True)
+    m.add_argument("--out", required=True)
+    m.add_argument("--irq-regex", default="")
+    m.add_argument("--ops", required=True)
+    m.add_argument("--parser", choices=("fio", "json"), default="fio")
+    m.add_argument("--raw")
+    m.add_argument("--ramp", type=float, required=True)
+    m.add_argument("--runtime", type=float, required=True)
+    m.add_argument("--note")
+    m.add_argument("--expect-no-irqs", action="store_true",
+                   help="polled mode: note it if irqs/op > 0.5")
+    m.add_argument("cmd", nargs=argparse.REMAINDER)
+
+    s = sub.add_parser("skip")
+    for k in ("--config", "--group", "--out", "--note"):
+        s.add_argument(k, required=True)
+    s.add_argument("--status", default="skipped")
+
+    g = sub.add_parser("guest-info")
+    g.add_argument("--out", required=True)
+    g.add_argument("--idle-seconds", type=float, default=0,
+                   help="also measure the idle guest's CPU use for this long")
+
+    r = sub.add_parser("report")
+    for k in ("--records", "--guest-info", "--meta", "--txt", "--json"):
+        r.add_argument(k, required=True)
+
+    args = ap.parse_args()
+    if args.sub == "skip":
+        append_record(args.out, {"config": args.config, "group": args.group,
+                                 "status": args.status, "note": args.note})
+        return 0
+    return {"measure": cmd_measure, "guest-info": cmd_guest_info,
+            "report": cmd_report}[args.sub](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
