@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ember sysfs attributes (documented in kmd/README.sysfs).
+ * ember sysfs attributes (documented in docs/sysfs.md).
  *
  * Device attributes live on the PCI device, so they also appear under
  * /sys/class/accel/accelN/device/; the driver attribute lives under
