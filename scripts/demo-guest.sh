@@ -31,6 +31,9 @@ sed 's/^/    /' /sys/class/accel/accel0/device/fw_informations
 hdr "GET_INFO through /dev/accel/accel0 (umd/examples/device_info)"
 "$BUILD/examples/device_info"
 
+hdr "Control path through libember: load a GEMM workload, activate a DMA channel (umd/examples/workload_load)"
+"$BUILD/examples/workload_load" | sed 's/^/  /'
+
 hdr "Interrupt vectors (/proc/interrupts)"
 grep ember /proc/interrupts | awk '{printf "  %-6s %s\n", $1, $NF}'
 
