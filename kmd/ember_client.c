@@ -32,8 +32,13 @@
  * its registers, every record loses its rings and becomes DEAD. The
  * firmware forgets every handle in a reset, so no TERMINATE is sent for
  * state of an older mailbox generation (&ember_client.fw_gen).
+ *
+ * Whenever a record loses its rings (ember_act_free_rings(), after the DBC
+ * was stopped) the BO executions still queued on them fail with
+ * -ECANCELED (ember_data_act_lost()).
  */
 
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
 #include <linux/sched.h>
@@ -43,6 +48,7 @@
 #include <drm/drm_managed.h>
 
 #include "ember_client.h"
+#include "ember_data.h"
 #include "ember_drv.h"
 #include "ember_mbox.h"
 #include "ember_nnc.h"
@@ -141,6 +147,7 @@ static void ember_act_free_rings(struct ember_act *act)
 
 	lockdep_assert_held(&edev->dbc_lock);
 
+	ember_data_act_lost(act);
 	if (act->state == EMBER_ACT_LIVE && act->dbc_id >= 0 &&
 	    edev->dbcs[act->dbc_id].act == act)
 		edev->dbcs[act->dbc_id].act = NULL;
@@ -189,6 +196,8 @@ struct ember_act *ember_act_alloc(struct ember_client *client, u32 ring_size)
 		return ERR_PTR(-ENOMEM);
 	act->client = client;
 	act->state = EMBER_ACT_PENDING;
+	INIT_LIST_HEAD(&act->queued);
+	act->fence_ctx = dma_fence_context_alloc(1);
 	act->dbc_id = -1;
 	act->ring_size = ring_size;
 	act->req_ring = dma_alloc_coherent(dev, (size_t)ring_size *

@@ -23,6 +23,7 @@
 
 #include "ember_accel.h"
 #include "ember_client.h"
+#include "ember_data.h"
 #include "ember_debugfs.h"
 #include "ember_drv.h"
 #include "ember_ioctl.h"
@@ -249,7 +250,7 @@ static int ember_dbcs_init(struct ember_device *edev)
 		edev->dbcs[i].id = i;
 		edev->dbcs[i].regs = edev->regs + EMBER_DBC_BASE(i);
 	}
-	return 0;
+	return ember_data_init(edev);
 }
 
 static int ember_open(struct drm_device *drm, struct drm_file *file)
@@ -272,6 +273,15 @@ static void ember_postclose(struct drm_device *drm, struct drm_file *file)
 static const struct drm_ioctl_desc ember_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(EMBER_GET_INFO, ember_ioctl_get_info, 0),
 	DRM_IOCTL_DEF_DRV(EMBER_MANAGE, ember_ioctl_manage, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_CREATE_BO, ember_ioctl_create_bo, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_MMAP_BO, ember_ioctl_mmap_bo, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_ATTACH_SLICE_BO, ember_ioctl_attach_slice_bo, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_EXECUTE_BO, ember_ioctl_execute_bo, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_PARTIAL_EXECUTE_BO,
+			  ember_ioctl_partial_execute_bo, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_WAIT_BO, ember_ioctl_wait_bo, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_PERF_STATS_BO, ember_ioctl_perf_stats_bo, 0),
+	DRM_IOCTL_DEF_DRV(EMBER_DETACH_SLICE_BO, ember_ioctl_detach_slice_bo, 0),
 };
 
 DEFINE_DRM_ACCEL_FOPS(ember_accel_fops);
@@ -289,6 +299,7 @@ static const struct drm_driver ember_drm_driver = {
 	.patchlevel = EMBER_ABI_PATCH,
 	.open = ember_open,
 	.postclose = ember_postclose,
+	.gem_create_object = ember_gem_create_object,
 	.ioctls = ember_drm_ioctls,
 	.num_ioctls = ARRAY_SIZE(ember_drm_ioctls),
 	.fops = &ember_accel_fops,

@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/time64.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <drm/drm_device.h>
 #include <drm/drm_file.h>
 
@@ -186,6 +187,7 @@ struct ember_act;
  * @act: the activation that owns the DBC (the firmware activated it for
  *	that record's client and programmed its rings), or NULL when the
  *	driver knows of no owner; under &ember_device.dbc_lock
+ * @rsp_work: drains the response ring after a DBC interrupt
  */
 struct ember_dbc {
 	struct ember_device *edev;
@@ -193,6 +195,7 @@ struct ember_dbc {
 	void __iomem *regs;
 	struct ember_irq_vector *vec;
 	struct ember_act *act;
+	struct work_struct rsp_work;
 };
 
 /**
@@ -233,6 +236,12 @@ enum ember_act_state {
  * @req_dma: its bus address
  * @rsp_ring: response ring, @ring_size × 32 bytes, NULL once freed
  * @rsp_dma: its bus address
+ * @req_tail: next request slot the driver fills (data path)
+ * @rsp_head: next response the driver consumes
+ * @inflight: requests written and not answered yet
+ * @seqno: last execution cookie used on these rings
+ * @fence_ctx: dma_fence context of the executions on these rings
+ * @queued: &struct ember_bo executions in flight, in submission order
  */
 struct ember_act {
 	struct ember_client *client;
@@ -244,6 +253,12 @@ struct ember_act {
 	dma_addr_t req_dma;
 	void *rsp_ring;
 	dma_addr_t rsp_dma;
+	u32 req_tail;
+	u32 rsp_head;
+	u32 inflight;
+	u64 seqno;
+	u64 fence_ctx;
+	struct list_head queued;
 };
 
 /**

@@ -11,8 +11,8 @@
  *
  * Handlers run in hard-IRQ context: they acknowledge and count, and hand
  * mailbox replies to ember_mbox.c (a work item consumes them).
- * ember_dbc_irq() is the hook where the data path will take over DBC
- * events (threaded response processing with storm mitigation).
+ * ember_dbc_irq() hands DBC events to the data path (ember_data.c), which
+ * drains the response ring in a work item.
  */
 
 #include <linux/bitfield.h>
@@ -23,6 +23,7 @@
 
 #include <drm/drm_managed.h>
 
+#include "ember_data.h"
 #include "ember_drv.h"
 #include "ember_irq.h"
 #include "ember_mbox.h"
@@ -53,12 +54,12 @@ static u32 ember_irq_source_bits(const struct ember_device *edev)
 /*
  * ember_dbc_irq() - a DBC signalled (hard-IRQ context)
  *
- * Data-path hook: the response-ring processing will start here, returning
- * IRQ_WAKE_THREAD to run it in the vector's threaded handler. Nothing to
- * do yet beyond the counting done by the caller.
+ * The data path drains the response ring in a work item
+ * (ember_data_dbc_irq()).
  */
 static irqreturn_t ember_dbc_irq(struct ember_dbc *dbc)
 {
+	ember_data_dbc_irq(dbc);
 	return IRQ_HANDLED;
 }
 

@@ -20,7 +20,7 @@ extern "C" {
  * fields, patch = fixes. Reported by GET_INFO and sysfs ember_ioctl_version.
  */
 #define EMBER_ABI_MAJOR		1
-#define EMBER_ABI_MINOR		1
+#define EMBER_ABI_MINOR		2
 #define EMBER_ABI_PATCH		0
 
 #define DRM_EMBER_GET_INFO	0x00
@@ -246,6 +246,220 @@ struct drm_ember_manage_msg {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_EMBER_MANAGE, struct drm_ember_manage_msg)
 
 /* ==== end of MANAGE ==== */
+
+/* ==== Data path: buffer objects on DBCs (docs/datapath.md) ==== */
+#define DRM_EMBER_CREATE_BO		0x02
+#define DRM_EMBER_MMAP_BO		0x03
+#define DRM_EMBER_ATTACH_SLICE_BO	0x04
+#define DRM_EMBER_EXECUTE_BO		0x05
+#define DRM_EMBER_PARTIAL_EXECUTE_BO	0x06
+#define DRM_EMBER_WAIT_BO		0x07
+#define DRM_EMBER_PERF_STATS_BO		0x08
+#define DRM_EMBER_DETACH_SLICE_BO	0x09
+
+#define EMBER_BO_MAX_SIZE	(1ull << 32)	/* bytes per BO */
+#define EMBER_SLICE_MAX		256	/* slices per BO */
+#define EMBER_EXEC_MAX		64	/* BOs per EXECUTE_BO call */
+
+/* drm_ember_slice.op */
+#define EMBER_SLICE_OP_COPY	1	/* copy between the BO and devmem */
+#define EMBER_SLICE_OP_FILL	2	/* fill devmem or the BO with a byte */
+#define EMBER_SLICE_OP_CRC32	3	/* CRC-32 of devmem into the BO */
+#define EMBER_SLICE_OP_GEMM_I8	4	/* int8 GEMM within devmem */
+
+/* drm_ember_slice.dir */
+#define EMBER_SLICE_TO_DEV	1	/* source is the BO, target devmem */
+#define EMBER_SLICE_FROM_DEV	2	/* source is devmem, target the BO */
+
+/**
+ * struct drm_ember_create_bo - allocate a GEM buffer object
+ * @size: In: bytes, 1..EMBER_BO_MAX_SIZE, rounded up to whole pages.
+ * @handle: Out: GEM handle, valid in this file only.
+ * @flags: In: must be 0.
+ */
+struct drm_ember_create_bo {
+	__u64 size;
+	__u32 handle;
+	__u32 flags;
+};
+
+/**
+ * struct drm_ember_mmap_bo - get the offset to mmap() a BO at
+ * @handle: In: GEM handle of this file.
+ * @pad: In: must be 0.
+ * @offset: Out: fake offset to pass to mmap() on the accel node.
+ */
+struct drm_ember_mmap_bo {
+	__u32 handle;
+	__u32 pad;
+	__u64 offset;
+};
+
+/**
+ * struct drm_ember_slice - one operation of a sliced BO
+ *
+ * COPY moves @size bytes between BO bytes @offset.. and device memory
+ * @dev_offset.. (@dir says which way). FILL writes @size bytes of the
+ * pattern @dev_aux, into device memory at @dev_offset (TO_DEV; @offset
+ * must be 0 and the BO is not touched) or into the BO at @offset
+ * (FROM_DEV; @dev_offset must be 0). CRC32 (FROM_DEV) reads @dev_aux bytes
+ * of device memory at @dev_offset and stores their CRC-32 as 4 bytes LE in
+ * the BO at @offset (@size 4, @offset a multiple of 4). GEMM_I8 (TO_DEV)
+ * computes C = A x B in device memory (A m x k int8 at @dev_offset, B
+ * k x n int8 at @dev_aux, C m x n int32 LE at @dev_out); @offset and
+ * @size must be 0. Slices of a BO run in order, one after the other.
+ *
+ * @offset: In: byte offset of the slice in the BO.
+ * @size: In: bytes of the slice; @offset + @size must not exceed the BO
+ *	(except for FILL TO_DEV, where @size is the device-memory length).
+ * @dev_offset: In: device-memory offset (see above).
+ * @dev_aux: In: FILL: pattern byte (0..255); CRC32: bytes of device
+ *	memory; GEMM: device-memory offset of B; COPY: 0.
+ * @dev_out: In: GEMM: device-memory offset of C; otherwise 0.
+ * @op: In: EMBER_SLICE_OP_*.
+ * @dir: In: EMBER_SLICE_TO_DEV or EMBER_SLICE_FROM_DEV.
+ * @m: In: GEMM rows of A and C, 1..4096; otherwise 0.
+ * @n: In: GEMM columns of B and C, 1..4096; otherwise 0.
+ * @k: In: GEMM columns of A, rows of B, 1..4096; otherwise 0.
+ * @pad: In: must be 0.
+ */
+struct drm_ember_slice {
+	__u64 offset;
+	__u64 size;
+	__u64 dev_offset;
+	__u64 dev_aux;
+	__u64 dev_out;
+	__u32 op;
+	__u32 dir;
+	__u32 m;
+	__u32 n;
+	__u32 k;
+	__u32 pad;
+};
+
+/**
+ * struct drm_ember_attach_slice_bo - slice a BO and bind it to a DBC
+ * @handle: In: GEM handle of an unsliced BO of this file.
+ * @dbc_id: In: a DBC this client activated.
+ * @count: In: number of slices, 1..EMBER_SLICE_MAX.
+ * @pad: In: must be 0.
+ * @slices: In: user pointer to @count &struct drm_ember_slice.
+ */
+struct drm_ember_attach_slice_bo {
+	__u32 handle;
+	__u32 dbc_id;
+	__u32 count;
+	__u32 pad;
+	__u64 slices;
+};
+
+/**
+ * struct drm_ember_execute_entry - one BO to run
+ * @handle: In: GEM handle of a sliced BO of this file, not queued.
+ * @resize: In: PARTIAL_EXECUTE_BO: only the first @resize bytes of the
+ *	BO take part (COPY and FILL parts beyond are dropped, one crossing
+ *	it is shortened, a CRC32 result that does not fit is dropped; GEMM
+ *	slices always run), 0 = the whole BO, at most the BO size;
+ *	EXECUTE_BO: must be 0.
+ */
+struct drm_ember_execute_entry {
+	__u32 handle;
+	__u32 resize;
+};
+
+/**
+ * struct drm_ember_execute_bo - queue sliced BOs, non-blocking
+ * @count: In: entries, 1..EMBER_EXEC_MAX.
+ * @flags: In: must be 0.
+ * @entries: In: user pointer to @count &struct drm_ember_execute_entry.
+ */
+struct drm_ember_execute_bo {
+	__u32 count;
+	__u32 flags;
+	__u64 entries;
+};
+
+/**
+ * struct drm_ember_wait_bo - wait until a BO's execution completes
+ * @handle: In: GEM handle of this file.
+ * @timeout_ms: In: milliseconds, 0 = module parameter
+ *	wait_exec_default_timeout_ms.
+ * @dbc_id: Out: DBC the BO is sliced for.
+ * @pad: In: must be 0.
+ *
+ * Returns 0 at once if the BO was never executed; -EIO if a request of
+ * its last execution failed, -ECANCELED if its DBC was reset or released
+ * before it completed, -ETIMEDOUT (the execution stays queued).
+ */
+struct drm_ember_wait_bo {
+	__u32 handle;
+	__u32 timeout_ms;
+	__u32 dbc_id;
+	__u32 pad;
+};
+
+/**
+ * struct drm_ember_perf_stats_entry - timing of a BO's last execution
+ * @handle: In: GEM handle of this file.
+ * @queue_level: Out: requests waiting in the ring when the BO's first
+ *	request was fetched.
+ * @submit_ts: Out: host time of submission, ns (CLOCK_MONOTONIC).
+ * @device_ns: Out: sum of the device time of the BO's requests, ns.
+ * @done_ts: Out: device time of the last completion.
+ */
+struct drm_ember_perf_stats_entry {
+	__u32 handle;
+	__u32 queue_level;
+	__u64 submit_ts;
+	__u64 device_ns;
+	__u64 done_ts;
+};
+
+/**
+ * struct drm_ember_perf_stats_bo - timings of several BOs
+ * @count: In: entries, 1..EMBER_EXEC_MAX.
+ * @pad: In: must be 0.
+ * @entries: In: user pointer to @count &struct drm_ember_perf_stats_entry;
+ *	Out: their Out fields filled.
+ */
+struct drm_ember_perf_stats_bo {
+	__u32 count;
+	__u32 pad;
+	__u64 entries;
+};
+
+/**
+ * struct drm_ember_detach_slice_bo - remove the slicing of an idle BO
+ * @handle: In: GEM handle of a sliced BO of this file, not queued.
+ * @pad: In: must be 0.
+ */
+struct drm_ember_detach_slice_bo {
+	__u32 handle;
+	__u32 pad;
+};
+
+#define DRM_IOCTL_EMBER_CREATE_BO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_EMBER_CREATE_BO, struct drm_ember_create_bo)
+#define DRM_IOCTL_EMBER_MMAP_BO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_EMBER_MMAP_BO, struct drm_ember_mmap_bo)
+#define DRM_IOCTL_EMBER_ATTACH_SLICE_BO \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_EMBER_ATTACH_SLICE_BO, \
+		struct drm_ember_attach_slice_bo)
+#define DRM_IOCTL_EMBER_EXECUTE_BO \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_EMBER_EXECUTE_BO, struct drm_ember_execute_bo)
+#define DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_EMBER_PARTIAL_EXECUTE_BO, \
+		struct drm_ember_execute_bo)
+#define DRM_IOCTL_EMBER_WAIT_BO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_EMBER_WAIT_BO, struct drm_ember_wait_bo)
+#define DRM_IOCTL_EMBER_PERF_STATS_BO \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_EMBER_PERF_STATS_BO, \
+		struct drm_ember_perf_stats_bo)
+#define DRM_IOCTL_EMBER_DETACH_SLICE_BO \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_EMBER_DETACH_SLICE_BO, \
+		struct drm_ember_detach_slice_bo)
+
+/* ==== end of data path ==== */
 
 #if defined(__cplusplus)
 }
