@@ -27,86 +27,15 @@
 #include <string>
 #include <vector>
 
+#include "accel_test_util.hpp"
 #include "ember_accel.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// The ember device of this VM: node and debugfs directory.
-struct Device {
-  std::string node;
-  fs::path debugfs;
-};
-
-const Device &Dev() {
-  static const Device dev = [] {
-    Device d;
-    for (const auto &entry : fs::directory_iterator("/sys/class/accel")) {
-      const auto node = "/dev/accel/" + entry.path().filename().string();
-      const int fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
-      if (fd < 0) {
-        continue;
-      }
-      std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> ver(drmGetVersion(fd), drmFreeVersion);
-      ::close(fd);
-      if (!ver || std::string(ver->name, ver->name_len) != "ember") {
-        continue;
-      }
-      d.node = node;
-      const auto bdf = fs::read_symlink(entry.path() / "device").filename().string();
-      d.debugfs = fs::path("/sys/kernel/debug/accel") / bdf;
-      if (!fs::exists(d.debugfs)) {
-        d.debugfs =
-            fs::path("/sys/kernel/debug/accel") / entry.path().filename().string().substr(5);
-      }
-      break;
-    }
-    return d;
-  }();
-  if (dev.node.empty()) {
-    FAIL("no ember accel device");
-  }
-  return dev;
-}
-
-// An open file of the accel node: one client.
-class Fd {
- public:
-  Fd() : fd_(::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC)) { REQUIRE(fd_ >= 0); }
-  ~Fd() { Close(); }
-  Fd(const Fd &) = delete;
-  Fd &operator=(const Fd &) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-  void Close() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-
- private:
-  int fd_;
-};
-
-// Sets a fault-injection register through debugfs "fault"; clears it on
-// scope exit unless cleared before.
-class Fault {
- public:
-  Fault(const char *name, std::uint32_t value) : name_(name) { Set(value); }
-  ~Fault() { Set(0); }
-  Fault(const Fault &) = delete;
-  Fault &operator=(const Fault &) = delete;
-  void Set(std::uint32_t value) const {
-    std::ofstream out(Dev().debugfs / "fault");
-    out << name_ << ' ' << value << '\n';
-    out.flush();
-    CHECK(out.good());
-  }
-
- private:
-  std::string name_;
-};
+using ember_test::Dev;
+using ember_test::Fault;
+using ember_test::Fd;
 
 // Returns 0 or the errno of the ioctl.
 template <class T>
