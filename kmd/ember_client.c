@@ -35,10 +35,9 @@
  *
  * Whenever a record loses its rings (ember_act_free_rings(), after the DBC
  * was stopped) the BO executions still queued on them fail with
- * -ECANCELED (ember_data_act_lost()).
+ * -ECANCELED (ember_sched_act_lost()).
  */
 
-#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
 #include <linux/sched.h>
@@ -48,7 +47,7 @@
 #include <drm/drm_managed.h>
 
 #include "ember_client.h"
-#include "ember_data.h"
+#include "ember_sched.h"
 #include "ember_drv.h"
 #include "ember_mbox.h"
 #include "ember_nnc.h"
@@ -147,7 +146,7 @@ static void ember_act_free_rings(struct ember_act *act)
 
 	lockdep_assert_held(&edev->dbc_lock);
 
-	ember_data_act_lost(act);
+	ember_sched_act_lost(act);
 	if (act->state == EMBER_ACT_LIVE && act->dbc_id >= 0 &&
 	    edev->dbcs[act->dbc_id].act == act)
 		edev->dbcs[act->dbc_id].act = NULL;
@@ -196,8 +195,7 @@ struct ember_act *ember_act_alloc(struct ember_client *client, u32 ring_size)
 		return ERR_PTR(-ENOMEM);
 	act->client = client;
 	act->state = EMBER_ACT_PENDING;
-	INIT_LIST_HEAD(&act->queued);
-	act->fence_ctx = dma_fence_context_alloc(1);
+	INIT_LIST_HEAD(&act->running);
 	act->dbc_id = -1;
 	act->ring_size = ring_size;
 	act->req_ring = dma_alloc_coherent(dev, (size_t)ring_size *
@@ -215,6 +213,7 @@ struct ember_act *ember_act_alloc(struct ember_client *client, u32 ring_size)
 		ret = -ENODEV;
 		goto err_free;
 	}
+	act->serial = ++edev->act_serial;
 	list_add_tail(&act->node, &client->acts);
 	edev->ring_bytes += ember_act_bytes(act);
 	mutex_unlock(&edev->dbc_lock);

@@ -1,30 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ember data path (docs/datapath.md): BOs sliced for a DBC the client
- * owns, executed through that DBC's rings, completed from the DBC
- * interrupt.
+ * owns, executed through that DBC's scheduler and rings.
  *
  * ATTACH_SLICE_BO DMA-maps the BO (its pages stay pinned and mapped until
  * the BO is freed) and turns every slice into DBC requests with the bus
  * addresses of the BO pages, split at DMA segment boundaries and at
- * EMBER_REQ_MAX_LEN. EXECUTE_BO copies those requests into the request
- * ring of the caller's activation, all requests of a BO under one cookie,
- * and rings the doorbell; it does not wait. The execution holds a
- * reference to the BO, so a BO closed while queued lives until the
- * execution ends. The DBC interrupt schedules &ember_dbc.rsp_work, which
- * drains the response ring, matches responses to the queued executions
- * (a DBC runs requests in order, so they complete in submission order)
- * and signals each execution's dma_fence when its last response arrives.
- * WAIT_BO waits for that fence.
+ * EMBER_REQ_MAX_LEN. EXECUTE_BO makes each BO's execution a drm_sched job
+ * (ember_sched.c) and returns without waiting; the job holds a reference
+ * to the BO, so a BO closed while queued lives until the execution ends.
+ * WAIT_BO waits for the job's finished fence.
  *
- * Submission is direct, not through drm_sched: the ring is the queue and
- * EXECUTE_BO returns -EAGAIN when it is full.
- *
- * Locking: every data-path field of &struct ember_act and &struct ember_bo
- * is under &ember_device.dbc_lock, the lock that already guards the rings'
- * lifetime. When a record loses its rings (DEACTIVATE, close, reset,
- * removal: the DBC is stopped first) ember_data_act_lost() fails its
- * queued executions with -ECANCELED.
+ * Locking: the slicing and execution state of &struct ember_bo is under
+ * &ember_device.dbc_lock, the lock that already guards the rings'
+ * lifetime.
  *
  * TODO: device-memory ranges are checked against the function's device
  * memory only, not against the regions of the workloads the client
@@ -50,6 +39,8 @@
 #include "ember_data.h"
 #include "ember_drv.h"
 #include "ember_ioctl.h"
+#include "ember_sched.h"
+#include "ember_trace.h"
 
 static unsigned int ember_wait_default_ms = 5000;
 module_param_named(wait_exec_default_timeout_ms, ember_wait_default_ms,
@@ -60,204 +51,6 @@ MODULE_PARM_DESC(wait_exec_default_timeout_ms,
 #define EMBER_GEMM_MAX_DIM	4096
 /* Requests per BO: bounded by the largest ring anyway. */
 #define EMBER_BO_MAX_REQS	65535u
-
-/* ---- fences ---- */
-
-/* A fence with its own lock: it may outlive the rings it was queued on. */
-struct ember_fence {
-	struct dma_fence base;	/* first: dma_fence_free() frees this */
-	spinlock_t lock;	/* the fence's lock */
-};
-
-static const char *ember_fence_driver_name(struct dma_fence *fence)
-{
-	return "ember";
-}
-
-static const char *ember_fence_timeline_name(struct dma_fence *fence)
-{
-	return "ember-dbc";
-}
-
-static const struct dma_fence_ops ember_fence_ops = {
-	.get_driver_name = ember_fence_driver_name,
-	.get_timeline_name = ember_fence_timeline_name,
-};
-
-/* ---- completion ---- */
-
-/* The execution of @bo ended (all responses, or its rings are gone). */
-static void ember_bo_complete(struct ember_device *edev, struct ember_bo *bo)
-{
-	struct sg_table *sgt = bo->base.sgt;
-
-	lockdep_assert_held(&edev->dbc_lock);
-
-	list_del_init(&bo->qnode);
-	bo->queued = false;
-	bo->act = NULL;
-	if (sgt)
-		dma_sync_sgtable_for_cpu(edev->drm.dev, sgt, DMA_BIDIRECTIONAL);
-	if (bo->error)
-		dma_fence_set_error(bo->fence, bo->error);
-	dma_fence_signal(bo->fence);
-	/*
-	 * The execution's reference. The BO's free callback does not take
-	 * dbc_lock, so a final put here is safe.
-	 */
-	drm_gem_object_put(&bo->base.base);
-}
-
-/**
- * ember_data_act_lost() - a record is about to lose its rings
- * @act: the record; its DBC no longer uses the rings
- *
- * Fails every execution still queued on the rings with -ECANCELED. Under
- * &ember_device.dbc_lock.
- */
-void ember_data_act_lost(struct ember_act *act)
-{
-	struct ember_device *edev = act->client->edev;
-	struct ember_bo *bo, *tmp;
-
-	lockdep_assert_held(&edev->dbc_lock);
-
-	list_for_each_entry_safe(bo, tmp, &act->queued, qnode) {
-		if (!bo->error)
-			bo->error = -ECANCELED;
-		ember_bo_complete(edev, bo);
-	}
-	act->inflight = 0;
-}
-
-/* One response of @act's ring. */
-static void ember_data_response(struct ember_device *edev,
-				struct ember_act *act,
-				const struct ember_dbc_rsp *rsp)
-{
-	u64 cookie = le64_to_cpu(rsp->cookie);
-	struct ember_bo *bo, *head;
-
-	head = list_first_entry_or_null(&act->queued, struct ember_bo, qnode);
-	if (!head) {
-		dev_warn_ratelimited(edev->drm.dev,
-				     "DBC %d: response without a queued execution\n",
-				     act->dbc_id);
-		return;
-	}
-	bo = head;
-	if (cookie != head->seq) {
-		/* Cannot happen unless the response is corrupt. */
-		dev_warn_ratelimited(edev->drm.dev,
-				     "DBC %d: response with unknown cookie %#llx (status %u)\n",
-				     act->dbc_id, cookie, rsp->status);
-		head->error = -EIO;
-	}
-	if (rsp->status != EMBER_RSP_OK && !bo->error)
-		bo->error = -EIO;
-	if (!bo->done)
-		bo->queue_level = le32_to_cpu(rsp->queue_level);
-	bo->device_ns += le32_to_cpu(rsp->device_ns);
-	bo->done_ts = le64_to_cpu(rsp->done_ts);
-	if (act->inflight)
-		act->inflight--;
-	if (++bo->done == bo->sent)
-		ember_bo_complete(edev, bo);
-}
-
-/* Drain the response ring of @act on DBC @dbc. Under dbc_lock. */
-static void ember_data_drain(struct ember_dbc *dbc, struct ember_act *act)
-{
-	struct ember_device *edev = dbc->edev;
-	const struct ember_dbc_rsp *ring = act->rsp_ring;
-	u32 mask = act->ring_size - 1;
-	u32 head = act->rsp_head;
-	u32 status, tail;
-
-	status = readl(dbc->regs + EMBER_DBC_STATUS);
-	if (status == U32_MAX || !(status & EMBER_DBC_STATUS_ENABLED))
-		return;	/* reset or stopped: the rings are about to go */
-
-	for (;;) {
-		tail = readl(dbc->regs + EMBER_DBC_RSP_TAIL);
-		if (tail > mask)
-			return;
-		if (tail == head)
-			break;
-		if (((tail - head) & mask) > act->inflight) {
-			dev_warn_ratelimited(edev->drm.dev,
-					     "DBC %u: %u responses for %u requests\n",
-					     dbc->id, (tail - head) & mask,
-					     act->inflight);
-			return;
-		}
-		/* Read the entries only after the index. */
-		dma_rmb();
-		while (head != tail) {
-			ember_data_response(edev, act, &ring[head]);
-			head = (head + 1) & mask;
-		}
-		act->rsp_head = head;
-		/*
-		 * A response written after the tail was read does not raise
-		 * an interrupt (the ring was not empty, docs/hardware.md
-		 * §4.2): look again after moving the head.
-		 */
-		writel(head, dbc->regs + EMBER_DBC_RSP_HEAD);
-	}
-}
-
-static void ember_data_rsp_work(struct work_struct *work)
-{
-	struct ember_dbc *dbc = container_of(work, struct ember_dbc, rsp_work);
-	struct ember_device *edev = dbc->edev;
-	struct ember_act *act;
-	int idx;
-
-	if (!drm_dev_enter(&edev->drm, &idx))
-		return;
-	mutex_lock(&edev->dbc_lock);
-	act = dbc->act;
-	if (act && act->rsp_ring && !list_empty(&act->queued))
-		ember_data_drain(dbc, act);
-	mutex_unlock(&edev->dbc_lock);
-	drm_dev_exit(idx);
-}
-
-/**
- * ember_data_dbc_irq() - a DBC signalled (hard-IRQ context)
- * @dbc: the DBC
- *
- * Hands the response ring to &ember_dbc.rsp_work.
- */
-void ember_data_dbc_irq(struct ember_dbc *dbc)
-{
-	queue_work(system_highpri_wq, &dbc->rsp_work);
-}
-
-static void ember_data_release(struct drm_device *drm, void *arg)
-{
-	struct ember_device *edev = arg;
-	unsigned int i;
-
-	for (i = 0; i < edev->info.num_dbcs; i++)
-		cancel_work_sync(&edev->dbcs[i].rsp_work);
-}
-
-/**
- * ember_data_init() - set up the data path of the DBCs
- * @edev: device with &ember_device.dbcs allocated
- *
- * Return: 0 or -ENOMEM.
- */
-int ember_data_init(struct ember_device *edev)
-{
-	unsigned int i;
-
-	for (i = 0; i < edev->info.num_dbcs; i++)
-		INIT_WORK(&edev->dbcs[i].rsp_work, ember_data_rsp_work);
-	return drmm_add_action_or_reset(&edev->drm, ember_data_release, edev);
-}
 
 /* ---- DBC lookup ---- */
 
@@ -652,8 +445,17 @@ int ember_ioctl_detach_slice_bo(struct drm_device *drm, void *data,
 
 /* ---- execution ---- */
 
-/* Requests of @bo that run with @resize (0: all); see the uAPI. */
-static u32 ember_bo_count(const struct ember_bo *bo, u64 resize)
+/**
+ * ember_bo_count() - requests of an execution of a BO
+ * @bo: sliced BO
+ * @resize: PARTIAL_EXECUTE_BO byte limit, 0 for all
+ *
+ * See docs/uapi.md: RANGE requests are dropped or shortened past @resize,
+ * WHOLE ones dropped unless they fit, DEVICE ones always sent.
+ *
+ * Return: the number of requests the execution writes.
+ */
+u32 ember_bo_count(const struct ember_bo *bo, u64 resize)
 {
 	u32 i, n = 0;
 
@@ -671,41 +473,29 @@ static u32 ember_bo_count(const struct ember_bo *bo, u64 resize)
 	return n;
 }
 
-/* Write the requests of @bo into @act's ring; under dbc_lock. */
-static void ember_bo_submit(struct ember_act *act, struct ember_bo *bo,
-			    u64 resize)
+/*
+ * Check BO @i of an EXECUTE_BO under dbc_lock: sliced, not queued, for a
+ * DBC the caller owns, with requests that fit its ring. Returns the
+ * activation through @act and the request count through @count.
+ */
+static int ember_execute_check(struct ember_client *client,
+			       struct ember_bo *bo, u64 resize,
+			       struct ember_act **act, u32 *count)
 {
-	struct ember_dbc_req *ring = act->req_ring;
-	u32 mask = act->ring_size - 1;
-	u32 i, n = 0;
+	int ret;
 
-	bo->seq = ++act->seqno;
-	for (i = 0; i < bo->nreqs; i++) {
-		const struct ember_bo_req *r = &bo->reqs[i];
-		struct ember_dbc_req req = r->req;
-
-		if (resize && r->kind == EMBER_BO_REQ_RANGE) {
-			if (r->bo_start >= resize)
-				continue;
-			if (r->bo_start + r->bo_len > resize)
-				req.len = cpu_to_le32(resize - r->bo_start);
-		} else if (resize && r->kind == EMBER_BO_REQ_WHOLE &&
-			   r->bo_start + r->bo_len > resize) {
-			continue;
-		}
-		req.req_id = cpu_to_le16(act->req_tail);
-		req.cookie = cpu_to_le64(bo->seq);
-		ring[act->req_tail] = req;
-		act->req_tail = (act->req_tail + 1) & mask;
-		n++;
-	}
-	bo->sent = n;
-	bo->done = 0;
-	bo->error = 0;
-	bo->queue_level = 0;
-	bo->device_ns = 0;
-	bo->done_ts = 0;
-	act->inflight += n;
+	if (!bo->sliced)
+		return -EINVAL;
+	if (bo->queued)
+		return -EBUSY;
+	ret = ember_data_find_act(client, bo->dbc_id, act);
+	if (ret)
+		return ret;
+	*count = ember_bo_count(bo, resize);
+	/* Sliced for an earlier activation of the DBC with a larger ring? */
+	if (!*count || *count > (*act)->ring_size - 1)
+		return -EINVAL;
+	return 0;
 }
 
 static int ember_execute(struct drm_device *drm, struct drm_file *file,
@@ -715,24 +505,24 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 	struct ember_client *client = file->driver_priv;
 	struct drm_ember_execute_entry *ents;
 	struct drm_gem_object **objs;
-	struct ember_fence **fences;
-	struct ember_act **acts;
-	u32 *counts;
-	u32 i, j, need;
+	struct ember_job **jobs;
+	struct ember_act *act;
+	struct ember_bo *bo;
+	u32 i, j, count, dbc_id;
 	int idx, ret = 0;
 
 	if (args->flags || !args->count || args->count > EMBER_EXEC_MAX)
 		return -EINVAL;
+	if (!edev->info.num_dbcs)
+		return -ENOENT;
 
 	ents = memdup_array_user(u64_to_user_ptr(args->entries), args->count,
 				 sizeof(*ents));
 	if (IS_ERR(ents))
 		return PTR_ERR(ents);
 	objs = kcalloc(args->count, sizeof(*objs), GFP_KERNEL);
-	fences = kcalloc(args->count, sizeof(*fences), GFP_KERNEL);
-	acts = kcalloc(args->count, sizeof(*acts), GFP_KERNEL);
-	counts = kcalloc(args->count, sizeof(*counts), GFP_KERNEL);
-	if (!objs || !fences || !acts || !counts) {
+	jobs = kcalloc(args->count, sizeof(*jobs), GFP_KERNEL);
+	if (!objs || !jobs) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -757,12 +547,18 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 			ret = -EINVAL;
 			goto out_put;
 		}
-		fences[i] = kzalloc(sizeof(*fences[i]), GFP_KERNEL);
-		if (!fences[i]) {
+		jobs[i] = ember_job_alloc();
+		if (!jobs[i]) {
 			ret = -ENOMEM;
 			goto out_put;
 		}
-		spin_lock_init(&fences[i]->lock);
+		/* Checked again under dbc_lock: a racing re-slice fails. */
+		bo = to_ember_bo(objs[i]);
+		dbc_id = min(READ_ONCE(bo->dbc_id), edev->info.num_dbcs - 1);
+		ret = ember_job_init(jobs[i], &edev->dbcs[dbc_id], client,
+				     file);
+		if (ret)
+			goto out_put;
 	}
 
 	if (!drm_dev_enter(drm, &idx)) {
@@ -770,71 +566,36 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 		goto out_put;
 	}
 	mutex_lock(&edev->dbc_lock);
-	/* Check everything first: the call succeeds or changes nothing. */
+	/* Check and prepare everything: the call succeeds or changes nothing. */
 	for (i = 0; i < args->count; i++) {
-		struct ember_bo *bo = to_ember_bo(objs[i]);
-
-		if (!bo->sliced) {
+		bo = to_ember_bo(objs[i]);
+		ret = ember_execute_check(client, bo, ents[i].resize, &act,
+					  &count);
+		if (!ret && jobs[i]->dbc != &edev->dbcs[bo->dbc_id])
 			ret = -EINVAL;
-			goto out_unlock;
-		}
-		if (bo->queued) {
-			ret = -EBUSY;
-			goto out_unlock;
-		}
-		ret = ember_data_find_act(client, bo->dbc_id, &acts[i]);
 		if (ret)
 			goto out_unlock;
-		counts[i] = ember_bo_count(bo, ents[i].resize);
-		if (!counts[i]) {
-			ret = -EINVAL;
-			goto out_unlock;
-		}
+		ember_job_bind(jobs[i], act, bo, count, ents[i].resize);
 	}
 	for (i = 0; i < args->count; i++) {
-		need = acts[i]->inflight;
-		for (j = 0; j < args->count; j++)
-			if (acts[j] == acts[i])
-				need += counts[j];
-		if (need > acts[i]->ring_size - 1) {
-			ret = -EAGAIN;
-			goto out_unlock;
-		}
-	}
-	for (i = 0; i < args->count; i++) {
-		struct ember_bo *bo = to_ember_bo(objs[i]);
-		struct ember_act *act = acts[i];
-
-		dma_fence_init(&fences[i]->base, &ember_fence_ops,
-			       &fences[i]->lock, act->fence_ctx, act->seqno + 1);
-		dma_fence_put(bo->fence);
-		bo->fence = &fences[i]->base;
-		fences[i] = NULL;
+		bo = to_ember_bo(objs[i]);
 		dma_sync_sgtable_for_device(drm->dev, bo->base.sgt,
 					    DMA_BIDIRECTIONAL);
-		ember_bo_submit(act, bo, ents[i].resize);
-		bo->submit_ts = ktime_get_ns();
-		bo->queued = true;
-		bo->act = act;
-		list_add_tail(&bo->qnode, &act->queued);
-		drm_gem_object_get(objs[i]);	/* the execution's */
-		/* Requests visible before the doorbell (writel orders). */
-		writel(act->req_tail,
-		       edev->dbcs[act->dbc_id].regs + EMBER_DBC_REQ_TAIL);
+		ember_job_push(jobs[i]);
+		jobs[i] = NULL;
 	}
 out_unlock:
 	mutex_unlock(&edev->dbc_lock);
 	drm_dev_exit(idx);
 out_put:
 	for (i = 0; i < args->count; i++) {
+		if (jobs[i])
+			ember_job_abort(jobs[i]);
 		if (objs[i])
 			drm_gem_object_put(objs[i]);
-		kfree(fences[i]);
 	}
 out_free:
-	kfree(counts);
-	kfree(acts);
-	kfree(fences);
+	kfree(jobs);
 	kfree(objs);
 	kfree(ents);
 	return ret;
@@ -850,7 +611,7 @@ out_free:
  *
  * Return: 0; -EINVAL (flags, count, resize, a duplicate handle, a BO not
  * sliced); -EFAULT; -ENOENT (BO, or its DBC is not the caller's any
- * more); -EPERM; -EBUSY (a BO is queued); -EAGAIN (a ring is full);
+ * more); -EPERM; -EBUSY (a BO is queued);
  * -ENOMEM; -ENODEV.
  */
 int ember_ioctl_execute_bo(struct drm_device *drm, void *data,
@@ -896,6 +657,7 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 	struct ember_bo *bo;
 	unsigned int ms;
 	long ret = 0;
+	u64 job_id;
 
 	if (args->pad)
 		return -EINVAL;
@@ -910,6 +672,7 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 	else
 		fence = dma_fence_get(bo->fence);
 	args->dbc_id = bo->dbc_id;
+	job_id = bo->job_id;
 	mutex_unlock(&edev->dbc_lock);
 	drm_gem_object_put(obj);
 	if (ret || !fence)
@@ -917,10 +680,15 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 
 	ms = args->timeout_ms ?: READ_ONCE(ember_wait_default_ms);
 	ret = dma_fence_wait_timeout(fence, true, msecs_to_jiffies(ms));
-	if (!ret)
+	if (!ret) {
+		/* The job stays queued and is counted where it runs. */
 		ret = -ETIMEDOUT;
-	else if (ret > 0)
+		atomic64_inc(&edev->dbcs[args->dbc_id].stats.timeouts);
+		trace_ember_job_timeout(pci_name(edev->pdev), args->dbc_id,
+					job_id, ms);
+	} else if (ret > 0) {
 		ret = fence->error;
+	}
 	dma_fence_put(fence);
 	return ret;
 }

@@ -46,18 +46,16 @@ struct ember_bo_req {
  * @dbc_id: DBC the BO is sliced for
  * @reqs: @nreqs requests of the slices, in order
  * @nreqs: entries in @reqs
- * @queued: an execution is in flight; the execution holds a reference
- * @act: activation (rings) the execution was queued on
- * @qnode: entry in &ember_act.queued while @queued
- * @seq: cookie of the execution's requests
- * @sent: requests of the execution
- * @done: responses received for it
- * @error: first error of the execution
- * @fence: fence of the last execution, signalled at its completion
- * @submit_ts: ktime_get_ns() at submission
- * @queue_level: queue_level of the first response
- * @device_ns: sum of device_ns of the responses
- * @done_ts: done_ts of the last response
+ * @queued: an execution is queued in the scheduler or running in the
+ *	ring; its &struct ember_job holds a reference to the BO
+ * @fence: scheduler "finished" fence of the last execution, which WAIT_BO
+ *	waits for; NULL before the first execution
+ * @job_id: drm_sched job id of the last execution (tracepoints)
+ * @submit_ts: ktime_get_ns() when the last execution was submitted
+ *	(EXECUTE_BO)
+ * @queue_level: queue_level of its first response
+ * @device_ns: sum of device_ns of its responses
+ * @done_ts: done_ts of its last response
  */
 struct ember_bo {
 	struct drm_gem_shmem_object base;
@@ -66,13 +64,8 @@ struct ember_bo {
 	struct ember_bo_req *reqs;
 	u32 nreqs;
 	bool queued;
-	struct ember_act *act;
-	struct list_head qnode;
-	u64 seq;
-	u32 sent;
-	u32 done;
-	int error;
 	struct dma_fence *fence;
+	u64 job_id;
 	u64 submit_ts;
 	u32 queue_level;
 	u64 device_ns;
@@ -87,8 +80,6 @@ static inline struct ember_bo *to_ember_bo(struct drm_gem_object *obj)
 struct drm_gem_object *ember_gem_create_object(struct drm_device *drm,
 					       size_t size);
 
-int ember_data_init(struct ember_device *edev);
-void ember_data_dbc_irq(struct ember_dbc *dbc);
-void ember_data_act_lost(struct ember_act *act);
+u32 ember_bo_count(const struct ember_bo *bo, u64 resize);
 
 #endif /* _EMBER_DATA_H_ */

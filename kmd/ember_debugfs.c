@@ -12,6 +12,8 @@
  *   mbox       management mailbox state and counters
  *   clients    one line per open file: handle, process, DBCs
  *   dbcs       owner of every DBC, DMA memory held in rings
+ *   datapath   response servicing mode and parameters, then one line of
+ *              counters per DBC: "dbc<i> interrupts=N polls=N ..."
  *   fault      fault-injection registers (docs/hardware.md §2.7): read
  *              "<name>: <value>" lines, write "<name> <value>"
  *
@@ -34,6 +36,7 @@
 #include "ember_irq.h"
 #include "ember_mbox.h"
 #include "ember_nnc.h"
+#include "ember_poll.h"
 
 /**
  * struct ember_reg_name - a register shown by the regs file
@@ -368,6 +371,36 @@ static int ember_debugfs_dbcs_show(struct seq_file *m, void *data)
 	return 0;
 }
 
+static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = ember_debugfs_edev(m);
+	const struct ember_dbc_stats *st;
+	unsigned int i;
+
+	seq_printf(m, "service: %s\n", edev->irq.polling ? "polling" :
+		   "interrupts");
+	seq_printf(m, "irq_mode: %s\n", ember_irq_mode_name(edev));
+	seq_printf(m, "irq_mitigation: %s\n",
+		   READ_ONCE(ember_dp_mitigation) ? "on" : "off");
+	seq_printf(m, "poll_interval_us: %u\n",
+		   READ_ONCE(ember_dp_poll_interval_us));
+	seq_printf(m, "poll_window_max_us: %u\n",
+		   READ_ONCE(ember_dp_window_max_us));
+	for (i = 0; i < edev->info.num_dbcs; i++) {
+		st = &edev->dbcs[i].stats;
+		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu\n",
+			   i, atomic64_read(&st->interrupts),
+			   atomic64_read(&st->polls),
+			   atomic64_read(&st->responses),
+			   atomic64_read(&st->completions),
+			   atomic64_read(&st->cancelled),
+			   atomic64_read(&st->timeouts),
+			   atomic64_read(&st->rearms),
+			   READ_ONCE(edev->dbcs[i].gap_ns));
+	}
+	return 0;
+}
+
 static const struct drm_debugfs_info ember_debugfs_files[] = {
 	{ "info", ember_debugfs_info_show, 0 },
 	{ "irq_stats", ember_debugfs_irq_stats_show, 0 },
@@ -375,6 +408,7 @@ static const struct drm_debugfs_info ember_debugfs_files[] = {
 	{ "mbox", ember_debugfs_mbox_show, 0 },
 	{ "clients", ember_debugfs_clients_show, 0 },
 	{ "dbcs", ember_debugfs_dbcs_show, 0 },
+	{ "datapath", ember_debugfs_datapath_show, 0 },
 };
 
 static int ember_test_irq_show(struct seq_file *m, void *data)

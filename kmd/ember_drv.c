@@ -24,6 +24,7 @@
 #include "ember_accel.h"
 #include "ember_client.h"
 #include "ember_data.h"
+#include "ember_sched.h"
 #include "ember_debugfs.h"
 #include "ember_drv.h"
 #include "ember_ioctl.h"
@@ -250,7 +251,7 @@ static int ember_dbcs_init(struct ember_device *edev)
 		edev->dbcs[i].id = i;
 		edev->dbcs[i].regs = edev->regs + EMBER_DBC_BASE(i);
 	}
-	return ember_data_init(edev);
+	return ember_sched_dbcs_init(edev);
 }
 
 static int ember_open(struct drm_device *drm, struct drm_file *file)
@@ -361,6 +362,7 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * transfers of client handles this instance will hand out again).
 	 * Then stay quiet until the handlers are in place.
 	 */
+	spin_lock_init(&edev->irq.mask_lock);
 	ret = ember_hw_soft_reset(edev);
 	if (ret)
 		return ret;

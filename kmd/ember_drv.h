@@ -13,11 +13,13 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/time64.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <drm/drm_device.h>
 #include <drm/drm_file.h>
+#include <drm/gpu_scheduler.h>
 
 #include "ember_compat.h"
 #include "ember_mbox.h"
@@ -124,6 +126,8 @@ struct ember_device;
  * @name: name shown in /proc/interrupts, "ember@<pci name>:<what>"
  * @received: handler invocations
  * @spurious: invocations that found nothing pending
+ * @dbc_pending: DBCs (bit i: DBC i) the hard handler masked and handed to
+ *	the vector's thread; set with atomic bit operations, taken with xchg()
  */
 struct ember_irq_vector {
 	struct ember_device *edev;
@@ -132,6 +136,7 @@ struct ember_irq_vector {
 	const char *name;
 	atomic64_t received;
 	atomic64_t spurious;
+	unsigned long dbc_pending;
 };
 
 /**
@@ -160,6 +165,14 @@ struct ember_irq_source {
  * @sources: @num_sources sources
  * @mgmt_mbox: management interrupts with EMBER_MGMT_CAUSE.MBOX
  * @mgmt_ras: management interrupts with EMBER_MGMT_CAUSE.RAS
+ * @mask_lock: protects @dp_mask and @hw_on and orders the writes of
+ *	EMBER_IRQ_MASK; taken in hard-IRQ context
+ * @dp_mask: EMBER_IRQ_MASK bits of the DBC sources the data path keeps
+ *	masked: while a thread services the DBC, and always in polling mode
+ * @hw_on: sources enabled (ember_irq_hw_enable()); when false every
+ *	source is masked whatever @dp_mask says
+ * @polling: polling mode (module parameter datapath_polling at probe): DBC
+ *	sources stay masked and response rings are polled
  */
 struct ember_irq {
 	enum ember_irq_mode mode;
@@ -170,15 +183,38 @@ struct ember_irq {
 	struct ember_irq_source *sources;
 	atomic64_t mgmt_mbox;
 	atomic64_t mgmt_ras;
+	spinlock_t mask_lock; /* see kernel-doc above */
+	u32 dp_mask;
+	bool hw_on;
+	bool polling;
 };
 
 struct ember_act;
 
 /**
+ * struct ember_dbc_stats - data-path counters of one DBC (debugfs
+ *	"datapath"); atomic, updated without locks, read by anyone
+ * @interrupts: DBC interrupts taken by the hard handler
+ * @polls: response-ring checks made without an interrupt (mitigation
+ *	polling, polling mode)
+ * @responses: responses consumed
+ * @completions: executions completed (all their responses arrived)
+ * @cancelled: executions failed with -ECANCELED (rings lost)
+ * @timeouts: WAIT_BO calls on this DBC that timed out
+ * @rearms: times the interrupt was unmasked again after servicing
+ */
+struct ember_dbc_stats {
+	atomic64_t interrupts;
+	atomic64_t polls;
+	atomic64_t responses;
+	atomic64_t completions;
+	atomic64_t cancelled;
+	atomic64_t timeouts;
+	atomic64_t rearms;
+};
+
+/**
  * struct ember_dbc - one DMA bridge channel
- *
- * The data path adds the scheduler and the interrupt storm mitigation
- * state here.
  *
  * @edev: owning device
  * @id: index local to this function (0 .. num_dbcs - 1)
@@ -187,7 +223,19 @@ struct ember_act;
  * @act: the activation that owns the DBC (the firmware activated it for
  *	that record's client and programmed its rings), or NULL when the
  *	driver knows of no owner; under &ember_device.dbc_lock
- * @rsp_work: drains the response ring after a DBC interrupt
+ * @sched: drm_sched instance of the DBC; its credits are the request ring
+ *	(ember_sched.c)
+ * @entity: the one entity jobs of the DBC's owner are pushed to (a DBC
+ *	has one owner at a time); pushes under &ember_device.dbc_lock
+ * @sched_name: name of @sched, "ember-<bdf>-dbc<i>"
+ * @fence_ctx: dma_fence context of the hardware fences of the DBC
+ * @hw_seqno: last hardware fence seqno (under &ember_device.dbc_lock)
+ * @poll_work: polling mode: services the response ring while requests
+ *	are in flight (ember_poll.c)
+ * @gap_ns: moving average of the time between responses, ns; only the
+ *	context servicing the DBC touches it
+ * @last_rsp_ns: ktime_get_ns() of the last response seen; same rule
+ * @stats: counters
  */
 struct ember_dbc {
 	struct ember_device *edev;
@@ -195,7 +243,15 @@ struct ember_dbc {
 	void __iomem *regs;
 	struct ember_irq_vector *vec;
 	struct ember_act *act;
-	struct work_struct rsp_work;
+	struct drm_gpu_scheduler sched;
+	struct drm_sched_entity entity;
+	char sched_name[32];
+	u64 fence_ctx;
+	u64 hw_seqno;
+	struct work_struct poll_work;
+	u64 gap_ns;
+	u64 last_rsp_ns;
+	struct ember_dbc_stats stats;
 };
 
 /**
@@ -236,12 +292,13 @@ enum ember_act_state {
  * @req_dma: its bus address
  * @rsp_ring: response ring, @ring_size × 32 bytes, NULL once freed
  * @rsp_dma: its bus address
+ * @serial: unique id of the record on the device; a job remembers the
+ *	serial of the activation it was submitted on, so that a job that
+ *	outlived its activation is recognised without a pointer to it
  * @req_tail: next request slot the driver fills (data path)
  * @rsp_head: next response the driver consumes
  * @inflight: requests written and not answered yet
- * @seqno: last execution cookie used on these rings
- * @fence_ctx: dma_fence context of the executions on these rings
- * @queued: &struct ember_bo executions in flight, in submission order
+ * @running: &struct ember_job in the ring, in submission order
  */
 struct ember_act {
 	struct ember_client *client;
@@ -253,12 +310,11 @@ struct ember_act {
 	dma_addr_t req_dma;
 	void *rsp_ring;
 	dma_addr_t rsp_dma;
+	u64 serial;
 	u32 req_tail;
 	u32 rsp_head;
 	u32 inflight;
-	u64 seqno;
-	u64 fence_ctx;
-	struct list_head queued;
+	struct list_head running;
 };
 
 /**
@@ -332,6 +388,10 @@ struct ember_client {
  * @ring_bytes: DMA memory held in DBC rings of all clients
  * @dbcs_gone: the device was removed: its DBCs are reset and stay so;
  *	rings can be freed at once
+ * @act_serial: last &ember_act.serial handed out (under @dbc_lock)
+ * @sched_wq: ordered high-priority workqueue running the run_job and
+ *	free_job work of every DBC scheduler
+ * @sched_ready: DBCs whose scheduler and entity are initialised
  */
 struct ember_device {
 	struct drm_device drm;
@@ -352,6 +412,9 @@ struct ember_device {
 	struct mutex dbc_lock; /* see kernel-doc above */
 	u64 ring_bytes;
 	bool dbcs_gone;
+	u64 act_serial;
+	struct workqueue_struct *sched_wq;
+	unsigned int sched_ready;
 };
 
 /**

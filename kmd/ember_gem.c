@@ -64,7 +64,6 @@ struct drm_gem_object *ember_gem_create_object(struct drm_device *drm,
 	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
-	INIT_LIST_HEAD(&bo->qnode);
 	bo->base.base.funcs = &ember_bo_funcs;
 	return &bo->base.base;
 }

@@ -9,10 +9,15 @@
  * MSI-X entry 0 with EMBER_IRQ_CTRL.SINGLE set, or the one MSI vector. The
  * handler then reads EMBER_IRQ_STATUS to learn which sources fired.
  *
- * Handlers run in hard-IRQ context: they acknowledge and count, and hand
- * mailbox replies to ember_mbox.c (a work item consumes them).
- * ember_dbc_irq() hands DBC events to the data path (ember_data.c), which
- * drains the response ring in a work item.
+ * Hard handlers acknowledge and count, and hand mailbox replies to
+ * ember_mbox.c (a work item consumes them). A DBC event masks the DBC's
+ * source in EMBER_IRQ_MASK and wakes the vector's thread, which services
+ * the response ring with last-chance polling and unmasks the source when
+ * done (ember_poll.c). In polling mode DBC sources stay masked.
+ *
+ * EMBER_IRQ_MASK is written only here, under &ember_irq.mask_lock: the
+ * sources the data path holds masked (&ember_irq.dp_mask) while the
+ * device is enabled, every source while it is stopped.
  */
 
 #include <linux/bitfield.h>
@@ -23,10 +28,11 @@
 
 #include <drm/drm_managed.h>
 
-#include "ember_data.h"
 #include "ember_drv.h"
 #include "ember_irq.h"
 #include "ember_mbox.h"
+#include "ember_poll.h"
+#include "ember_trace.h"
 
 static const char *const ember_irq_mode_names[] = {
 	[EMBER_IRQ_MULTI] = "msix",
@@ -51,16 +57,75 @@ static u32 ember_irq_source_bits(const struct ember_device *edev)
 	return GENMASK(edev->info.num_dbcs, 0);
 }
 
+/* Write EMBER_IRQ_MASK from the state; under mask_lock. */
+static void ember_irq_write_mask(struct ember_device *edev)
+{
+	struct ember_irq *irq = &edev->irq;
+
+	lockdep_assert_held(&irq->mask_lock);
+	ember_wr(edev, EMBER_IRQ_MASK,
+		 irq->hw_on ? irq->dp_mask : ember_irq_source_bits(edev));
+}
+
+/**
+ * ember_irq_dbc_mask() - keep a DBC's interrupt source masked
+ * @dbc: the DBC
+ *
+ * Any context.
+ */
+void ember_irq_dbc_mask(struct ember_dbc *dbc)
+{
+	struct ember_irq *irq = &dbc->edev->irq;
+	unsigned long flags;
+
+	spin_lock_irqsave(&irq->mask_lock, flags);
+	irq->dp_mask |= EMBER_IRQ_SRC_DBC(dbc->id);
+	ember_irq_write_mask(dbc->edev);
+	spin_unlock_irqrestore(&irq->mask_lock, flags);
+}
+
+/**
+ * ember_irq_dbc_unmask() - let a DBC signal again
+ * @dbc: the DBC, whose response ring the caller has just drained
+ *
+ * Clears the source's EMBER_IRQ_STATUS bit latched while it was masked
+ * (the caller looks at the ring after this anyway). Nothing in polling
+ * mode. Any context.
+ */
+void ember_irq_dbc_unmask(struct ember_dbc *dbc)
+{
+	struct ember_device *edev = dbc->edev;
+	struct ember_irq *irq = &edev->irq;
+	u32 bit = EMBER_IRQ_SRC_DBC(dbc->id);
+	unsigned long flags;
+
+	if (irq->polling)
+		return;
+	spin_lock_irqsave(&irq->mask_lock, flags);
+	irq->dp_mask &= ~bit;
+	if (irq->hw_on)
+		ember_wr(edev, EMBER_IRQ_STATUS, bit);
+	ember_irq_write_mask(edev);
+	spin_unlock_irqrestore(&irq->mask_lock, flags);
+}
+
 /*
  * ember_dbc_irq() - a DBC signalled (hard-IRQ context)
  *
- * The data path drains the response ring in a work item
- * (ember_data_dbc_irq()).
+ * Masks the DBC's source and hands it to the thread of @vec.
  */
-static irqreturn_t ember_dbc_irq(struct ember_dbc *dbc)
+static irqreturn_t ember_dbc_irq(struct ember_irq_vector *vec,
+				 struct ember_dbc *dbc)
 {
-	ember_data_dbc_irq(dbc);
-	return IRQ_HANDLED;
+	struct ember_device *edev = dbc->edev;
+
+	atomic64_inc(&dbc->stats.interrupts);
+	trace_ember_irq(pci_name(edev->pdev), dbc->id);
+	if (edev->irq.polling)
+		return IRQ_HANDLED;	/* a stale event: the poller has it */
+	ember_irq_dbc_mask(dbc);
+	set_bit(dbc->id, &vec->dbc_pending);
+	return IRQ_WAKE_THREAD;
 }
 
 /* The management source fired: read and acknowledge its causes. */
@@ -86,8 +151,10 @@ static void ember_mgmt_irq(struct ember_device *edev)
  * has already cleared. Test interrupts are counted first, from
  * EMBER_TEST_IRQ_STATUS, and acknowledged there.
  */
-static irqreturn_t ember_irq_dispatch(struct ember_device *edev, u32 pending)
+static irqreturn_t ember_irq_dispatch(struct ember_irq_vector *vec,
+				      u32 pending)
 {
+	struct ember_device *edev = vec->edev;
 	struct ember_irq *irq = &edev->irq;
 	unsigned long bits = pending;
 	irqreturn_t ret = IRQ_HANDLED;
@@ -107,7 +174,8 @@ static irqreturn_t ember_irq_dispatch(struct ember_device *edev, u32 pending)
 		atomic64_inc(&irq->sources[src].events);
 		if (src == EMBER_IRQ_SRC_MGMT_IDX)
 			ember_mgmt_irq(edev);
-		else if (ember_dbc_irq(&edev->dbcs[src - 1]) == IRQ_WAKE_THREAD)
+		else if (ember_dbc_irq(vec, &edev->dbcs[src - 1]) ==
+			 IRQ_WAKE_THREAD)
 			ret = IRQ_WAKE_THREAD;
 	}
 	return ret;
@@ -131,7 +199,7 @@ static irqreturn_t ember_irq_vector_handler(int irq, void *arg)
 	/* Acknowledge before handling: a new event re-signals. */
 	ember_wr(edev, EMBER_IRQ_STATUS, bit);
 
-	return ember_irq_dispatch(edev, bit);
+	return ember_irq_dispatch(vec, bit);
 }
 
 /* Single mode: the one vector serves every source. */
@@ -153,7 +221,14 @@ static irqreturn_t ember_irq_single_handler(int irq, void *arg)
 	}
 	ember_wr(edev, EMBER_IRQ_STATUS, status);
 
-	return ember_irq_dispatch(edev, status);
+	return ember_irq_dispatch(vec, status);
+}
+
+/* Thread of a vector that serves DBCs. */
+static irqreturn_t ember_irq_thread(int irq, void *arg)
+{
+	ember_poll_service(arg);
+	return IRQ_HANDLED;
 }
 
 /*
@@ -190,7 +265,8 @@ static const char *ember_irq_alloc_multi(struct ember_device *edev,
 }
 
 static int ember_irq_request(struct ember_device *edev, unsigned int v,
-			     irq_handler_t handler, const char *what)
+			     irq_handler_t handler, irq_handler_t thread,
+			     const char *what)
 {
 	struct ember_irq_vector *vec = &edev->irq.vectors[v];
 	struct device *dev = &edev->pdev->dev;
@@ -207,7 +283,8 @@ static int ember_irq_request(struct ember_device *edev, unsigned int v,
 	if (!vec->name)
 		return -ENOMEM;
 
-	ret = devm_request_irq(dev, vec->irq, handler, 0, vec->name, vec);
+	ret = devm_request_threaded_irq(dev, vec->irq, handler, thread, 0,
+					vec->name, vec);
 	if (ret)
 		dev_err(dev, "cannot request IRQ %d (%s): %d\n",
 			vec->irq, vec->name, ret);
@@ -237,6 +314,10 @@ int ember_irq_init(struct ember_device *edev)
 	int ret;
 
 	irq->num_sources = 1 + edev->info.num_dbcs;
+	irq->polling = ember_poll_mode();
+	if (irq->polling)
+		irq->dp_mask = ember_irq_source_bits(edev) &
+			       ~EMBER_IRQ_SRC_MGMT;
 	irq->sources = drmm_kcalloc(&edev->drm, irq->num_sources,
 				    sizeof(*irq->sources), GFP_KERNEL);
 	if (!irq->sources)
@@ -281,7 +362,7 @@ int ember_irq_init(struct ember_device *edev)
 
 	if (irq->mode != EMBER_IRQ_MULTI) {
 		ret = ember_irq_request(edev, 0, ember_irq_single_handler,
-					"single");
+					ember_irq_thread, "single");
 		if (ret)
 			return ret;
 		for (i = 0; i < edev->info.num_dbcs; i++)
@@ -289,11 +370,13 @@ int ember_irq_init(struct ember_device *edev)
 		return 0;
 	}
 
-	ret = ember_irq_request(edev, 0, ember_irq_vector_handler, "mgmt");
+	ret = ember_irq_request(edev, 0, ember_irq_vector_handler, NULL,
+				"mgmt");
 	if (ret)
 		return ret;
 	for (i = 0; i < edev->info.num_dbcs; i++) {
 		ret = ember_irq_request(edev, 1 + i, ember_irq_vector_handler,
+					ember_irq_thread,
 					irq->sources[1 + i].name);
 		if (ret)
 			return ret;
@@ -337,12 +420,20 @@ void ember_irq_hw_setup(struct ember_device *edev)
 }
 
 /**
- * ember_irq_hw_enable() - unmask every interrupt source
+ * ember_irq_hw_enable() - unmask the interrupt sources
  * @edev: device
+ *
+ * Every source except the DBCs the data path holds masked (being
+ * serviced, or polling mode).
  */
 void ember_irq_hw_enable(struct ember_device *edev)
 {
-	ember_wr(edev, EMBER_IRQ_MASK, 0);
+	unsigned long flags;
+
+	spin_lock_irqsave(&edev->irq.mask_lock, flags);
+	edev->irq.hw_on = true;
+	ember_irq_write_mask(edev);
+	spin_unlock_irqrestore(&edev->irq.mask_lock, flags);
 }
 
 /**
@@ -354,7 +445,12 @@ void ember_irq_hw_enable(struct ember_device *edev)
  */
 void ember_irq_hw_disable(struct ember_device *edev)
 {
-	ember_wr(edev, EMBER_IRQ_MASK, ember_irq_source_bits(edev));
+	unsigned long flags;
+
+	spin_lock_irqsave(&edev->irq.mask_lock, flags);
+	edev->irq.hw_on = false;
+	ember_irq_write_mask(edev);
+	spin_unlock_irqrestore(&edev->irq.mask_lock, flags);
 }
 
 /**

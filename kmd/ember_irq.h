@@ -6,6 +6,7 @@
 #ifndef _EMBER_IRQ_H_
 #define _EMBER_IRQ_H_
 
+struct ember_dbc;
 struct ember_device;
 
 int ember_irq_init(struct ember_device *edev);
@@ -15,5 +16,7 @@ void ember_irq_hw_disable(struct ember_device *edev);
 void ember_irq_synchronize(struct ember_device *edev);
 int ember_irq_fire_test(struct ember_device *edev, unsigned int source);
 const char *ember_irq_mode_name(const struct ember_device *edev);
+void ember_irq_dbc_mask(struct ember_dbc *dbc);
+void ember_irq_dbc_unmask(struct ember_dbc *dbc);
 
 #endif /* _EMBER_IRQ_H_ */

@@ -438,13 +438,16 @@ TEST_CASE("a hung DBC: WAIT_BO times out and the BO stays queued until the DBC r
     CHECK(Wait(fd.get(), bo.handle(), 200) == ETIMEDOUT);
     CHECK(Detach(fd.get(), bo.handle()) == EBUSY);
     CHECK(Execute(fd.get(), bo.handle()) == EBUSY);
-    REQUIRE(Execute(fd.get(), other.handle()) == 0);  // 3 requests queued now
-    CHECK(Execute(fd.get(), closed.handle()) == EAGAIN);
+    REQUIRE(Execute(fd.get(), other.handle()) == 0);  // the ring is full now
+    // No room in the ring: the execution waits in the DBC's scheduler.
+    REQUIRE(Execute(fd.get(), closed.handle()) == 0);
+    CHECK(Wait(fd.get(), closed.handle(), 100) == ETIMEDOUT);
     CHECK(Wait(fd.get(), bo.handle(), 100) == ETIMEDOUT);
   }
-  // Released: everything completes.
+  // Released: everything completes, in order.
   REQUIRE(Wait(fd.get(), bo.handle(), 5000) == 0);
   REQUIRE(Wait(fd.get(), other.handle(), 5000) == 0);
+  REQUIRE(Wait(fd.get(), closed.handle(), 5000) == 0);
   CHECK(Detach(fd.get(), bo.handle()) == 0);
 
   // A BO whose handle is closed while queued completes safely.

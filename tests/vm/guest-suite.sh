@@ -2,15 +2,21 @@
 # Runs inside the guest (via scripts/vm-run): the hardware self-test, then
 # the driver tests. Prints PASS/FAIL lines and "guest-suite: done".
 # Usage: guest-suite.sh --dbcs N --mem BYTES --irq msix|single [--nnc-major N]
+#                       [--kmd-params "P=V ..."] [--ioctl-only]
 # --nnc-major N: the device speaks NNC major N (nnc-major=N); with N != 1 the
 # driver refuses it, so only the driver test of that runs.
+# --kmd-params: module parameters for the ioctl/libember part (step 3), e.g.
+# "datapath_polling=1"; --ioctl-only: run step 3 only (the hardware and the
+# driver's own script tests already ran in another topology).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/lib.sh
 
-DBCS=4 MEM=268435456 IRQ=msix NNC_MAJOR=1
+DBCS=4 MEM=268435456 IRQ=msix NNC_MAJOR=1 KMD_PARAMS='' IOCTL_ONLY=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kmd-params) KMD_PARAMS=$2; shift 2 ;;
+	--ioctl-only) IOCTL_ONLY=1; shift ;;
 	--dbcs) DBCS=$2; shift 2 ;;
 	--mem) MEM=$2; shift 2 ;;
 	--irq) IRQ=$2; shift 2 ;;
@@ -25,11 +31,13 @@ export EMBER_EXPECT_VERSION
 
 # 1. The hardware on its own, before any driver binds it (its firmware
 # version check expects NNC 1.0: skipped for a device of another major).
-if [ "$NNC_MAJOR" = 1 ]; then
+if [ "$NNC_MAJOR" = 1 ] && [ "$IOCTL_ONLY" = 0 ]; then
 	prefixed emu "$EMBER_BUILD/tests/emu_selftest" --dbcs "$DBCS" --mem "$MEM"
 fi
 # The firmware model through the raw mailbox (NNC).
-prefixed emu-fw "$EMBER_BUILD/tests/emu_mbox_test" --dbcs "$DBCS" --mem "$MEM"
+if [ "$IOCTL_ONLY" = 0 ]; then
+	prefixed emu-fw "$EMBER_BUILD/tests/emu_mbox_test" --dbcs "$DBCS" --mem "$MEM"
+fi
 
 # A device of another NNC major: the driver must refuse it, nothing else runs.
 if [ "$NNC_MAJOR" != 1 ]; then
@@ -41,11 +49,13 @@ fi
 # 2. The driver.
 for t in tests/vm/kmd/test-*.sh; do
 	[ -e "$t" ] || continue
+	[ "$IOCTL_ONLY" = 0 ] || break
 	prefixed "kmd.$(basename "$t" .sh | sed 's/^test-//')" "$t" --dbcs "$DBCS" --mem "$MEM" --irq "$IRQ"
 done
 
 # 3. The ioctl ABI through the accel node, and libember over it.
-if tests/vm/kmd/load.sh >/tmp/load.log 2>&1; then
+# shellcheck disable=SC2086 # KMD_PARAMS is a list of words
+if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	pass "kmd.load"
 	run_catch2 getinfo "$EMBER_BUILD/tests/ember_vm_getinfo"
 	run_catch2 umd "$EMBER_BUILD/tests/ember_vm_umd_control"

@@ -16,6 +16,7 @@ TOPOLOGIES=(
 	"msix|--topology msix --dbcs 4 --mem 256M|--dbcs 4 --mem 268435456 --irq msix"
 	"msi|--topology msi --dbcs 8 --mem 1G|--dbcs 8 --mem 1073741824 --irq single"
 	"nnc2|--topology msix --dbcs 4 --mem 256M --qemu-dev-opts nnc-major=2|--dbcs 4 --mem 268435456 --irq msix --nnc-major 2"
+	"poll|--topology msix --dbcs 4 --mem 256M|--dbcs 4 --mem 268435456 --irq msix --ioctl-only --kmd-params datapath_polling=1"
 )
 
 want=("$@")

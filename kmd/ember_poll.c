@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ember response servicing (docs/datapath.md, "Interrupts and polling").
+ *
+ * Interrupt mode with storm mitigation (the default). The DBC raises an
+ * interrupt when its response ring goes from empty to non-empty. The
+ * hard handler (ember_irq.c) masks the DBC's source and wakes the
+ * vector's thread, which runs ember_poll_service(): it drains the ring in
+ * bounded batches and, while requests are still in flight, keeps polling
+ * the ring with the source masked for as long as responses keep coming
+ * at the rate observed so far (the poll window, below). When the DBC has
+ * nothing in flight, or no response came within the window, the thread
+ * unmasks the source and then looks at the ring once more: a response
+ * that arrived while the source was masked raised no interrupt and would
+ * raise none later (the ring is not empty), so it is serviced at once.
+ *
+ * The poll window adapts to the arrival rate. The thread keeps a moving
+ * average of the time between responses (&ember_dbc.gap_ns); the window
+ * is twice that, at least EMBER_POLL_WINDOW_MIN_US, and between polls it
+ * sleeps for half the average gap (at most datapath_poll_interval_us).
+ * When responses are further apart than datapath_poll_window_max_us allows,
+ * the window is zero: interrupts are cheaper than polling then. A lone
+ * job is never held back: its completion is taken from its interrupt, and
+ * with nothing in flight the thread re-enables the interrupt at once.
+ * With datapath_irq_mitigation=0 the thread drains and re-enables at once
+ * after every interrupt (for comparison).
+ *
+ * Polling mode (datapath_polling=1 at load): DBC sources stay masked;
+ * while a DBC has requests in flight a work item drains its ring every
+ * datapath_poll_interval_us, started by run_job().
+ */
+
+#include <linux/bitops.h>
+#include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/minmax.h>
+#include <linux/moduleparam.h>
+#include <linux/workqueue.h>
+#include <drm/drm_drv.h>
+
+#include "ember_drv.h"
+#include "ember_irq.h"
+#include "ember_poll.h"
+#include "ember_sched.h"
+#include "ember_trace.h"
+
+bool ember_dp_polling;
+module_param_named(datapath_polling, ember_dp_polling, bool, 0444);
+MODULE_PARM_DESC(datapath_polling,
+		 "Poll DBC response rings instead of using DBC interrupts (default N)");
+
+unsigned int ember_dp_poll_interval_us = 100;
+module_param_named(datapath_poll_interval_us, ember_dp_poll_interval_us,
+		   uint, 0644);
+MODULE_PARM_DESC(datapath_poll_interval_us,
+		 "Polling mode period, and the longest sleep between last-chance polls, us (default 100)");
+
+bool ember_dp_mitigation = true;
+module_param_named(datapath_irq_mitigation, ember_dp_mitigation, bool, 0644);
+MODULE_PARM_DESC(datapath_irq_mitigation,
+		 "Keep polling with the DBC interrupt masked while responses keep coming (default Y)");
+
+unsigned int ember_dp_window_max_us = 2000;
+module_param_named(datapath_poll_window_max_us, ember_dp_window_max_us, uint,
+		   0644);
+MODULE_PARM_DESC(datapath_poll_window_max_us,
+		 "Longest last-chance poll window; 0 disables last-chance polling, us (default 2000)");
+
+/* Responses consumed per lock hold before the thread looks elsewhere. */
+#define EMBER_DRAIN_BATCH		64u
+/* Shortest poll window and sleep between polls. */
+#define EMBER_POLL_WINDOW_MIN_US	50u
+#define EMBER_POLL_SLEEP_MIN_US		5u
+
+/**
+ * ember_poll_mode() - is polling mode requested?
+ *
+ * Return: the datapath_polling module parameter.
+ */
+bool ember_poll_mode(void)
+{
+	return ember_dp_polling;
+}
+
+/* Note @n responses seen at @now in the DBC's moving average. */
+static void ember_poll_note(struct ember_dbc *dbc, u32 n, u64 now)
+{
+	u64 gap;
+
+	if (!n)
+		return;
+	if (dbc->last_rsp_ns) {
+		gap = div_u64(now - dbc->last_rsp_ns, n);
+		if (!dbc->gap_ns)
+			dbc->gap_ns = gap;
+		else
+			dbc->gap_ns = dbc->gap_ns - dbc->gap_ns / 8 + gap / 8;
+	}
+	dbc->last_rsp_ns = now;
+}
+
+/* How long to keep polling without a response; 0: do not poll. */
+static u64 ember_poll_window_ns(const struct ember_dbc *dbc)
+{
+	u64 max = (u64)READ_ONCE(ember_dp_window_max_us) * NSEC_PER_USEC;
+	u64 win = max_t(u64, 2 * dbc->gap_ns,
+			EMBER_POLL_WINDOW_MIN_US * NSEC_PER_USEC);
+
+	return win > max ? 0 : win;
+}
+
+/* Sleep between two polls of the DBC, us. */
+static u32 ember_poll_sleep_us(const struct ember_dbc *dbc)
+{
+	u32 max = max(READ_ONCE(ember_dp_poll_interval_us),
+		      EMBER_POLL_SLEEP_MIN_US);
+
+	return clamp_t(u64, div_u64(dbc->gap_ns / 2, NSEC_PER_USEC),
+		       EMBER_POLL_SLEEP_MIN_US, max);
+}
+
+enum ember_poll_step {
+	EMBER_POLL_MORE,	/* a full batch: drain again at once */
+	EMBER_POLL_WAIT,	/* in the window: poll again after a sleep */
+	EMBER_POLL_IDLE,	/* done: re-enable the interrupt */
+};
+
+/*
+ * One pass over DBC @dbc in its interrupt thread: drain a batch and decide
+ * what next. @since is when the DBC was last seen making progress (the
+ * interrupt, or its last response); @polled: this pass was not prompted
+ * by an interrupt.
+ */
+static enum ember_poll_step ember_poll_step(struct ember_dbc *dbc, u64 *since,
+					    bool polled)
+{
+	struct ember_device *edev = dbc->edev;
+	u32 inflight, n;
+	u64 now, win;
+
+	n = ember_sched_drain(dbc, EMBER_DRAIN_BATCH, &inflight);
+	now = ktime_get_ns();
+	if (polled) {
+		atomic64_inc(&dbc->stats.polls);
+		trace_ember_poll(pci_name(edev->pdev), dbc->id, n, inflight);
+	}
+	ember_poll_note(dbc, n, now);
+	if (n)
+		*since = now;
+	if (n == EMBER_DRAIN_BATCH)
+		return EMBER_POLL_MORE;
+	if (!inflight) {
+		/* Idle: the next burst does not measure this pause. */
+		dbc->last_rsp_ns = 0;
+		return EMBER_POLL_IDLE;
+	}
+	if (!READ_ONCE(ember_dp_mitigation) ||
+	    READ_ONCE(edev->state) != EMBER_STATE_ONLINE)
+		return EMBER_POLL_IDLE;
+	win = ember_poll_window_ns(dbc);
+	if (!win || now - *since > win)
+		return EMBER_POLL_IDLE;
+	return EMBER_POLL_WAIT;
+}
+
+/*
+ * The DBC is done for now: unmask its interrupt, then look at the ring
+ * once more. Returns true if responses arrived meanwhile (the source is
+ * masked again and the DBC must be serviced on).
+ */
+static bool ember_poll_rearm(struct ember_dbc *dbc)
+{
+	atomic64_inc(&dbc->stats.rearms);
+	ember_irq_dbc_unmask(dbc);
+	if (!ember_sched_rsp_pending(dbc))
+		return false;
+	ember_irq_dbc_mask(dbc);
+	return true;
+}
+
+/**
+ * ember_poll_service() - the interrupt thread of a vector: service the
+ *	DBCs its hard handler masked
+ * @vec: the vector; &ember_irq_vector.dbc_pending has the DBCs
+ *
+ * Runs until every DBC it took is idle and unmasked again. In single
+ * mode one thread serves all DBCs, so each DBC keeps its own window and
+ * DBCs signalled meanwhile join in.
+ */
+void ember_poll_service(struct ember_irq_vector *vec)
+{
+	struct ember_device *edev = vec->edev;
+	u64 since[EMBER_MAX_DBCS];
+	unsigned long active = 0, fresh;
+	unsigned int i;
+	u32 sleep_us;
+	bool busy;
+	int idx;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return;
+	for (;;) {
+		fresh = xchg(&vec->dbc_pending, 0) & ~active;
+		for_each_set_bit(i, &fresh, edev->info.num_dbcs)
+			since[i] = ktime_get_ns();
+		active |= fresh;
+		if (!active)
+			break;
+
+		busy = false;
+		sleep_us = U32_MAX;
+		for_each_set_bit(i, &active, edev->info.num_dbcs) {
+			struct ember_dbc *dbc = &edev->dbcs[i];
+
+			switch (ember_poll_step(dbc, &since[i],
+						!(fresh & BIT(i)))) {
+			case EMBER_POLL_MORE:
+				busy = true;
+				break;
+			case EMBER_POLL_WAIT:
+				sleep_us = min(sleep_us,
+					       ember_poll_sleep_us(dbc));
+				break;
+			case EMBER_POLL_IDLE:
+				if (ember_poll_rearm(dbc))
+					busy = true;
+				else
+					active &= ~BIT(i);
+				break;
+			}
+		}
+		fresh = 0;
+		if (busy || READ_ONCE(vec->dbc_pending))
+			cond_resched();
+		else if (active)
+			usleep_range(sleep_us, sleep_us + sleep_us / 2);
+	}
+	drm_dev_exit(idx);
+}
+
+/* ---- polling mode ---- */
+
+static void ember_poll_work(struct work_struct *work)
+{
+	struct ember_dbc *dbc = container_of(work, struct ember_dbc, poll_work);
+	struct ember_device *edev = dbc->edev;
+	u32 inflight, n, us;
+	int idx;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return;
+	for (;;) {
+		n = ember_sched_drain(dbc, EMBER_DRAIN_BATCH, &inflight);
+		atomic64_inc(&dbc->stats.polls);
+		trace_ember_poll(pci_name(edev->pdev), dbc->id, n, inflight);
+		/* run_job() queues the work again for new requests. */
+		if (!inflight || READ_ONCE(edev->state) != EMBER_STATE_ONLINE)
+			break;
+		if (n == EMBER_DRAIN_BATCH) {
+			cond_resched();
+			continue;
+		}
+		us = max(READ_ONCE(ember_dp_poll_interval_us), 1u);
+		usleep_range(us, us + us / 4 + 1);
+	}
+	drm_dev_exit(idx);
+}
+
+/**
+ * ember_poll_kick() - requests were written into a DBC's ring
+ * @dbc: the DBC
+ *
+ * In polling mode, makes sure the DBC's poller runs.
+ */
+void ember_poll_kick(struct ember_dbc *dbc)
+{
+	if (dbc->edev->irq.polling)
+		queue_work(system_highpri_wq, &dbc->poll_work);
+}
+
+/**
+ * ember_poll_init() - set up the pollers of the DBCs
+ * @edev: device with &ember_device.dbcs allocated
+ */
+void ember_poll_init(struct ember_device *edev)
+{
+	unsigned int i;
+
+	for (i = 0; i < edev->info.num_dbcs; i++)
+		INIT_WORK(&edev->dbcs[i].poll_work, ember_poll_work);
+}
+
+/**
+ * ember_poll_fini() - wait for the pollers (the device is unplugged)
+ * @edev: device
+ */
+void ember_poll_fini(struct ember_device *edev)
+{
+	unsigned int i;
+
+	for (i = 0; i < edev->info.num_dbcs; i++)
+		cancel_work_sync(&edev->dbcs[i].poll_work);
+}

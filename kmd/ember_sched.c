@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ember job submission through drm_sched (docs/datapath.md, "Submission").
+ *
+ * Every DBC has a drm_sched instance with a single entity: a DBC has one
+ * owner at a time, so there is nothing to arbitrate between entities. An
+ * execution of a BO is a &struct ember_job pushed to that entity by
+ * EXECUTE_BO. run_job() writes the job's requests into the request ring
+ * of the activation that owns the DBC and rings the doorbell; the job's
+ * hardware fence is signalled when its last response has been consumed
+ * (ember_sched_drain(), called by the interrupt thread or the poller of
+ * ember_poll.c). The scheduler's "finished" fence is what WAIT_BO waits
+ * for, and the stable gpu_scheduler tracepoints fire for every job.
+ *
+ * Flow control: the scheduler's credits are the request ring. A ring of
+ * N entries holds N - 1 requests; rings are 2..EMBER_NNC_RING_MAX entries,
+ * so a job of r requests takes ceil(r * EMBER_SCHED_CREDITS / (N - 1))
+ * credits out of EMBER_SCHED_CREDITS. Jobs that do not fit wait in the
+ * entity; EXECUTE_BO never fails because a ring is full.
+ *
+ * Ownership changes: a job remembers the serial of the activation it was
+ * submitted on. If the DBC has lost that activation by the time the job
+ * runs (DEACTIVATE, close, reset, removal), run_job() fails it with
+ * -ECANCELED without touching the device; jobs already in the ring of a
+ * lost activation are failed by ember_sched_act_lost().
+ *
+ * Locking: &ember_device.dbc_lock covers the rings, &struct ember_act,
+ * the BO execution state and the jobs once pushed. run_job() and the
+ * drain take it; nothing holding it waits for a job.
+ */
+
+#include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_managed.h>
+
+#include "ember_data.h"
+#include "ember_drv.h"
+#include "ember_nnc.h"
+#include "ember_poll.h"
+#include "ember_sched.h"
+#include "ember_trace.h"
+
+/* Credits of a scheduler: the largest ring holds this many requests. */
+#define EMBER_SCHED_CREDITS	(EMBER_NNC_RING_MAX - 1)
+
+/* A hardware fence with its own lock: it may outlive its rings. */
+struct ember_fence {
+	struct dma_fence base;	/* first: dma_fence_free() frees this */
+	spinlock_t lock;	/* the fence's lock */
+};
+
+static const char *ember_fence_driver_name(struct dma_fence *fence)
+{
+	return "ember";
+}
+
+static const char *ember_fence_timeline_name(struct dma_fence *fence)
+{
+	return "ember-dbc";
+}
+
+static const struct dma_fence_ops ember_fence_ops = {
+	.get_driver_name = ember_fence_driver_name,
+	.get_timeline_name = ember_fence_timeline_name,
+};
+
+static struct ember_job *to_ember_job(struct drm_sched_job *job)
+{
+	return container_of(job, struct ember_job, base);
+}
+
+static const char *ember_dev_name(const struct ember_dbc *dbc)
+{
+	return pci_name(dbc->edev->pdev);
+}
+
+/* ---- completion ---- */
+
+/* @job ended (all responses, or cancelled); under dbc_lock. */
+static void ember_job_done(struct ember_job *job)
+{
+	struct ember_dbc *dbc = job->dbc;
+	struct ember_bo *bo = job->bo;
+	struct sg_table *sgt = bo->base.sgt;
+
+	lockdep_assert_held(&dbc->edev->dbc_lock);
+
+	list_del_init(&job->node);
+	bo->queued = false;
+	if (sgt)
+		dma_sync_sgtable_for_cpu(dbc->edev->drm.dev, sgt,
+					 DMA_BIDIRECTIONAL);
+	if (job->error == -ECANCELED)
+		atomic64_inc(&dbc->stats.cancelled);
+	else
+		atomic64_inc(&dbc->stats.completions);
+	trace_ember_job_complete(ember_dev_name(dbc), dbc->id, job->base.id,
+				 job->error, ktime_get_ns() - job->submit_ts,
+				 bo->device_ns);
+	if (job->error)
+		dma_fence_set_error(&job->hw->base, job->error);
+	/* drm_sched signals the finished fence from this fence's callback. */
+	dma_fence_signal(&job->hw->base);
+}
+
+/**
+ * ember_sched_act_lost() - a record is about to lose its rings
+ * @act: the record; its DBC no longer uses the rings
+ *
+ * Fails every job in the rings with -ECANCELED. Jobs of the record still
+ * waiting in the scheduler are failed when they come to run. Under
+ * &ember_device.dbc_lock.
+ */
+void ember_sched_act_lost(struct ember_act *act)
+{
+	struct ember_job *job, *tmp;
+
+	lockdep_assert_held(&act->client->edev->dbc_lock);
+
+	list_for_each_entry_safe(job, tmp, &act->running, node) {
+		if (!job->error)
+			job->error = -ECANCELED;
+		ember_job_done(job);
+	}
+	act->inflight = 0;
+}
+
+/* One response of @act's ring. */
+static void ember_job_response(struct ember_dbc *dbc, struct ember_act *act,
+			       const struct ember_dbc_rsp *rsp)
+{
+	u64 cookie = le64_to_cpu(rsp->cookie);
+	struct ember_job *job;
+	struct ember_bo *bo;
+
+	job = list_first_entry_or_null(&act->running, struct ember_job, node);
+	if (!job) {
+		dev_warn_ratelimited(dbc->edev->drm.dev,
+				     "DBC %u: response without a queued execution\n",
+				     dbc->id);
+		return;
+	}
+	bo = job->bo;
+	if (cookie != job->base.id) {
+		/* Cannot happen unless the response is corrupt. */
+		dev_warn_ratelimited(dbc->edev->drm.dev,
+				     "DBC %u: response with unknown cookie %#llx (status %u)\n",
+				     dbc->id, cookie, rsp->status);
+		job->error = -EIO;
+	}
+	if (rsp->status != EMBER_RSP_OK && !job->error)
+		job->error = -EIO;
+	if (!job->done)
+		bo->queue_level = le32_to_cpu(rsp->queue_level);
+	bo->device_ns += le32_to_cpu(rsp->device_ns);
+	bo->done_ts = le64_to_cpu(rsp->done_ts);
+	if (act->inflight)
+		act->inflight--;
+	if (++job->done == job->nreqs)
+		ember_job_done(job);
+}
+
+/* Consume at most @budget responses of @act's ring; under dbc_lock. */
+static u32 ember_rsp_ring_drain(struct ember_dbc *dbc, struct ember_act *act,
+				u32 budget)
+{
+	const struct ember_dbc_rsp *ring = act->rsp_ring;
+	u32 mask = act->ring_size - 1;
+	u32 head = act->rsp_head;
+	u32 status, tail, n = 0;
+
+	status = readl(dbc->regs + EMBER_DBC_STATUS);
+	if (status == U32_MAX || !(status & EMBER_DBC_STATUS_ENABLED))
+		return 0;	/* reset or stopped: the rings are about to go */
+
+	while (n < budget) {
+		tail = readl(dbc->regs + EMBER_DBC_RSP_TAIL);
+		if (tail > mask || tail == head)
+			break;
+		if (((tail - head) & mask) > act->inflight) {
+			dev_warn_ratelimited(dbc->edev->drm.dev,
+					     "DBC %u: %u responses for %u requests\n",
+					     dbc->id, (tail - head) & mask,
+					     act->inflight);
+			break;
+		}
+		/* Read the entries only after the index. */
+		dma_rmb();
+		while (head != tail && n < budget) {
+			ember_job_response(dbc, act, &ring[head]);
+			head = (head + 1) & mask;
+			n++;
+		}
+		act->rsp_head = head;
+		/*
+		 * A response written after the tail was read raises no
+		 * interrupt (the ring was not empty, docs/hardware.md §4.2):
+		 * the caller looks again (the loop here, or the re-check of
+		 * ember_poll.c after unmasking).
+		 */
+		writel(head, dbc->regs + EMBER_DBC_RSP_HEAD);
+	}
+	return n;
+}
+
+/**
+ * ember_sched_drain() - consume responses of a DBC
+ * @dbc: the DBC
+ * @budget: at most this many responses (a bounded batch)
+ * @inflight: receives the requests still in flight afterwards
+ *
+ * Completes the jobs whose last response arrived. Process context.
+ *
+ * Return: the number of responses consumed.
+ */
+u32 ember_sched_drain(struct ember_dbc *dbc, u32 budget, u32 *inflight)
+{
+	struct ember_device *edev = dbc->edev;
+	struct ember_act *act;
+	u32 n = 0;
+
+	*inflight = 0;
+	mutex_lock(&edev->dbc_lock);
+	act = dbc->act;
+	if (act && act->rsp_ring && !edev->dbcs_gone) {
+		n = ember_rsp_ring_drain(dbc, act, budget);
+		*inflight = act->inflight;
+	}
+	mutex_unlock(&edev->dbc_lock);
+	if (n)
+		atomic64_add(n, &dbc->stats.responses);
+	return n;
+}
+
+/**
+ * ember_sched_rsp_pending() - does the DBC's response ring hold responses?
+ * @dbc: the DBC
+ *
+ * The re-check after unmasking the DBC's interrupt: a response that
+ * arrived while it was masked raised no interrupt and will not raise one.
+ *
+ * Return: true if responses wait to be consumed.
+ */
+bool ember_sched_rsp_pending(struct ember_dbc *dbc)
+{
+	struct ember_device *edev = dbc->edev;
+	struct ember_act *act;
+	bool pending = false;
+	u32 tail;
+
+	mutex_lock(&edev->dbc_lock);
+	act = dbc->act;
+	if (act && act->rsp_ring && act->inflight && !edev->dbcs_gone) {
+		tail = readl(dbc->regs + EMBER_DBC_RSP_TAIL);
+		pending = tail < act->ring_size && tail != act->rsp_head;
+	}
+	mutex_unlock(&edev->dbc_lock);
+	return pending;
+}
+
+/* ---- the scheduler backend ---- */
+
+/* Write @job's requests into @act's ring; under dbc_lock. */
+static void ember_job_write(struct ember_act *act, struct ember_job *job)
+{
+	struct ember_dbc_req *ring = act->req_ring;
+	struct ember_bo *bo = job->bo;
+	u32 mask = act->ring_size - 1;
+	u64 resize = job->resize;
+	u32 i, n = 0;
+
+	for (i = 0; i < bo->nreqs; i++) {
+		const struct ember_bo_req *r = &bo->reqs[i];
+		struct ember_dbc_req req = r->req;
+
+		if (resize && r->kind == EMBER_BO_REQ_RANGE) {
+			if (r->bo_start >= resize)
+				continue;
+			if (r->bo_start + r->bo_len > resize)
+				req.len = cpu_to_le32(resize - r->bo_start);
+		} else if (resize && r->kind == EMBER_BO_REQ_WHOLE &&
+			   r->bo_start + r->bo_len > resize) {
+			continue;
+		}
+		req.req_id = cpu_to_le16(act->req_tail);
+		req.cookie = cpu_to_le64(job->base.id);
+		ring[act->req_tail] = req;
+		act->req_tail = (act->req_tail + 1) & mask;
+		n++;
+	}
+	job->nreqs = n;	/* ember_bo_count() counted the same */
+	job->done = 0;
+	bo->queue_level = 0;
+	bo->device_ns = 0;
+	bo->done_ts = 0;
+	act->inflight += n;
+}
+
+static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
+{
+	struct ember_job *job = to_ember_job(sched_job);
+	struct ember_dbc *dbc = job->dbc;
+	struct ember_device *edev = dbc->edev;
+	struct dma_fence *fence = ERR_PTR(-ECANCELED);
+	struct ember_act *act;
+	bool entered;
+	int idx;
+
+	entered = drm_dev_enter(&edev->drm, &idx);
+	mutex_lock(&edev->dbc_lock);
+	act = dbc->act;
+	if (!entered || !act || act->serial != job->act_serial ||
+	    !act->req_ring || edev->dbcs_gone) {
+		/* The activation is gone: fail without touching the device. */
+		job->bo->queued = false;
+		atomic64_inc(&dbc->stats.cancelled);
+		trace_ember_job_complete(ember_dev_name(dbc), dbc->id,
+					 job->base.id, -ECANCELED,
+					 ktime_get_ns() - job->submit_ts, 0);
+		goto out;
+	}
+	dma_fence_init(&job->hw->base, &ember_fence_ops, &job->hw->lock,
+		       dbc->fence_ctx, ++dbc->hw_seqno);
+	job->hw_live = true;
+	ember_job_write(act, job);
+	list_add_tail(&job->node, &act->running);
+	trace_ember_job_submit(ember_dev_name(dbc), dbc->id, job->base.id,
+			       job->nreqs, act->inflight);
+	/* Requests visible before the doorbell (writel orders). */
+	writel(act->req_tail, dbc->regs + EMBER_DBC_REQ_TAIL);
+	/* One reference for the scheduler, the job keeps its own. */
+	fence = dma_fence_get(&job->hw->base);
+out:
+	mutex_unlock(&edev->dbc_lock);
+	if (entered) {
+		if (!IS_ERR(fence))
+			ember_poll_kick(dbc);
+		drm_dev_exit(idx);
+	}
+	return fence;
+}
+
+/*
+ * Jobs are never timed out by the scheduler (the timeout is
+ * MAX_SCHEDULE_TIMEOUT): WAIT_BO has its own timeout and leaves the job
+ * queued, and a hung DBC is recovered by DEACTIVATE, close or a reset,
+ * which cancel its jobs.
+ */
+static enum drm_gpu_sched_stat ember_job_timedout(struct drm_sched_job *job)
+{
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+/* Last reference of a job that was never pushed, or after cleanup. */
+static void ember_job_release(struct ember_job *job)
+{
+	if (job->hw_live)
+		dma_fence_put(&job->hw->base);
+	else
+		kfree(job->hw);
+	if (job->bo)
+		drm_gem_object_put(&job->bo->base.base);
+	kfree(job);
+}
+
+static void ember_job_free(struct drm_sched_job *sched_job)
+{
+	drm_sched_job_cleanup(sched_job);
+	ember_job_release(to_ember_job(sched_job));
+}
+
+static const struct drm_sched_backend_ops ember_sched_ops = {
+	.run_job = ember_job_run,
+	.timedout_job = ember_job_timedout,
+	.free_job = ember_job_free,
+};
+
+/**
+ * ember_job_alloc() - allocate a job and its hardware fence
+ *
+ * Return: the job, or NULL.
+ */
+struct ember_job *ember_job_alloc(void)
+{
+	struct ember_job *job;
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return NULL;
+	job->hw = kzalloc(sizeof(*job->hw), GFP_KERNEL);
+	if (!job->hw) {
+		kfree(job);
+		return NULL;
+	}
+	spin_lock_init(&job->hw->lock);
+	INIT_LIST_HEAD(&job->node);
+	return job;
+}
+
+/**
+ * ember_job_init() - make @job a job of a DBC's scheduler
+ * @job: from ember_job_alloc()
+ * @dbc: the DBC the BO is sliced for (the caller re-checks that under
+ *	&ember_device.dbc_lock before ember_job_bind())
+ * @client: the caller, the job's owner
+ * @file: its DRM file
+ *
+ * Allocates the scheduler fences; not under &ember_device.dbc_lock, which
+ * the jobs' run_job() takes. On failure the caller frees @job with
+ * ember_job_abort().
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ember_job_init(struct ember_job *job, struct ember_dbc *dbc,
+		   struct ember_client *client, struct drm_file *file)
+{
+	int ret;
+
+	/* Credits are set by ember_job_bind(), before the job is armed. */
+	ret = ember_sched_job_init(&job->base, &dbc->entity, 1, client,
+				   file->client_id);
+	if (ret)
+		return ret;
+	job->dbc = dbc;
+	return 0;
+}
+
+/**
+ * ember_job_bind() - make an initialised job an execution of @bo on @act
+ * @job: from ember_job_init() with the DBC of @act
+ * @act: the caller's LIVE activation of the DBC @bo is sliced for
+ * @bo: the BO; the job takes a reference
+ * @nreqs: requests the execution writes (ember_bo_count()), at most the
+ *	ring's capacity
+ * @resize: PARTIAL_EXECUTE_BO byte limit, 0 for all
+ *
+ * Under &ember_device.dbc_lock.
+ */
+void ember_job_bind(struct ember_job *job, struct ember_act *act,
+		    struct ember_bo *bo, u32 nreqs, u64 resize)
+{
+	lockdep_assert_held(&act->client->edev->dbc_lock);
+
+	job->base.credits = DIV_ROUND_UP_ULL((u64)nreqs * EMBER_SCHED_CREDITS,
+					     act->ring_size - 1);
+	job->act_serial = act->serial;
+	job->nreqs = nreqs;
+	job->resize = resize;
+	job->bo = bo;
+	drm_gem_object_get(&bo->base.base);
+}
+
+/**
+ * ember_job_push() - queue an initialised job on its DBC's scheduler
+ * @job: from ember_job_init()
+ *
+ * Under &ember_device.dbc_lock, so that jobs enter the entity in the
+ * order their BOs were marked queued. The BO's fence becomes the job's
+ * finished fence.
+ */
+void ember_job_push(struct ember_job *job)
+{
+	struct ember_bo *bo = job->bo;
+
+	lockdep_assert_held(&job->dbc->edev->dbc_lock);
+
+	drm_sched_job_arm(&job->base);
+	dma_fence_put(bo->fence);
+	bo->fence = dma_fence_get(&job->base.s_fence->finished);
+	bo->job_id = job->base.id;
+	bo->queued = true;
+	job->submit_ts = ktime_get_ns();
+	bo->submit_ts = job->submit_ts;
+	drm_sched_entity_push_job(&job->base);
+}
+
+/**
+ * ember_job_abort() - free a job that was not pushed
+ * @job: from ember_job_alloc(), maybe initialised by ember_job_init()
+ */
+void ember_job_abort(struct ember_job *job)
+{
+	if (job->dbc)
+		drm_sched_job_cleanup(&job->base);
+	ember_job_release(job);
+}
+
+/* ---- setup ---- */
+
+static void ember_sched_release(struct drm_device *drm, void *arg)
+{
+	struct ember_device *edev = arg;
+	unsigned int i;
+
+	for (i = 0; i < edev->sched_ready; i++) {
+		drm_sched_entity_destroy(&edev->dbcs[i].entity);
+		drm_sched_fini(&edev->dbcs[i].sched);
+	}
+	ember_poll_fini(edev);
+	destroy_workqueue(edev->sched_wq);
+}
+
+/**
+ * ember_sched_dbcs_init() - a scheduler and an entity for every DBC
+ * @edev: device with &ember_device.dbcs allocated
+ *
+ * The schedulers share one ordered high-priority workqueue and live as
+ * long as the DRM device (files may outlive the PCI device).
+ *
+ * Return: 0 or a negative errno.
+ */
+int ember_sched_dbcs_init(struct ember_device *edev)
+{
+	struct drm_gpu_scheduler *list[1];
+	struct ember_sched_params p = {
+		.ops = &ember_sched_ops,
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		.credit_limit = EMBER_SCHED_CREDITS,
+		.timeout = MAX_SCHEDULE_TIMEOUT,
+		.dev = edev->drm.dev,
+	};
+	struct ember_dbc *dbc;
+	unsigned int i;
+	int ret;
+
+	ember_poll_init(edev);
+	edev->sched_wq = alloc_ordered_workqueue("ember-sched@%s",
+						 WQ_HIGHPRI | WQ_MEM_RECLAIM,
+						 pci_name(edev->pdev));
+	if (!edev->sched_wq)
+		return -ENOMEM;
+	ret = drmm_add_action_or_reset(&edev->drm, ember_sched_release, edev);
+	if (ret)
+		return ret;
+
+	p.submit_wq = edev->sched_wq;
+	for (i = 0; i < edev->info.num_dbcs; i++) {
+		dbc = &edev->dbcs[i];
+		snprintf(dbc->sched_name, sizeof(dbc->sched_name),
+			 "%s@%s:dbc%u", EMBER_DRIVER_NAME, pci_name(edev->pdev),
+			 i);
+		dbc->fence_ctx = dma_fence_context_alloc(1);
+		p.name = dbc->sched_name;
+		ret = ember_sched_init(&dbc->sched, &p);
+		if (ret)
+			return ret;
+		list[0] = &dbc->sched;
+		ret = drm_sched_entity_init(&dbc->entity,
+					    DRM_SCHED_PRIORITY_NORMAL, list, 1,
+					    NULL);
+		if (ret) {
+			drm_sched_fini(&dbc->sched);
+			return ret;
+		}
+		edev->sched_ready = i + 1;
+	}
+	return 0;
+}
