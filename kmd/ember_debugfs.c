@@ -16,6 +16,9 @@
  *              counters per DBC: "dbc<i> interrupts=N polls=N ..."
  *   fault      fault-injection registers (docs/hardware.md §2.7): read
  *              "<name>: <value>" lines, write "<name> <value>"
+ *   dbc_service_ns  EMBER_DBC_SERVICE_NS of every DBC (the model's service
+ *              time per request, docs/hardware.md §5.4): read "dbc<i>: <ns>"
+ *              lines, write "<i> <ns>"; for tests and benchmarks
  *
  * The files are removed by drm_dev_unplug() before the hardware goes away.
  */
@@ -557,6 +560,81 @@ static const struct file_operations ember_fault_fops = {
 	.release = single_release,
 };
 
+/*
+ * dbc_service_ns: the device model's per-request service time of each DBC
+ * (a test knob of the emulated hardware, like the fault registers: BAR0
+ * cannot be mapped from user space while the driver owns it). ACTIVATE
+ * keeps it (docs/nnc.md §15.3), a function reset restores the property.
+ */
+static int ember_service_ns_show(struct seq_file *m, void *data)
+{
+	struct ember_device *edev = m->private;
+	unsigned int i;
+	int idx, ret = 0;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+	mutex_lock(&edev->hw_lock);
+	if (edev->state == EMBER_STATE_RESETTING) {
+		ret = -EBUSY;
+		goto out;
+	}
+	for (i = 0; i < edev->info.num_dbcs; i++)
+		seq_printf(m, "dbc%u: %u\n", i,
+			   ember_rd(edev, EMBER_DBC_BASE(i) +
+				    EMBER_DBC_SERVICE_NS));
+out:
+	mutex_unlock(&edev->hw_lock);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static int ember_service_ns_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, ember_service_ns_show, inode->i_private);
+}
+
+static ssize_t ember_service_ns_write(struct file *file,
+				      const char __user *ubuf, size_t count,
+				      loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct ember_device *edev = m->private;
+	unsigned int dbc;
+	char buf[32];
+	int idx, ret = 0;
+	u32 ns;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%u %u", &dbc, &ns) != 2 ||
+	    dbc >= edev->info.num_dbcs)
+		return -EINVAL;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+	mutex_lock(&edev->hw_lock);
+	if (edev->state == EMBER_STATE_RESETTING)
+		ret = -EBUSY;
+	else
+		ember_wr(edev, EMBER_DBC_BASE(dbc) + EMBER_DBC_SERVICE_NS, ns);
+	mutex_unlock(&edev->hw_lock);
+	drm_dev_exit(idx);
+	return ret ? ret : count;
+}
+
+static const struct file_operations ember_service_ns_fops = {
+	.owner = THIS_MODULE,
+	.open = ember_service_ns_open,
+	.read = seq_read,
+	.write = ember_service_ns_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 /**
  * ember_debugfs_init() - create the debugfs files of a device
  * @edev: device, not registered yet
@@ -572,4 +650,6 @@ void ember_debugfs_init(struct ember_device *edev)
 			    &ember_test_irq_fops);
 	debugfs_create_file("fault", 0600, edev->drm.debugfs_root, edev,
 			    &ember_fault_fops);
+	debugfs_create_file("dbc_service_ns", 0600, edev->drm.debugfs_root,
+			    edev, &ember_service_ns_fops);
 }
