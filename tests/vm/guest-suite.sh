@@ -60,6 +60,7 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	run_catch2 getinfo "$EMBER_BUILD/tests/ember_vm_getinfo"
 	run_catch2 umd "$EMBER_BUILD/tests/ember_vm_umd_control"
 	run_catch2 datapath "$EMBER_BUILD/tests/ember_vm_datapath"
+	run_catch2 storm "$EMBER_BUILD/tests/ember_vm_storm"
 	check umd.example.workload_load "$EMBER_BUILD/examples/workload_load"
 	check umd.example.device_info "$EMBER_BUILD/examples/device_info"
 	check kmd.unload tests/vm/kmd/unload.sh

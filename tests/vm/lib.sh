@@ -20,7 +20,9 @@ check() {
 }
 
 # run_catch2 PREFIX BINARY: run every Catch2 test case of BINARY as its own
-# process and report it as PREFIX.<test name>.
+# process and report it as PREFIX.<test name>; a test case that ends in
+# SKIP() (Catch2 exits 4: every test case run was skipped) is reported as
+# "SKIP PREFIX.<test name>: <reason>".
 run_catch2() {
 	_prefix=$1
 	_bin=$2
@@ -32,10 +34,14 @@ run_catch2() {
 		[ -n "$_t" ] || continue
 		# Catch2 test specs split on commas: escape them.
 		_spec=$(printf '%s' "$_t" | sed 's/,/\\,/g')
-		if _out=$("$_bin" "$_spec" 2>&1); then
+		_out=$("$_bin" "$_spec" 2>&1)
+		_rc=$?
+		if [ $_rc -eq 0 ]; then
 			pass "$_prefix.$_t"
+		elif [ $_rc -eq 4 ] && echo "$_out" | grep -q 'SKIPPED'; then
+			echo "SKIP $_prefix.$_t: $(echo "$_out" | grep -A 2 'SKIPPED' | tail -n 1 | sed 's/^ *//')"
 		else
-			fail "$_prefix.$_t" "$(echo "$_out" | grep -E 'FAILED|REQUIRE|CHECK|with expansion|==|!=' | head -n 6 | tr '\n' ' ')"
+			fail "$_prefix.$_t" "$(echo "$_out" | grep -E -A 1 'FAILED|REQUIRE|CHECK|with expansion|with message|==|!=' | grep -v '^--$' | head -n 8 | tr '\n' ' ')"
 		fi
 	done
 }

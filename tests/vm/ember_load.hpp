@@ -1,0 +1,615 @@
+// Load generation for the ember data path, shared by the storm test
+// (tests/vm/storm_test.cpp) and the benchmark program
+// (tests/bench/ember_bench.cpp). Raw ioctls on the accel node, no test
+// framework: failures throw ember_load::Error.
+//
+// A Stream is one client (open file) that LOADs a workload with one
+// region (docs/nnc.md §15.3: slices may only name device memory inside the
+// regions of the caller's workloads), ACTIVATEs a DBC, fills a small area
+// of the region once, then keeps `depth` BOs in flight: every BO is sliced
+// with one COPY FROM_DEV of `bytes` bytes of that area (one request, one
+// response per job), cleared before each execution and checked after it,
+// and executed again as soon as its WAIT_BO returns. depth 1 is a lone
+// job at a time (QD1 latency).
+#pragma once
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ember_accel.h"
+
+namespace ember_load {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline std::string ErrnoText(int err) { return {std::strerror(err)}; }
+
+inline std::string ReadText(const fs::path &path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw Error("cannot read " + path.string());
+  }
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void WriteText(const fs::path &path, const std::string &value) {
+  std::ofstream out(path);
+  out << value;
+  out.flush();
+  if (!out) {
+    throw Error("cannot write '" + value + "' to " + path.string());
+  }
+}
+
+// The ember device of this machine: accel node, PCI address, debugfs dir.
+struct Device {
+  std::string node;
+  std::string bdf;
+  fs::path debugfs;
+};
+
+inline Device FindDevice() {
+  if (!fs::exists("/sys/class/accel")) {
+    throw Error("no /sys/class/accel (is ember.ko loaded?)");
+  }
+  std::vector<fs::path> entries;
+  for (const auto &e : fs::directory_iterator("/sys/class/accel")) {
+    entries.push_back(e.path());
+  }
+  std::sort(entries.begin(), entries.end());
+  for (const auto &entry : entries) {
+    const auto node = "/dev/accel/" + entry.filename().string();
+    const int fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+      continue;
+    }
+    const std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> ver(drmGetVersion(fd),
+                                                                     drmFreeVersion);
+    ::close(fd);
+    if (!ver || std::string(ver->name, ver->name_len) != "ember") {
+      continue;
+    }
+    Device d;
+    d.node = node;
+    d.bdf = fs::read_symlink(entry / "device").filename().string();
+    d.debugfs = fs::path("/sys/kernel/debug/accel") / d.bdf;
+    if (!fs::exists(d.debugfs)) {  // accel cores before 6.12: the minor
+      d.debugfs = fs::path("/sys/kernel/debug/accel") / entry.filename().string().substr(5);
+    }
+    return d;
+  }
+  throw Error("no ember accel device");
+}
+
+// ---- module parameters and debugfs ----
+
+inline fs::path ParamPath(const std::string &name) {
+  return fs::path("/sys/module/ember/parameters") / name;
+}
+
+inline std::string Param(const std::string &name) {
+  auto v = ReadText(ParamPath(name));
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) {
+    v.pop_back();
+  }
+  return v;
+}
+
+inline void SetParam(const std::string &name, const std::string &value) {
+  WriteText(ParamPath(name), value);
+}
+
+// Sets a runtime-writable module parameter for a scope and restores it.
+class ParamGuard {
+ public:
+  ParamGuard(std::string name, const std::string &value)
+      : name_(std::move(name)), saved_(Param(name_)) {
+    SetParam(name_, value);
+  }
+  ~ParamGuard() {
+    try {
+      SetParam(name_, saved_);
+    } catch (const Error &) {  // the module went away: nothing to restore
+    }
+  }
+  ParamGuard(const ParamGuard &) = delete;
+  ParamGuard &operator=(const ParamGuard &) = delete;
+  ParamGuard(ParamGuard &&) = delete;
+  ParamGuard &operator=(ParamGuard &&) = delete;
+  void Set(const std::string &value) const { SetParam(name_, value); }
+
+ private:
+  std::string name_;
+  std::string saved_;
+};
+
+// debugfs "datapath": the header lines ("key: value") and the counters of
+// every DBC ("dbc<i> key=N ...").
+struct Datapath {
+  std::map<std::string, std::string> header;
+  std::vector<std::map<std::string, std::uint64_t>> dbcs;
+
+  [[nodiscard]] std::string Get(const std::string &key) const {
+    const auto it = header.find(key);
+    return it == header.end() ? std::string() : it->second;
+  }
+  [[nodiscard]] std::uint64_t Count(std::uint32_t dbc, const std::string &key) const {
+    if (dbc >= dbcs.size()) {
+      throw Error("debugfs datapath has no line for dbc" + std::to_string(dbc));
+    }
+    const auto it = dbcs[dbc].find(key);
+    if (it == dbcs[dbc].end()) {
+      throw Error("debugfs datapath has no counter " + key);
+    }
+    return it->second;
+  }
+  [[nodiscard]] bool Polling() const { return Get("service") == "polling"; }
+};
+
+inline Datapath ReadDatapath(const Device &dev) {
+  Datapath d;
+  std::istringstream in(ReadText(dev.debugfs / "datapath"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("dbc", 0) == 0) {
+      std::istringstream words(line);
+      std::string word;
+      words >> word;  // dbc<i>
+      const auto idx = std::stoul(word.substr(3));
+      if (d.dbcs.size() <= idx) {
+        d.dbcs.resize(idx + 1);
+      }
+      while (words >> word) {
+        const auto eq = word.find('=');
+        if (eq != std::string::npos) {
+          d.dbcs[idx][word.substr(0, eq)] = std::stoull(word.substr(eq + 1));
+        }
+      }
+    } else if (const auto colon = line.find(": "); colon != std::string::npos) {
+      d.header[line.substr(0, colon)] = line.substr(colon + 2);
+    }
+  }
+  if (d.header.find("service") == d.header.end()) {
+    throw Error("debugfs datapath: no 'service:' line");
+  }
+  return d;
+}
+
+// The per-DBC counters of debugfs datapath that the load generator uses.
+struct DbcCounters {
+  std::uint64_t interrupts = 0;
+  std::uint64_t polls = 0;
+  std::uint64_t responses = 0;
+  std::uint64_t completions = 0;
+  std::uint64_t cancelled = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t rearms = 0;
+  std::uint64_t gap_ns = 0;  // a level, not a counter
+
+  DbcCounters operator-(const DbcCounters &o) const {
+    DbcCounters d;
+    d.interrupts = interrupts - o.interrupts;
+    d.polls = polls - o.polls;
+    d.responses = responses - o.responses;
+    d.completions = completions - o.completions;
+    d.cancelled = cancelled - o.cancelled;
+    d.timeouts = timeouts - o.timeouts;
+    d.rearms = rearms - o.rearms;
+    d.gap_ns = gap_ns;
+    return d;
+  }
+  [[nodiscard]] std::string Text() const {
+    return "interrupts=" + std::to_string(interrupts) + " polls=" + std::to_string(polls) +
+           " responses=" + std::to_string(responses) +
+           " completions=" + std::to_string(completions) +
+           " cancelled=" + std::to_string(cancelled) + " timeouts=" + std::to_string(timeouts) +
+           " rearms=" + std::to_string(rearms) + " gap_ns=" + std::to_string(gap_ns);
+  }
+};
+
+inline DbcCounters ReadCounters(const Device &dev, std::uint32_t dbc) {
+  const auto d = ReadDatapath(dev);
+  DbcCounters c;
+  c.interrupts = d.Count(dbc, "interrupts");
+  c.polls = d.Count(dbc, "polls");
+  c.responses = d.Count(dbc, "responses");
+  c.completions = d.Count(dbc, "completions");
+  c.cancelled = d.Count(dbc, "cancelled");
+  c.timeouts = d.Count(dbc, "timeouts");
+  c.rearms = d.Count(dbc, "rearms");
+  c.gap_ns = d.Count(dbc, "gap_ns");
+  return c;
+}
+
+// EMBER_DBC_SERVICE_NS of a DBC through debugfs "dbc_service_ns" (BAR0
+// cannot be mapped while the driver owns it). ACTIVATE does not reset it
+// (docs/nnc.md §15.3), so it may be set before or after activation.
+inline std::uint32_t ServiceNs(const Device &dev, std::uint32_t dbc) {
+  const auto path = dev.debugfs / "dbc_service_ns";
+  if (!fs::exists(path)) {
+    throw Error(path.string() + " does not exist: this ember.ko cannot set the service time");
+  }
+  std::istringstream in(ReadText(path));
+  std::string line;
+  const std::string key = "dbc" + std::to_string(dbc) + ": ";
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) == 0) {
+      return static_cast<std::uint32_t>(std::stoul(line.substr(key.size())));
+    }
+  }
+  throw Error("no dbc" + std::to_string(dbc) + " in " + path.string());
+}
+
+inline void SetServiceNs(const Device &dev, std::uint32_t dbc, std::uint32_t ns) {
+  WriteText(dev.debugfs / "dbc_service_ns", std::to_string(dbc) + " " + std::to_string(ns) + "\n");
+}
+
+// Sets a DBC's service time for a scope and restores the old one.
+class ServiceNsGuard {
+ public:
+  ServiceNsGuard(const Device &dev, std::uint32_t dbc, std::uint32_t ns)
+      : dev_(dev), dbc_(dbc), saved_(ServiceNs(dev, dbc)) {
+    SetServiceNs(dev_, dbc_, ns);
+  }
+  ~ServiceNsGuard() {
+    try {
+      SetServiceNs(dev_, dbc_, saved_);
+    } catch (const Error &) {  // device gone: nothing to restore
+    }
+  }
+  ServiceNsGuard(const ServiceNsGuard &) = delete;
+  ServiceNsGuard &operator=(const ServiceNsGuard &) = delete;
+  ServiceNsGuard(ServiceNsGuard &&) = delete;
+  ServiceNsGuard &operator=(ServiceNsGuard &&) = delete;
+
+ private:
+  Device dev_;
+  std::uint32_t dbc_;
+  std::uint32_t saved_;
+};
+
+// ---- ioctls ----
+
+template <class T>
+int Ioctl(int fd, unsigned long request, T *arg) {
+  return ::ioctl(fd, request, arg) == 0 ? 0 : errno;
+}
+
+template <class T>
+void IoctlOrThrow(int fd, unsigned long request, T *arg, const char *what) {
+  const int err = Ioctl(fd, request, arg);
+  if (err != 0) {
+    throw Error(std::string(what) + ": " + ErrnoText(err));
+  }
+}
+
+// One client: an open file of the accel node. Closing it TERMINATEs the
+// client: the firmware frees its workloads and DBCs.
+class Client {
+ public:
+  explicit Client(const Device &dev) : fd_(::open(dev.node.c_str(), O_RDWR | O_CLOEXEC)) {
+    if (fd_ < 0) {
+      throw Error("open " + dev.node + ": " + ErrnoText(errno));
+    }
+  }
+  ~Client() { ::close(fd_); }
+  Client(const Client &) = delete;
+  Client &operator=(const Client &) = delete;
+  Client(Client &&) = delete;
+  Client &operator=(Client &&) = delete;
+  [[nodiscard]] int fd() const { return fd_; }
+
+  // ACTIVATE a DBC with rings of `ring` entries; returns its id.
+  [[nodiscard]] std::uint32_t Activate(std::uint32_t ring) const {
+    drm_ember_manage_trans_activate act{};
+    act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
+    act.hdr.len = sizeof(act);
+    act.ring_size = ring;
+    drm_ember_manage_msg m{};
+    m.len = sizeof(act);
+    m.count = 1;
+    m.data = reinterpret_cast<std::uintptr_t>(&act);
+    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_MANAGE, &m, "MANAGE ACTIVATE");
+    if (act.status != EMBER_MANAGE_STATUS_OK) {
+      throw Error("ACTIVATE: status " + std::to_string(act.status));
+    }
+    return act.dbc_id;
+  }
+
+  // PASSTHROUGH LOAD_WORKLOAD (docs/nnc.md §15.3) of a workload with one
+  // region of `region` bytes and no image; returns the region's
+  // device-memory offset.
+  [[nodiscard]] std::uint64_t LoadWorkload(std::uint64_t region) const {
+    constexpr std::uint16_t kCmdLoad = 2;
+    constexpr std::uint16_t kCmdReply = 0x8000;
+    constexpr std::size_t kLen = 48 + 8 + 32;  // 1 region, 1 step
+    constexpr std::uint8_t kOpCrc32 = 3;       // the step: CRC-32 of the region
+    constexpr std::uint8_t kKindRegion = 3;
+    const std::size_t size = sizeof(drm_ember_manage_trans_passthrough) + kLen;
+    std::vector<std::uint64_t> storage((size + 7) / 8);  // 8-byte aligned
+    auto *pt = reinterpret_cast<drm_ember_manage_trans_passthrough *>(storage.data());
+    pt->hdr.type = EMBER_MANAGE_TRANS_PASSTHROUGH;
+    pt->hdr.len = static_cast<std::uint32_t>(size);
+    std::uint8_t *cmd = pt->data;
+    auto put = [cmd](std::size_t off, auto v) { std::memcpy(cmd + off, &v, sizeof(v)); };
+    put(0, kCmdLoad);
+    put(4, static_cast<std::uint32_t>(kLen));
+    constexpr std::string_view kName = "ember-load";  // NUL-padded, not terminated
+    std::copy(kName.begin(), kName.end(), cmd + 8);
+    put(28, std::uint32_t{1});  // nregions
+    put(32, std::uint32_t{1});  // nsteps
+    put(48, region);
+    cmd[56] = kOpCrc32;
+    cmd[57] = kKindRegion;  // src: region 0
+    drm_ember_manage_msg m{};
+    m.len = static_cast<std::uint32_t>(size);
+    m.count = 1;
+    m.data = reinterpret_cast<std::uintptr_t>(pt);
+    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_MANAGE, &m, "MANAGE LOAD_WORKLOAD");
+    std::uint16_t reply = 0;
+    std::memcpy(&reply, pt->data, sizeof(reply));
+    if (pt->status != EMBER_MANAGE_STATUS_OK || reply != (kCmdLoad | kCmdReply)) {
+      throw Error("LOAD_WORKLOAD: status " + std::to_string(pt->status));
+    }
+    std::uint64_t offset = 0;
+    std::memcpy(&offset, pt->data + 24, sizeof(offset));
+    return offset;
+  }
+
+ private:
+  int fd_;
+};
+
+// A BO of a client, mapped.
+class Bo {
+ public:
+  Bo(const Client &client, std::uint64_t size) : fd_(client.fd()), size_(size) {
+    drm_ember_create_bo c{};
+    c.size = size;
+    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_CREATE_BO, &c, "CREATE_BO");
+    handle_ = c.handle;
+    drm_ember_mmap_bo m{};
+    m.handle = handle_;
+    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_MMAP_BO, &m, "MMAP_BO");
+    void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
+                     static_cast<off_t>(m.offset));
+    if (p == MAP_FAILED) {
+      throw Error("mmap BO: " + ErrnoText(errno));
+    }
+    map_ = static_cast<std::uint8_t *>(p);
+  }
+  ~Bo() {
+    ::munmap(map_, size_);
+    drm_gem_close c{};
+    c.handle = handle_;
+    Ioctl(fd_, DRM_IOCTL_GEM_CLOSE, &c);
+  }
+  Bo(const Bo &) = delete;
+  Bo &operator=(const Bo &) = delete;
+  Bo(Bo &&) = delete;
+  Bo &operator=(Bo &&) = delete;
+  [[nodiscard]] std::uint32_t handle() const { return handle_; }
+  [[nodiscard]] std::uint8_t *data() const { return map_; }
+
+  void Attach(std::uint32_t dbc, const std::vector<drm_ember_slice> &slices) const {
+    drm_ember_attach_slice_bo a{};
+    a.handle = handle_;
+    a.dbc_id = dbc;
+    a.count = static_cast<std::uint32_t>(slices.size());
+    a.slices = reinterpret_cast<std::uintptr_t>(slices.data());
+    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_ATTACH_SLICE_BO, &a, "ATTACH_SLICE_BO");
+  }
+  void Execute() const {
+    drm_ember_execute_entry e{};
+    e.handle = handle_;
+    drm_ember_execute_bo x{};
+    x.count = 1;
+    x.entries = reinterpret_cast<std::uintptr_t>(&e);
+    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_EXECUTE_BO, &x, "EXECUTE_BO");
+  }
+  // Returns 0 or WAIT_BO's errno.
+  [[nodiscard]] int Wait(std::uint32_t timeout_ms) const {
+    drm_ember_wait_bo w{};
+    w.handle = handle_;
+    w.timeout_ms = timeout_ms;
+    int err = 0;
+    do {
+      err = Ioctl(fd_, DRM_IOCTL_EMBER_WAIT_BO, &w);
+    } while (err == EINTR || err == ERESTART);
+    return err;
+  }
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+  std::uint32_t handle_ = 0;
+  std::uint8_t *map_ = nullptr;
+};
+
+// ---- the workload ----
+
+struct StreamConfig {
+  std::uint32_t depth = 8;        // BOs kept in flight
+  std::uint32_t bytes = 64;       // COPY size of a job
+  std::uint32_t ring = 256;       // ring entries of the DBC
+  std::uint32_t wait_ms = 10000;  // WAIT_BO timeout
+};
+
+struct RunResult {
+  std::uint64_t jobs = 0;       // completed and checked
+  std::uint64_t bad_jobs = 0;   // completed with wrong bytes
+  std::uint64_t first_bad = 0;  // index of the first bad job (if any)
+  double seconds = 0;           // first submission to last completion
+  std::vector<double> done_s;   // per job: completion time since the start
+  std::vector<double> lat_us;   // per job: EXECUTE_BO to WAIT_BO's return
+};
+
+// The p-quantile (0..1) of unsorted values, nearest rank.
+inline double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) {
+    return 0;
+  }
+  const auto k = static_cast<std::size_t>(std::lround(p * static_cast<double>(v.size() - 1)));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+class Stream {
+ public:
+  Stream(const Device &dev, const StreamConfig &cfg) : dev_(dev), cfg_(cfg), client_(dev) {
+    // One ATTACH fills every BO's area; the byte after a job's bytes is
+    // checked too.
+    if (cfg_.depth == 0 || cfg_.depth > EMBER_SLICE_MAX || cfg_.depth * kArea > kRegion ||
+        cfg_.bytes == 0 || cfg_.bytes >= kPage) {
+      throw Error("bad stream configuration (depth 1.." + std::to_string(EMBER_SLICE_MAX) +
+                  ", bytes 1.." + std::to_string(kPage - 1) + ")");
+    }
+    region_ = client_.LoadWorkload(kRegion);
+    dbc_ = client_.Activate(cfg_.ring);
+    // One execution fills an area of the region per BO, each with its own
+    // byte, which that BO's jobs then copy back.
+    init_ = std::make_unique<Bo>(client_, kPage);
+    std::vector<drm_ember_slice> fills;
+    for (std::uint32_t i = 0; i < cfg_.depth; i++) {
+      drm_ember_slice s{};
+      s.op = EMBER_SLICE_OP_FILL;
+      s.dir = EMBER_SLICE_TO_DEV;
+      s.size = cfg_.bytes;
+      s.dev_offset = Area(i);
+      s.dev_aux = Pattern(i);
+      fills.push_back(s);
+    }
+    init_->Attach(dbc_, fills);
+    init_->Execute();
+    if (const int err = init_->Wait(cfg_.wait_ms); err != 0) {
+      throw Error("WAIT_BO of the fill job: " + ErrnoText(err));
+    }
+    for (std::uint32_t i = 0; i < cfg_.depth; i++) {
+      bos_.push_back(std::make_unique<Bo>(client_, kPage));
+      drm_ember_slice s{};
+      s.op = EMBER_SLICE_OP_COPY;
+      s.dir = EMBER_SLICE_FROM_DEV;
+      s.offset = 0;
+      s.size = cfg_.bytes;
+      s.dev_offset = Area(i);
+      bos_.back()->Attach(dbc_, {s});
+    }
+  }
+
+  [[nodiscard]] std::uint32_t dbc() const { return dbc_; }
+  [[nodiscard]] const Device &device() const { return dev_; }
+  [[nodiscard]] const StreamConfig &config() const { return cfg_; }
+
+  // Submits until `jobs` jobs were submitted (0: no limit) or `seconds`
+  // have passed (0: no limit), then waits for the jobs in flight.
+  RunResult Run(std::uint64_t jobs, double seconds = 0) {
+    if (jobs == 0 && seconds <= 0) {
+      throw Error("Stream::Run needs a job count or a duration");
+    }
+    RunResult r;
+    const std::uint32_t q = cfg_.depth;
+    std::vector<Clock::time_point> submitted(q);
+    const auto start = Clock::now();
+    const auto stop =
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    auto more = [&](std::uint64_t n) {
+      return (jobs == 0 || n < jobs) && (seconds <= 0 || Clock::now() < stop);
+    };
+    if (jobs != 0) {
+      r.done_s.reserve(jobs);
+      r.lat_us.reserve(jobs);
+    }
+    std::uint64_t issued = 0;
+    for (std::uint32_t i = 0; i < q && more(issued); i++, issued++) {
+      Prepare(i);
+      submitted[i] = Clock::now();
+      bos_[i]->Execute();
+    }
+    for (std::uint64_t done = 0; done < issued; done++) {
+      const auto i = static_cast<std::uint32_t>(done % q);
+      if (const int err = bos_[i]->Wait(cfg_.wait_ms); err != 0) {
+        throw Error("WAIT_BO of job " + std::to_string(done) + ": " + ErrnoText(err));
+      }
+      const auto now = Clock::now();
+      r.done_s.push_back(std::chrono::duration<double>(now - start).count());
+      r.lat_us.push_back(std::chrono::duration<double, std::micro>(now - submitted[i]).count());
+      if (!Check(i)) {
+        if (r.bad_jobs++ == 0) {
+          r.first_bad = done;
+        }
+      }
+      if (more(issued)) {
+        Prepare(i);
+        submitted[i] = Clock::now();
+        bos_[i]->Execute();
+        issued++;
+      }
+    }
+    r.jobs = issued;
+    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return r;
+  }
+
+  // The byte BO i's jobs copy.
+  static std::uint8_t Pattern(std::uint32_t i) {
+    return static_cast<std::uint8_t>(0x40 + (i * 0x3b) % 0xbf);
+  }
+
+ private:
+  static constexpr std::uint64_t kPage = 4096;
+  static constexpr std::uint64_t kArea = 4096;  // region bytes per BO
+  static constexpr std::uint64_t kRegion = 1 << 20;
+
+  [[nodiscard]] std::uint64_t Area(std::uint32_t i) const { return region_ + (i * kArea); }
+  // Clear what the job will write, so that a job that did not run shows.
+  void Prepare(std::uint32_t i) const { std::memset(bos_[i]->data(), 0, cfg_.bytes); }
+  [[nodiscard]] bool Check(std::uint32_t i) const {
+    const std::uint8_t *p = bos_[i]->data();
+    const std::uint8_t want = Pattern(i);
+    for (std::uint32_t b = 0; b < cfg_.bytes; b++) {
+      if (p[b] != want) {
+        return false;
+      }
+    }
+    return p[cfg_.bytes] == 0;  // and nothing past the slice
+  }
+
+  Device dev_;
+  StreamConfig cfg_;
+  Client client_;
+  std::uint64_t region_ = 0;
+  std::uint32_t dbc_ = 0;
+  std::unique_ptr<Bo> init_;
+  std::vector<std::unique_ptr<Bo>> bos_;
+};
+
+}  // namespace ember_load
