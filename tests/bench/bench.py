@@ -14,10 +14,14 @@ Guest side (run by tests/bench/guest-bench.sh inside the VM):
     (seen on the ops SOURCE) and ends `tail` seconds before CMD is due to
     stop, so start-up, ramp and tear-down are excluded:
       ops           delta of SOURCE: diskstats:DEV (reads+writes completed
-                    in /proc/diskstats) or file:PATH (a file holding a
-                    decimal counter, e.g. a driver's debugfs job counter)
+                    in /proc/diskstats), file:PATH (a file holding a
+                    decimal counter) or ember:PATH (ember.ko's debugfs
+                    datapath file: completions= summed over the DBCs)
       irqs/op       delta of the /proc/interrupts rows whose name matches
-                    REGEX (all CPUs) / ops
+                    REGEX (all CPUs) / ops; with --irq-counter ember:PATH
+                    the driver's own count instead (interrupts= of debugfs
+                    datapath summed over the DBCs), the rows' count kept
+                    as vector_irqs
       CPU µs/op     delta of busy time in /proc/stat over all CPUs
                     (user+nice+system+irq+softirq+steal; not idle or
                     iowait) / ops
@@ -106,8 +110,24 @@ def read_interrupts(regex):
     return match, total
 
 
+def read_ember_datapath(path, key):
+    """Sum of KEY=N over the "dbc<i> ..." lines of ember's debugfs datapath."""
+    total = 0
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("dbc"):
+                continue
+            for word in line.split()[1:]:
+                k, _, v = word.partition("=")
+                if k == key:
+                    total += int(v)
+    return total
+
+
 def read_ops(source):
     kind, _, arg = source.partition(":")
+    if kind == "ember":
+        return read_ember_datapath(arg, "completions")
     if kind == "diskstats":
         with open("/proc/diskstats") as f:
             for line in f:
@@ -121,15 +141,26 @@ def read_ops(source):
     raise RuntimeError(f"unknown ops source {source!r}")
 
 
+def read_irq_counter(source):
+    kind, _, arg = source.partition(":")
+    if kind == "ember":
+        return read_ember_datapath(arg, "interrupts")
+    raise RuntimeError(f"unknown interrupt counter {source!r}")
+
+
 def snapshot(args):
     irq, irq_all = read_interrupts(args.irq_regex)
-    return {
+    snap = {
         "t": time.monotonic(),
         "ops": read_ops(args.ops),
         "irqs": irq,
         "irqs_all": irq_all,
         "stat": read_stat(),
     }
+    if args.irq_counter:
+        snap["vector_irqs"] = irq
+        snap["irqs"] = read_irq_counter(args.irq_counter)
+    return snap
 
 
 # --- workload reports -------------------------------------------------------
@@ -251,12 +282,15 @@ def cmd_measure(args):
         "ops_per_s": ops / dt if dt > 0 else None,
         "irqs": b["irqs"] - a["irqs"],
         "irqs_all": b["irqs_all"] - a["irqs_all"],
+        "irq_source": args.irq_counter or f"/proc/interrupts /{args.irq_regex}/",
         "cpus": ncpu,
         "cpu_busy_s": round(busy, 3),
         "cpu_busy_sampled_s": round(busy_ticks, 3),
         "cpu_s_by_kind": cats,
         "ended_before_workload": still_running,
     }
+    if "vector_irqs" in a:
+        rec["window"]["vector_irqs"] = b["vector_irqs"] - a["vector_irqs"]
     if ops <= 0:
         rec.update(status="failed", note="no operations in the measurement window")
     elif not still_running:
@@ -268,6 +302,8 @@ def cmd_measure(args):
         rec["all_irqs_per_op"] = rec["window"]["irqs_all"] / ops
         rec["cpu_us_per_op"] = busy * 1e6 / ops
         rec["cpu_sampled_us_per_op"] = busy_ticks * 1e6 / ops
+        if "vector_irqs" in rec["window"]:
+            rec["vector_irqs_per_op"] = rec["window"]["vector_irqs"] / ops
         if args.expect_no_irqs and rec["irqs_per_op"] > 0.5:
             rec["note"] = (rec.get("note", "") + " NOT POLLED: the device still "
                            "raised an interrupt per operation").strip()
@@ -398,15 +434,23 @@ def cmd_report(args):
     out.append("")
     out.append("ops/s, p50/p99: the workload's report (fio: IOPS; total latency"
                " = submission to completion, lat_ns percentiles).")
+    if "ember" in groups:
+        out.append("ember: ember_bench, 64-byte jobs checked byte for byte; ops/s"
+                   " after the ramp, latency = EXECUTE_BO to WAIT_BO's return;"
+                   " 'stream' rows keep several BOs in flight on a DBC with a"
+                   " service time (see the notes), so their latency includes"
+                   " queueing; 'QD1' rows run a lone job at a time, no service time.")
     if "idle_busy_cpus" in guest:
         out.append(f"idle guest: {guest['idle_busy_cpus']:.3f} CPUs busy,"
                    f" {guest['idle_irqs_per_s']:.0f} interrupts/s (background,"
                    " included in CPU µs/op)")
-    out.append("irqs/op: the device's vectors in /proc/interrupts; CPU µs/op:"
+    out.append("irqs/op: the device's vectors in /proc/interrupts (ember: the"
+               " DBC interrupts the driver counted, debugfs datapath); CPU µs/op:"
                " non-idle time of all guest CPUs (/proc/stat); both per operation"
                " completed")
-    out.append("(/proc/diskstats) over the steady-state window. TCG: emulated"
-               " CPU, wall-clock time; not hardware numbers (docs/performance.md).")
+    out.append("(/proc/diskstats; ember: debugfs datapath completions) over the"
+               " steady-state window. TCG: emulated CPU, wall-clock time; not"
+               " hardware numbers (docs/performance.md).")
     text = "\n".join(out) + "\n"
     sys.stdout.write(text)
     with open(args.txt, "w") as f:
@@ -430,6 +474,9 @@ def main():
     m.add_argument("--group", required=True)
     m.add_argument("--out", required=True)
     m.add_argument("--irq-regex", default="")
+    m.add_argument("--irq-counter", default="",
+                   help="ember:PATH: count interrupts with the driver's debugfs"
+                        " datapath counters instead of /proc/interrupts")
     m.add_argument("--ops", required=True)
     m.add_argument("--parser", choices=("fio", "json"), default="fio")
     m.add_argument("--raw")

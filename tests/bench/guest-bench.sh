@@ -9,8 +9,9 @@
 #             mature driver on the same platform): fio 4 KiB random reads,
 #             QD1, O_DIRECT on /dev/nvme0n1, engines pvsync2 and io_uring,
 #             each interrupt-driven and polled (--hipri, nvme poll_queues=1)
-#   ember ... mitigation off / on, polling, single MSI: not yet (the data
-#             path does not exist); see ember_bench below
+#   ember ... the data path in four modes (mitigation off / on, polling,
+#             single MSI), each as a stream of jobs with several BOs in
+#             flight and as a lone job at a time (QD1); see ember_bench below
 #
 # Environment (vm-run passes EMBER_* through):
 #   EMBER_BENCH_OUT      result directory (default $EMBER_OUT/bench)
@@ -20,9 +21,14 @@
 #   EMBER_BENCH_CPU      CPU the workload is pinned to (default: the last
 #                        one; empty: not pinned)
 #   EMBER_BENCH_FILTER   extended regex: run only configurations whose
-#                        name matches (e.g. 'io_uring', '^ember')
+#                        name matches (e.g. 'io_uring', '^ember', 'QD1')
+#   EMBER_BENCH_DEPTH    ember stream rows: BOs in flight (default 32)
+#   EMBER_BENCH_SERVICE_NS  ember stream rows: service time per job
+#                        (default 200000)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${EMBER_BUILD:-$ROOT/build}
 BENCH="python3 $HERE/bench.py"
 OUT=${EMBER_BENCH_OUT:-${EMBER_OUT:-/tmp}/bench}
 if [ "${EMBER_BENCH_QUICK:-0}" = 1 ]; then
@@ -135,23 +141,128 @@ nvme_bench() {
 }
 
 # --- ember --------------------------------------------------------------------
-# Plug-in point for the ember half (data-path issue, item 7). One record per
-# mode, same columns, measured by the same helper:
-#   load the driver for the mode (e.g. module parameters for interrupt
-#   mitigation / polling; force_single_msi=1 for single MSI), then
-#     $BENCH measure --config "ember <mode>" --group ember --out "$RECORDS" \
-#       --irq-regex 'ember' --ops file:<debugfs completed-jobs counter> \
-#       --parser json --raw <file> --ramp "$RAMP" --runtime "$RUNTIME" -- \
-#       <QD1 execute/wait loop that runs RAMP+RUNTIME s, pinned to $CPU, and
-#        writes {"ops_per_s":..,"p50_us":..,"p99_us":..} to <file>>
-# Until the execute/wait ioctls exist nothing is measured here.
-ember_bench() {
-	wanted "ember mitigation off" "ember mitigation on" "ember polling" \
-		"ember single MSI" || return 0
-	echo "ember: data path not implemented yet"
-	$BENCH skip --status not-implemented --config "ember" --group ember \
-		--out "$RECORDS" --note "data path not implemented yet" ||
+# Per mode two configurations, measured by the same helper as NVMe:
+#   "<mode> stream"  EMBER_BENCH_DEPTH BOs kept in flight (default 32) on a DBC
+#                    whose every job takes EMBER_BENCH_SERVICE_NS (default
+#                    200000 ns, the storm test's: without mitigation about
+#                    one interrupt per job); jobs/s, interrupts and CPU per job
+#   "<mode> QD1"     a lone job at a time (execute, wait, next), no service
+#                    time: the latency of one job, against NVMe's QD1 rows
+# Modes: mitigation off / on (datapath_irq_mitigation=N / Y at run time),
+# polling (reload with datapath_polling=1), single MSI (reload with
+# force_single_msi=1; mitigation on). Jobs are 64-byte COPYs from a region of
+# a workload the program LOADed, checked after every completion
+# (tests/bench/ember_bench.cpp, tests/vm/ember_load.hpp).
+EMBER_MODES=("ember mitigation off" "ember mitigation on" "ember polling" "ember single MSI")
+EMBER_DEPTH=${EMBER_BENCH_DEPTH:-32}
+EMBER_SERVICE_NS=${EMBER_BENCH_SERVICE_NS:-200000}
+EMBER_BIN=$BUILD/tests/ember_bench
+EMBER_DP=''
+
+# load_ember [MODULE-PARAMS...]: (re)load ember.ko, find its debugfs datapath.
+load_ember() {
+	[ -d /sys/module/ember ] && { "$ROOT/tests/vm/kmd/unload.sh" >/dev/null 2>&1 || return 1; }
+	"$ROOT/tests/vm/kmd/load.sh" "$@" >&2 || return 1
+	EMBER_DP=$(ls -d /sys/kernel/debug/accel/*/datapath 2>/dev/null | head -n 1)
+	[ -n "$EMBER_DP" ] || { say "ember: no debugfs datapath after load.sh $*"; return 1; }
+	say "ember: loaded${*:+ with $*}: $(head -n 3 "$EMBER_DP" | tr '\n' ' ')"
+}
+
+# ember_config NAME NOTE [--expect-no-irqs] -- EMBER_BENCH-ARGS...
+ember_config() {
+	local name=$1 note=$2 expect=() raw
+	shift 2
+	[ "$1" = --expect-no-irqs ] && { expect=(--expect-no-irqs); shift; }
+	[ "$1" = -- ] && shift
+	wanted "$name" || return 0
+	raw=$OUT/raw/$(echo "$name" | tr ' /' '__').json
+	say "$name: ember_bench $*, ${RAMP} s ramp + ${RUNTIME} s"
+	$BENCH measure --config "$name" --group ember --out "$RECORDS" \
+		--irq-regex 'ember@' --irq-counter "ember:$EMBER_DP" --ops "ember:$EMBER_DP" \
+		--parser json --raw "$raw" --ramp "$RAMP" --runtime "$RUNTIME" --note "$note" \
+		"${expect[@]}" -- \
+		"$EMBER_BIN" "$@" --ramp "$RAMP" --seconds "$(awk -v a="$RAMP" -v b="$RUNTIME" 'BEGIN { print a + b }')" \
+		${CPU:+--cpu "$CPU"} --out "$raw" ||
 		failed=1
+}
+
+# ember_mode MODE [--expect-no-irqs]: its stream and QD1 configurations
+ember_mode() {
+	local mode=$1
+	shift
+	ember_config "$mode stream" "$EMBER_DEPTH BOs in flight, service time $((EMBER_SERVICE_NS / 1000)) us/job" \
+		"$@" -- --depth "$EMBER_DEPTH" --service-ns "$EMBER_SERVICE_NS"
+	ember_config "$mode QD1" "one job at a time, no service time" "$@" -- --depth 1 --service-ns 0
+}
+
+# ember_present: is there an ember PF or VF (1234:eb01, 1234:eb02)?
+ember_present() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] || continue
+		case $(cat "$d/device") in 0xeb01 | 0xeb02) return 0 ;; esac
+	done
+	return 1
+}
+
+# ember_wanted MODE...: true if the filter selects a configuration of them
+ember_wanted() {
+	local m names=()
+	for m in "$@"; do names+=("$m stream" "$m QD1"); done
+	wanted "${names[@]}"
+}
+# ember_skip NOTE MODE...: skip every selected configuration of the modes
+ember_skip() {
+	local note=$1 m c
+	shift
+	for m in "$@"; do
+		for c in "$m stream" "$m QD1"; do
+			wanted "$c" && skip "$c" ember "$note"
+		done
+	done
+	return 0
+}
+
+ember_bench() {
+	ember_wanted "${EMBER_MODES[@]}" || return 0
+	if ! ember_present; then
+		ember_skip "no ember device" "${EMBER_MODES[@]}"
+		failed=1
+		return 0
+	fi
+	if [ ! -x "$EMBER_BIN" ]; then
+		ember_skip "$EMBER_BIN not built (make build)" "${EMBER_MODES[@]}"
+		failed=1
+		return 0
+	fi
+	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
+	if ! ember_wanted "ember mitigation off" "ember mitigation on"; then
+		:
+	elif load_ember; then
+		echo N >"$mit" && ember_mode "ember mitigation off"
+		echo Y >"$mit" && ember_mode "ember mitigation on"
+	else
+		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on"
+		failed=1
+	fi
+	if ! ember_wanted "ember polling"; then
+		:
+	elif load_ember datapath_polling=1 && grep -qx 'service: polling' "$EMBER_DP"; then
+		ember_mode "ember polling" --expect-no-irqs
+	else
+		ember_skip "ember.ko did not load with datapath_polling=1" "ember polling"
+		failed=1
+	fi
+	if ! ember_wanted "ember single MSI"; then
+		:
+	elif load_ember force_single_msi=1 && grep -qx 'irq_mode: msix-single' "$EMBER_DP"; then
+		ember_mode "ember single MSI"
+	else
+		ember_skip "ember.ko did not load in single-MSI mode (force_single_msi=1)" "ember single MSI"
+		failed=1
+	fi
+	[ -d /sys/module/ember ] && "$ROOT/tests/vm/kmd/unload.sh" >/dev/null 2>&1
+	return 0
 }
 
 # --- main ---------------------------------------------------------------------
