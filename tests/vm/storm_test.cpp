@@ -10,7 +10,7 @@
 //
 // Run as root (debugfs, module parameters). Environment, for experiments:
 //   EMBER_STORM_JOBS         jobs per phase (default 20000)
-//   EMBER_STORM_SECONDS      ... or fewer if a phase takes this long (12)
+//   EMBER_STORM_SECONDS      ... or fewer if a phase takes this long (10)
 //   EMBER_STORM_DEPTH        BOs in flight (default 128)
 //   EMBER_STORM_SERVICE_NS   the DBC's service time per job (default 200000)
 #include <catch2/catch_test_macros.hpp>
@@ -88,7 +88,7 @@ TEST_CASE("interrupt mitigation cuts DBC interrupts per completed job at least 1
   const auto dp = ReadDatapath(dev);
   const bool polling = dp.Polling();
   const std::uint64_t jobs = EnvU64("EMBER_STORM_JOBS", 20000);
-  const auto seconds = static_cast<double>(EnvU64("EMBER_STORM_SECONDS", 12));
+  const auto seconds = static_cast<double>(EnvU64("EMBER_STORM_SECONDS", 10));
   StreamConfig cfg;
   cfg.depth = static_cast<std::uint32_t>(EnvU64("EMBER_STORM_DEPTH", 128));
   const auto service_ns = static_cast<std::uint32_t>(EnvU64("EMBER_STORM_SERVICE_NS", 200000));
