@@ -144,8 +144,9 @@ nvme_bench() {
 # Per mode two configurations, measured by the same helper as NVMe:
 #   "<mode> stream"  EMBER_BENCH_DEPTH BOs kept in flight (default 32) on a DBC
 #                    whose every job takes EMBER_BENCH_SERVICE_NS (default
-#                    200000 ns, the storm test's: without mitigation about
-#                    one interrupt per job); jobs/s, interrupts and CPU per job
+#                    200000 ns: with QEMU's threads pinned apart, about one
+#                    interrupt per job without mitigation, a storm); jobs/s,
+#                    interrupts and CPU per job
 #   "<mode> QD1"     a lone job at a time (execute, wait, next), no service
 #                    time: the latency of one job, against NVMe's QD1 rows
 # Modes: mitigation off / on (datapath_irq_mitigation=N / Y at run time),

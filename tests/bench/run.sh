@@ -1,9 +1,10 @@
 #!/bin/bash
 # make bench: boot one VM (scripts/vm-run --nvme) and run
-# tests/bench/guest-bench.sh in it: the ember data-path modes (not yet
-# implemented) and, side by side, QEMU's emulated NVMe on a null backend as
-# the baseline of a mature driver (fio, 4 KiB random reads, QD1). Prints the
-# table and writes
+# tests/bench/guest-bench.sh in it: the ember data path in four modes
+# (interrupt mitigation off / on, polling, single MSI; a stream of jobs and
+# a lone job at a time each) and, side by side, QEMU's emulated NVMe on a
+# null backend as the baseline of a mature driver (fio, 4 KiB random reads,
+# QD1). Prints the table and writes
 #   build/bench/results-<timestamp>.txt   the table with the run's facts
 #   build/bench/results-<timestamp>.json  every record, machine-readable
 #   build/bench/latest.txt, latest.json   copies of the newest pair
