@@ -20,7 +20,8 @@ check() {
 }
 
 # run_catch2 PREFIX BINARY: run every Catch2 test case of BINARY as its own
-# process and report it as PREFIX.<test name>.
+# process and report it as PREFIX.<test name>; a test case that SKIPs
+# (Catch2 exit status 4: everything skipped) prints "SKIP PREFIX.<name>: why".
 run_catch2() {
 	_prefix=$1
 	_bin=$2
@@ -34,6 +35,8 @@ run_catch2() {
 		_spec=$(printf '%s' "$_t" | sed 's/,/\\,/g')
 		if _out=$("$_bin" "$_spec" 2>&1); then
 			pass "$_prefix.$_t"
+		elif [ $? -eq 4 ] && echo "$_out" | grep -q 'SKIPPED:'; then
+			echo "SKIP $_prefix.$_t: $(echo "$_out" | sed -n '/with message:/{n;s/^ *//;p;q;}')"
 		else
 			fail "$_prefix.$_t" "$(echo "$_out" | grep -E 'FAILED|REQUIRE|CHECK|with expansion|==|!=' | head -n 6 | tr '\n' ' ')"
 		fi
