@@ -60,6 +60,7 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	run_catch2 getinfo "$EMBER_BUILD/tests/ember_vm_getinfo"
 	run_catch2 umd "$EMBER_BUILD/tests/ember_vm_umd_control"
 	run_catch2 datapath "$EMBER_BUILD/tests/ember_vm_datapath"
+	run_catch2 datapath-ops "$EMBER_BUILD/tests/ember_vm_datapath_ops"
 	run_catch2 umd.data "$EMBER_BUILD/tests/ember_vm_umd_data"
 	# The bpftrace tool against the driver's counters (slow to start under
 	# TCG: once, in the per-DBC MSI-X topology).
