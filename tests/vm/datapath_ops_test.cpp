@@ -717,6 +717,28 @@ TEST_CASE("COPY to device memory and back, 1 B to 64 MiB at odd offsets: every b
            std::to_string(*after_in - *before - fill_reqs) + " requests (DMA segment pieces)");
     }
   }
+
+  // Whole BOs created with sizes that are not page multiples: the ranges
+  // end at the page-rounded end of the BO; then its last bytes alone.
+  for (const std::uint64_t size : {std::uint64_t{5000}, 3 * kPage, kMiB + 1}) {
+    INFO("whole BO of " << size << " bytes; rng seed " << Catch::getSeed());
+    const Bo src(c.fd(), size);
+    const std::uint64_t whole = src.size();
+    REQUIRE(whole == RoundUp(size, kPage));
+    const std::uint64_t dev = c.Dev(0, 1, whole);
+    FillRandom(src.data(), whole, Seed(salt++));
+    Run(c.fd(), src, dbc, {Copy(0, whole, dev, EMBER_SLICE_TO_DEV)});
+    const Bo dst(c.fd(), size);
+    FillRandom(dst.data(), whole, Seed(salt++));
+    Run(c.fd(), dst, dbc, {Copy(0, whole, dev, EMBER_SLICE_FROM_DEV)});
+    CHECK(Diff(dst.data(), src.data(), whole).empty());
+    std::vector<std::uint8_t> want(dst.data(), dst.data() + whole);
+    want[whole - 4] = src.data()[0];
+    std::memset(want.data() + whole - 3, 0xff, 3);
+    Run(c.fd(), dst, dbc,
+        {Copy(whole - 4, 1, dev, EMBER_SLICE_FROM_DEV), FillBo(whole - 3, 3, 0xff)});
+    CHECK(Diff(dst.data(), want.data(), whole).empty());
+  }
 }
 
 TEST_CASE("FILL of a BO range (FROM_DEV): all 256 pattern bytes in one BO of 256 slices") {
@@ -860,10 +882,17 @@ TEST_CASE("CRC32 of device memory equals the host CRC-32 for 1 B to EMBER_REQ_MA
     const auto [off, len] = ranges[i];
     slices.push_back(Crc(8 * i, c.Dev(0, off, len), len));
   }
-  const Bo res(c.fd(), 8 * ranges.size());
+  // And one result in the BO's last 4 bytes.
+  const std::uint64_t res_size = RoundUp(8 * ranges.size(), kPage);
+  slices.push_back(Crc(res_size - 4, c.Dev(0, 4095, 4097), 4097));
+  const Bo res(c.fd(), res_size);
   FillRandom(res.data(), res.size(), Seed(4));
   std::vector<std::uint8_t> want(res.data(), res.data() + res.size());
   Run(c.fd(), res, dbc, slices);
+  const std::uint32_t last = Crc32::Of(data.data() + 4095, 4097);
+  for (std::size_t b = 0; b < 4; b++) {
+    want[res_size - 4 + b] = static_cast<std::uint8_t>(last >> (8U * b));
+  }
 
   // Host CRCs: the ranges at offset 0 in one pass, the others directly.
   const std::uint8_t *d = data.data();
@@ -1135,18 +1164,24 @@ TEST_CASE("ATTACH_SLICE_BO counts requests against the ring: ring - 1 fit, one m
 
 TEST_CASE("the same BO executed again and again after each wait keeps producing right results") {
   const Client c({64 * kKiB});
-  const auto dbc = c.Activate(256);
+  // A small ring that wraps many times; then the BO sliced for another DBC.
+  const std::array<std::uint32_t, 2> dbcs = {c.Activate(256), c.Activate(64)};
   INFO("rng seed " << Catch::getSeed());
   const std::uint64_t x = c.Dev(0, 4097, 3001);
   const Bo bo(c.fd(), 4 * kPage);
-  REQUIRE(Attach(c.fd(), bo.handle(), dbc,
-                 {Copy(1, 3001, x, EMBER_SLICE_TO_DEV), Crc(4096, x, 3001),
-                  Copy(5001, 3001, x, EMBER_SLICE_FROM_DEV), FillBo(9000, 100, 0x00),
-                  FillBo(9100, 4000, 0xff)}) == 0);
+  const std::vector<drm_ember_slice> slices = {
+      Copy(1, 3001, x, EMBER_SLICE_TO_DEV), Crc(4096, x, 3001),
+      Copy(5001, 3001, x, EMBER_SLICE_FROM_DEV), FillBo(9000, 100, 0x00), FillBo(9100, 4000, 0xff)};
   constexpr int kRounds = 300;
   int bad = 0;
-  for (int i = 0; i < kRounds && bad < 3; i++) {
+  for (int i = 0; i < kRounds + 20 && bad < 3; i++) {
     INFO("execution " << i);
+    if (i == 0 || i == kRounds) {
+      if (i == kRounds) {
+        REQUIRE(Detach(c.fd(), bo.handle()) == 0);
+      }
+      REQUIRE(Attach(c.fd(), bo.handle(), dbcs.at(i == 0 ? 0 : 1), slices) == 0);
+    }
     // New input, and the outputs poisoned, every time.
     FillRandom(bo.data(), bo.size(), Seed(20000 + i));
     const std::vector<std::uint8_t> in(bo.data() + 1, bo.data() + 3002);
@@ -1163,6 +1198,41 @@ TEST_CASE("the same BO executed again and again after each wait keeps producing 
     bad += ok ? 0 : 1;
   }
   CHECK(Detach(c.fd(), bo.handle()) == 0);
+}
+
+TEST_CASE("PARTIAL_EXECUTE_BO applies each entry's own resize") {
+  const Client c({64 * kKiB});
+  const auto dbc = c.Activate(1024);
+  INFO("rng seed " << Catch::getSeed());
+  const std::uint64_t base = c.Dev(0, 0, c.RegionSize(0));
+  const auto initial = Random(c.RegionSize(0), Seed(14));
+  WriteDev(c.fd(), dbc, base, initial);
+  // The same device bytes into several BOs, each cut at its own resize.
+  const std::vector<drm_ember_slice> slices = {Copy(0, 10000, base + 3, EMBER_SLICE_FROM_DEV),
+                                               Crc(10000, base + 3, 10000),
+                                               FillBo(10004, 2000, 0x00)};
+  const std::vector<std::uint32_t> resizes = {1, 4097, 10003, 10004, 11000, 0};
+  Model model(base, initial);
+  std::vector<std::unique_ptr<Bo>> bos;
+  std::vector<std::vector<std::uint8_t>> want;
+  std::vector<drm_ember_execute_entry> ents;
+  for (std::size_t i = 0; i < resizes.size(); i++) {
+    bos.push_back(std::make_unique<Bo>(c.fd(), 3 * kPage));
+    const auto &bo = *bos.back();
+    FillRandom(bo.data(), bo.size(), Seed(15 + i));
+    want.emplace_back(bo.data(), bo.data() + bo.size());
+    for (const auto &s : slices) {
+      model.Apply(s, want.back(), resizes[i]);
+    }
+    REQUIRE(Attach(c.fd(), bo.handle(), dbc, slices) == 0);
+    ents.push_back({bo.handle(), resizes[i]});
+  }
+  REQUIRE(Execute(c.fd(), ents, true) == 0);
+  for (std::size_t i = 0; i < resizes.size(); i++) {
+    INFO("resize " << resizes[i]);
+    REQUIRE(Wait(c.fd(), bos[i]->handle()) == 0);
+    CHECK(Diff(bos[i]->data(), want[i].data(), want[i].size()).empty());
+  }
 }
 
 TEST_CASE("PARTIAL_EXECUTE_BO on a multi-slice BO follows docs/datapath.md for every resize") {
