@@ -4,7 +4,8 @@
 // 64 MiB (and one request's maximum, EMBER_REQ_MAX_LEN), at odd and
 // page-crossing offsets, with guard bytes around every destination; BOs of
 // several slices of mixed ops, several BOs in one EXECUTE_BO on one and on
-// two DBCs, the ring-size limit of ATTACH_SLICE_BO, re-execution, and
+// two DBCs, more requests than a ring holds queued in the scheduler, the
+// ring-size limit of ATTACH_SLICE_BO, re-execution, and
 // PARTIAL_EXECUTE_BO against docs/datapath.md "Partial execution". Results
 // are compared byte for byte with a host computation.
 //
@@ -1097,6 +1098,65 @@ TEST_CASE("several BOs in one EXECUTE_BO, on one DBC and on two DBCs") {
       CHECK(Diff(bos[i]->data(), want[i].data(), want[i].size()).empty());
     }
     CheckDevice(c.fd(), dbcs[1], model);
+  }
+}
+
+TEST_CASE("BOs needing more requests together than their ring holds all run, in order") {
+  // docs/datapath.md "Flow control" (ABI 1.2.1): a full ring is not an
+  // error, the jobs wait in the DBC's scheduler entity and run in the
+  // order they were queued. Each BO reads what the one before it wrote.
+  const Client c({kMiB});
+  constexpr std::uint32_t kRing = 64;  // 63 requests in flight at most
+  const auto dbc = c.Activate(kRing);
+  const auto io = c.Activate(4096);  // setup and readback
+  INFO("rng seed " << Catch::getSeed());
+  const std::uint64_t base = c.Dev(0, 0, kMiB);
+  const auto initial = Random(kMiB, Seed(16));
+  WriteDev(c.fd(), io, base, initial);
+  Model model(base, initial);
+  const std::uint64_t w = c.Dev(0, 4093, 3000);  // the baton
+  constexpr std::size_t kBos = 12;
+  constexpr std::uint64_t kPad = 20;  // device-only requests per BO
+  std::vector<std::unique_ptr<Bo>> bos;
+  std::vector<std::vector<drm_ember_slice>> slices(kBos);
+  for (std::size_t i = 0; i < kBos; i++) {
+    auto &s = slices[i];
+    s.push_back(Crc(0, w, 3000));                               // what the previous BO left
+    s.push_back(Copy(4, 3000, w, EMBER_SLICE_FROM_DEV));        // and its bytes
+    s.push_back(Copy(kPage + 1, 3000, w, EMBER_SLICE_TO_DEV));  // this BO's own
+    for (std::uint64_t j = 0; j < kPad; j++) {
+      const std::uint64_t at = c.Dev(0, (64 * kKiB) + (((i * kPad) + j) * 1000), 999);
+      s.push_back(FillDev(at, 999 - j, static_cast<std::uint8_t>(i + j)));
+    }
+    bos.push_back(std::make_unique<Bo>(c.fd(), 2 * kPage));
+    REQUIRE(Attach(c.fd(), bos.back()->handle(), dbc, s) == 0);
+  }
+  for (const bool one_call : {true, false}) {
+    INFO((one_call ? "one EXECUTE_BO of all BOs" : "one EXECUTE_BO per BO, no wait between"));
+    std::vector<std::vector<std::uint8_t>> want;
+    std::vector<drm_ember_execute_entry> ents;
+    for (std::size_t i = 0; i < kBos; i++) {
+      const auto &bo = *bos[i];
+      FillRandom(bo.data(), bo.size(), Seed(40 + (one_call ? 0 : kBos) + i));
+      want.emplace_back(bo.data(), bo.data() + bo.size());
+      for (const auto &sl : slices[i]) {
+        model.Apply(sl, want.back());
+      }
+      ents.push_back({bo.handle(), 0});
+    }
+    if (one_call) {
+      REQUIRE(Execute(c.fd(), ents) == 0);
+    } else {
+      for (const auto &e : ents) {
+        REQUIRE(Execute(c.fd(), {e}) == 0);
+      }
+    }
+    for (std::size_t i = 0; i < kBos; i++) {
+      INFO("BO " << i);
+      REQUIRE(Wait(c.fd(), bos[i]->handle()) == 0);
+      CHECK(Diff(bos[i]->data(), want[i].data(), want[i].size()).empty());
+    }
+    CheckDevice(c.fd(), io, model);
   }
 }
 
