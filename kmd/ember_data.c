@@ -509,6 +509,10 @@ static int ember_execute_check(struct ember_client *client,
 	ret = ember_data_find_act(client, bo->dbc_id, act);
 	if (ret)
 		return ret;
+	/* Its device memory must still be the caller's workloads'. */
+	ret = ember_wl_set_check(bo->wl_set, client);
+	if (ret)
+		return ret;
 	*count = ember_bo_count(bo, resize);
 	/* Sliced for an earlier activation of the DBC with a larger ring? */
 	if (!*count || *count > (*act)->ring_size - 1)
@@ -629,8 +633,9 @@ out_free:
  *
  * Return: 0; -EINVAL (flags, count, resize, a duplicate handle, a BO not
  * sliced); -EFAULT; -ENOENT (BO, or its DBC is not the caller's any
- * more); -EPERM; -EBUSY (a BO is queued);
- * -ENOMEM; -ENODEV.
+ * more); -EPERM (DBC, or a workload the BO's slices touch, of another
+ * client); -EBUSY (a BO is queued); -ENOMEM; -ENODEV (also: a workload
+ * the slices touch was lost to a device reset).
  */
 int ember_ioctl_execute_bo(struct drm_device *drm, void *data,
 			   struct drm_file *file)

@@ -730,7 +730,7 @@ void ember_wl_show(struct seq_file *m, struct ember_device *edev)
 			   wl->id, wl->owner->handle, wl->name, wl->pins,
 			   wl->unloading ? " unloading" : "");
 		for (r = 0; r < wl->nregions; r++)
-			seq_printf(m, "%s%#llx+%#llx", r ? "," : "", wl->off[r],
+			seq_printf(m, "%s0x%llx+0x%llx", r ? "," : "", wl->off[r],
 				   wl->size[r]);
 		if (!wl->nregions)
 			seq_puts(m, "-");
