@@ -29,7 +29,8 @@
  * the client's memory.
  *
  * Resets and removal (ember_dbcs_invalidate()): every DBC is reset through
- * its registers, every record loses its rings and becomes DEAD. The
+ * its registers, every record loses its rings and becomes DEAD, every
+ * workload record is forgotten (ember_workload.c). The
  * firmware forgets every handle in a reset, so no TERMINATE is sent for
  * state of an older mailbox generation (&ember_client.fw_gen).
  *
@@ -51,6 +52,7 @@
 #include "ember_drv.h"
 #include "ember_mbox.h"
 #include "ember_nnc.h"
+#include "ember_workload.h"
 
 /**
  * struct ember_zombie - handle of a closed client the firmware may still
@@ -426,9 +428,10 @@ int ember_client_find_dbc(struct ember_client *client, u32 dbc_id,
  *
  * Before a reset and at removal, with the mailbox already stopped (so the
  * firmware activates nothing any more): stops every DBC through its
- * registers, frees every client's rings and marks their records DEAD. A
- * client learns about its lost DBCs from DEACTIVATE (-ENODEV) and does
- * not TERMINATE state of before the reset.
+ * registers, frees every client's rings and marks their records DEAD, and
+ * forgets every workload (ember_wl_forget_all()). A client learns about
+ * its lost DBCs from DEACTIVATE (-ENODEV), about its lost workloads from
+ * EXECUTE_BO (-ENODEV), and does not TERMINATE state of before the reset.
  */
 void ember_dbcs_invalidate(struct ember_device *edev, bool gone)
 {
@@ -454,6 +457,9 @@ void ember_dbcs_invalidate(struct ember_device *edev, bool gone)
 		edev->dbcs_gone = true;
 	mutex_unlock(&edev->dbc_lock);
 	mutex_unlock(&edev->clients_lock);
+
+	/* The firmware forgets the workloads too. */
+	ember_wl_forget_all(edev);
 }
 
 /**
@@ -603,6 +609,8 @@ void ember_client_close(struct ember_client *client)
 	ember_client_free_acts(client, hw && !ret, hw);
 	if (hw)
 		drm_dev_exit(idx);
+	/* Unloaded by TERMINATE, or held for a handle nobody gets again. */
+	ember_wl_client_close(client);
 	mutex_unlock(&client->lock);
 
 	if (retire)

@@ -15,9 +15,9 @@
  * &ember_device.dbc_lock, the lock that already guards the rings'
  * lifetime.
  *
- * TODO: device-memory ranges are checked against the function's device
- * memory only, not against the regions of the workloads the client
- * loaded.
+ * Device memory: every range a slice touches must lie inside one region of
+ * a workload the caller loaded; the sliced BO pins those workloads
+ * (ember_workload.c).
  */
 
 #include <linux/dma-fence.h>
@@ -41,6 +41,7 @@
 #include "ember_ioctl.h"
 #include "ember_sched.h"
 #include "ember_trace.h"
+#include "ember_workload.h"
 
 static unsigned int ember_wait_default_ms = 5000;
 module_param_named(wait_exec_default_timeout_ms, ember_wait_default_ms,
@@ -86,15 +87,6 @@ static int ember_data_find_act(struct ember_client *client, u32 dbc_id,
 }
 
 /* ---- slicing ---- */
-
-/* [off, off + len) within the function's device memory. */
-static bool ember_devmem_ok(const struct ember_device *edev, u64 off, u64 len)
-{
-	u64 end;
-
-	return !check_add_overflow(off, len, &end) &&
-	       end <= edev->info.devmem_size;
-}
 
 /*
  * Requests for BO bytes [off, off + len) of a BO mapped by @sgt: one per
@@ -185,9 +177,11 @@ static u64 ember_bo_bus(struct sg_table *sgt, u64 off, u64 len)
 
 /*
  * Check slice @s of a BO of @bo_size bytes and build its requests into
- * @out (when not NULL). Returns the number of requests or -EINVAL.
+ * @out (when not NULL). Every device-memory range must lie inside a region
+ * of a workload of @wls, the caller's (ember_wl_range_ok()). Returns the
+ * number of requests or -EINVAL.
  */
-static long ember_slice_build(struct ember_device *edev,
+static long ember_slice_build(struct ember_wl_set *wls,
 			      const struct drm_ember_slice *s, u64 bo_size,
 			      struct sg_table *sgt, struct ember_bo_req *out)
 {
@@ -207,7 +201,7 @@ static long ember_slice_build(struct ember_device *edev,
 	switch (s->op) {
 	case EMBER_SLICE_OP_COPY:
 		if (!s->size || s->dev_aux || s->dev_out ||
-		    !ember_devmem_ok(edev, s->dev_offset, s->size))
+		    !ember_wl_range_ok(wls, s->dev_offset, s->size))
 			return -EINVAL;
 		tmpl.opcode = EMBER_OP_COPY;
 		if (s->dir == EMBER_SLICE_TO_DEV) {
@@ -239,8 +233,8 @@ static long ember_slice_build(struct ember_device *edev,
 		tmpl.aux = cpu_to_le64(s->dev_aux);
 		if (s->dir == EMBER_SLICE_TO_DEV) {
 			/* Device memory only; the BO is not touched. */
-			if (s->offset || !ember_devmem_ok(edev, s->dev_offset,
-							  s->size))
+			if (s->offset || !ember_wl_range_ok(wls, s->dev_offset,
+							    s->size))
 				return -EINVAL;
 			tmpl.flags = EMBER_REQ_DST_DEVMEM;
 			return ember_slice_dev_split(s->dev_offset, s->size,
@@ -254,7 +248,7 @@ static long ember_slice_build(struct ember_device *edev,
 		if (s->dir != EMBER_SLICE_FROM_DEV || s->size != 4 ||
 		    s->offset % 4 || s->dev_out || !s->dev_aux ||
 		    s->dev_aux > EMBER_REQ_MAX_LEN ||
-		    !ember_devmem_ok(edev, s->dev_offset, s->dev_aux))
+		    !ember_wl_range_ok(wls, s->dev_offset, s->dev_aux))
 			return -EINVAL;
 		if (out) {
 			out->req.opcode = EMBER_OP_CRC32;
@@ -276,9 +270,9 @@ static long ember_slice_build(struct ember_device *edev,
 		a = (u64)s->m * s->k;
 		b = (u64)s->k * s->n;
 		c = (u64)s->m * s->n * 4;
-		if (!ember_devmem_ok(edev, s->dev_offset, a) ||
-		    !ember_devmem_ok(edev, s->dev_aux, b) ||
-		    !ember_devmem_ok(edev, s->dev_out, c))
+		if (!ember_wl_range_ok(wls, s->dev_offset, a) ||
+		    !ember_wl_range_ok(wls, s->dev_aux, b) ||
+		    !ember_wl_range_ok(wls, s->dev_out, c))
 			return -EINVAL;
 		if (out) {
 			out->req.opcode = EMBER_OP_GEMM_I8;
@@ -306,10 +300,14 @@ static long ember_slice_build(struct ember_device *edev,
  * @data: &struct drm_ember_attach_slice_bo
  * @file: DRM file of the caller
  *
- * Return: 0; -EINVAL (pad, count, a malformed slice, more requests than
- * the DBC's ring holds); -EFAULT; -ENOENT (BO or DBC not the caller's);
- * -EPERM (DBC of another client); -EBUSY (already sliced); -ENOMEM;
- * -ENODEV.
+ * Every device-memory range of the slices must lie inside one region of a
+ * workload the caller loaded; the BO pins those workloads until it is
+ * detached or freed, so they cannot be unloaded meanwhile.
+ *
+ * Return: 0; -EINVAL (pad, count, a malformed slice, a device-memory range
+ * outside the caller's workload regions, more requests than the DBC's ring
+ * holds); -EFAULT; -ENOENT (BO or DBC not the caller's); -EPERM (DBC of
+ * another client); -EBUSY (already sliced); -ENOMEM; -ENODEV.
  */
 int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 				struct drm_file *file)
@@ -319,6 +317,7 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 	struct ember_client *client = file->driver_priv;
 	struct ember_bo_req *reqs = NULL;
 	struct drm_ember_slice *slices;
+	struct ember_wl_set *wls = NULL;
 	struct drm_gem_object *obj;
 	struct ember_act *act;
 	struct sg_table *sgt;
@@ -350,8 +349,15 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 		goto out_put;
 	}
 
+	/* The caller's workloads: the device memory the slices may touch. */
+	wls = ember_wl_set_get(client);
+	if (IS_ERR(wls)) {
+		ret = PTR_ERR(wls);
+		wls = NULL;
+		goto out_put;
+	}
 	for (i = 0; i < args->count; i++) {
-		n = ember_slice_build(edev, &slices[i], obj->size, sgt, NULL);
+		n = ember_slice_build(wls, &slices[i], obj->size, sgt, NULL);
 		if (n < 0) {
 			ret = n;
 			goto out_put;
@@ -368,7 +374,7 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 		goto out_put;
 	}
 	for (i = 0, k = 0; i < args->count; i++)
-		k += ember_slice_build(edev, &slices[i], obj->size, sgt,
+		k += ember_slice_build(wls, &slices[i], obj->size, sgt,
 				       &reqs[k]);
 
 	mutex_lock(&edev->dbc_lock);
@@ -383,14 +389,21 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 		ret = -EBUSY;
 		goto out_unlock;
 	}
+	/* Fails if one of them is being unloaded meanwhile. */
+	ret = ember_wl_set_pin(wls);
+	if (ret)
+		goto out_unlock;
 	bo->sliced = true;
 	bo->dbc_id = args->dbc_id;
 	bo->reqs = reqs;
 	bo->nreqs = total;
+	bo->wl_set = wls;
 	reqs = NULL;
+	wls = NULL;
 out_unlock:
 	mutex_unlock(&edev->dbc_lock);
 out_put:
+	ember_wl_set_put(wls);
 	kvfree(reqs);
 	drm_gem_object_put(obj);
 out_free:
@@ -404,7 +417,8 @@ out_free:
  * @data: &struct drm_ember_detach_slice_bo
  * @file: DRM file of the caller
  *
- * The BO stays DMA-mapped (until it is freed); only its slicing goes.
+ * The BO stays DMA-mapped (until it is freed); only its slicing goes,
+ * and with it the pins on the caller's workloads.
  *
  * Return: 0; -EINVAL (pad, BO not sliced); -ENOENT; -EBUSY (queued).
  */
@@ -414,6 +428,7 @@ int ember_ioctl_detach_slice_bo(struct drm_device *drm, void *data,
 	struct ember_device *edev = to_ember_device(drm);
 	struct drm_ember_detach_slice_bo *args = data;
 	struct ember_bo_req *reqs = NULL;
+	struct ember_wl_set *wls = NULL;
 	struct drm_gem_object *obj;
 	struct ember_bo *bo;
 	int ret = 0;
@@ -434,10 +449,13 @@ int ember_ioctl_detach_slice_bo(struct drm_device *drm, void *data,
 		reqs = bo->reqs;
 		bo->reqs = NULL;
 		bo->nreqs = 0;
+		wls = bo->wl_set;
+		bo->wl_set = NULL;
 		bo->sliced = false;
 	}
 	mutex_unlock(&edev->dbc_lock);
 
+	ember_wl_set_put(wls);
 	kvfree(reqs);
 	drm_gem_object_put(obj);
 	return ret;
@@ -489,6 +507,10 @@ static int ember_execute_check(struct ember_client *client,
 	if (bo->queued)
 		return -EBUSY;
 	ret = ember_data_find_act(client, bo->dbc_id, act);
+	if (ret)
+		return ret;
+	/* Its device memory must still be the caller's workloads'. */
+	ret = ember_wl_set_check(bo->wl_set, client);
 	if (ret)
 		return ret;
 	*count = ember_bo_count(bo, resize);
@@ -611,8 +633,9 @@ out_free:
  *
  * Return: 0; -EINVAL (flags, count, resize, a duplicate handle, a BO not
  * sliced); -EFAULT; -ENOENT (BO, or its DBC is not the caller's any
- * more); -EPERM; -EBUSY (a BO is queued);
- * -ENOMEM; -ENODEV.
+ * more); -EPERM (DBC, or a workload the BO's slices touch, of another
+ * client); -EBUSY (a BO is queued); -ENOMEM; -ENODEV (also: a workload
+ * the slices touch was lost to a device reset).
  */
 int ember_ioctl_execute_bo(struct drm_device *drm, void *data,
 			   struct drm_file *file)

@@ -16,6 +16,7 @@ struct dma_fence;
 struct ember_act;
 struct ember_dbc;
 struct ember_device;
+struct ember_wl_set;
 
 /**
  * struct ember_bo_req - a DBC request prepared when the BO was sliced
@@ -46,6 +47,8 @@ struct ember_bo_req {
  * @dbc_id: DBC the BO is sliced for
  * @reqs: @nreqs requests of the slices, in order
  * @nreqs: entries in @reqs
+ * @wl_set: the caller's workloads whose regions the slices touch, pinned
+ *	while @sliced (ember_workload.c); NULL when not sliced
  * @queued: an execution is queued in the scheduler or running in the
  *	ring; its &struct ember_job holds a reference to the BO
  * @fence: scheduler "finished" fence of the last execution, which WAIT_BO
@@ -63,6 +66,7 @@ struct ember_bo {
 	u32 dbc_id;
 	struct ember_bo_req *reqs;
 	u32 nreqs;
+	struct ember_wl_set *wl_set;
 	bool queued;
 	struct dma_fence *fence;
 	u64 job_id;

@@ -10,10 +10,11 @@
  *   test_irq   write a source number to raise its test interrupt; read
  *              one "<source>: <count>" line per source
  *   mbox       management mailbox state and counters
- *   clients    one line per open file: handle, process, DBCs
+ *   clients    one line per open file: handle, process, DBCs, workloads
  *   dbcs       owner of every DBC, DMA memory held in rings
  *   datapath   response servicing mode and parameters, then one line of
  *              counters per DBC: "dbc<i> interrupts=N polls=N ..."
+ *   workloads  every workload the driver recorded: id, owner, pins, regions
  *   fault      fault-injection registers (docs/hardware.md §2.7): read
  *              "<name>: <value>" lines, write "<name> <value>"
  *   dbc_service_ns  EMBER_DBC_SERVICE_NS of every DBC (the model's service
@@ -40,6 +41,7 @@
 #include "ember_mbox.h"
 #include "ember_nnc.h"
 #include "ember_poll.h"
+#include "ember_workload.h"
 
 /**
  * struct ember_reg_name - a register shown by the regs file
@@ -348,6 +350,7 @@ static int ember_debugfs_clients_show(struct seq_file *m, void *data)
 		mutex_lock(&edev->dbc_lock);
 		ember_debugfs_client_dbcs(m, client);
 		mutex_unlock(&edev->dbc_lock);
+		ember_wl_show_client(m, client);
 		seq_putc(m, '\n');
 	}
 	mutex_unlock(&edev->clients_lock);
@@ -404,6 +407,12 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 	return 0;
 }
 
+static int ember_debugfs_workloads_show(struct seq_file *m, void *data)
+{
+	ember_wl_show(m, ember_debugfs_edev(m));
+	return 0;
+}
+
 static const struct drm_debugfs_info ember_debugfs_files[] = {
 	{ "info", ember_debugfs_info_show, 0 },
 	{ "irq_stats", ember_debugfs_irq_stats_show, 0 },
@@ -412,6 +421,7 @@ static const struct drm_debugfs_info ember_debugfs_files[] = {
 	{ "clients", ember_debugfs_clients_show, 0 },
 	{ "dbcs", ember_debugfs_dbcs_show, 0 },
 	{ "datapath", ember_debugfs_datapath_show, 0 },
+	{ "workloads", ember_debugfs_workloads_show, 0 },
 };
 
 static int ember_test_irq_show(struct seq_file *m, void *data)

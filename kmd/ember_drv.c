@@ -347,6 +347,9 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = ember_clients_init(edev);
 	if (ret)
 		return ret;
+	ret = ember_wl_init(edev);
+	if (ret)
+		return ret;
 
 	ret = ember_pci_init(edev);
 	if (ret)

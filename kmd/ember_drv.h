@@ -24,6 +24,7 @@
 #include "ember_compat.h"
 #include "ember_mbox.h"
 #include "ember_regs.h"
+#include "ember_workload.h"
 
 #define EMBER_DRIVER_NAME		"ember"
 #define EMBER_DRIVER_DESC		"ember AI accelerator"
@@ -383,8 +384,9 @@ struct ember_client {
  * @mbox: management mailbox
  * @dbc_lock: protects &ember_dbc.act of every DBC, every &struct
  *	ember_act and &ember_client.acts, @ring_bytes and @dbcs_gone. Taken
- *	after @clients_lock and &ember_client.lock, before &ember_mbox.lock;
- *	never held while waiting for the firmware.
+ *	after @clients_lock and &ember_client.lock, before &ember_mbox.lock
+ *	and &ember_wl_dev.lock of @wl; never held while waiting for the
+ *	firmware.
  * @ring_bytes: DMA memory held in DBC rings of all clients
  * @dbcs_gone: the device was removed: its DBCs are reset and stay so;
  *	rings can be freed at once
@@ -392,6 +394,9 @@ struct ember_client {
  * @sched_wq: ordered high-priority workqueue running the run_job and
  *	free_job work of every DBC scheduler
  * @sched_ready: DBCs whose scheduler and entity are initialised
+ * @wl: the workloads clients loaded, which bound the device memory their
+ *	slices may touch (ember_workload.c); its lock is taken after every
+ *	other lock of this structure
  */
 struct ember_device {
 	struct drm_device drm;
@@ -415,6 +420,7 @@ struct ember_device {
 	u64 act_serial;
 	struct workqueue_struct *sched_wq;
 	unsigned int sched_ready;
+	struct ember_wl_dev wl;
 };
 
 /**

@@ -21,16 +21,19 @@
 #include "ember_data.h"
 #include "ember_drv.h"
 #include "ember_ioctl.h"
+#include "ember_workload.h"
 
 /*
  * Last reference gone: no execution holds the BO (an execution keeps a
  * reference), so no lock is needed. Called with or without
- * &ember_device.dbc_lock held: must not take it.
+ * &ember_device.dbc_lock held: must not take it. Unpinning the workloads
+ * takes &ember_wl_dev.lock, which nests inside dbc_lock.
  */
 static void ember_bo_free(struct drm_gem_object *obj)
 {
 	struct ember_bo *bo = to_ember_bo(obj);
 
+	ember_wl_set_put(bo->wl_set);
 	kvfree(bo->reqs);
 	dma_fence_put(bo->fence);
 	drm_gem_shmem_free(&bo->base);

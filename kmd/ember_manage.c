@@ -21,6 +21,13 @@
  * OK DEACTIVATE frees the rings. The first failed transaction stops the
  * call; transactions after it report NOT_RUN.
  *
+ * PASSTHROUGH data is passed through, except that LOAD_WORKLOAD and
+ * UNLOAD_WORKLOAD are followed to keep the client's workload records
+ * (ember_workload.c), which bound the device memory its slices may touch.
+ * An UNLOAD_WORKLOAD of a workload a sliced BO pins is refused before
+ * anything of the call is sent: the call fails with -EBUSY, that
+ * transaction's status is BUSY and every other one's NOT_RUN.
+ *
  * Signals: before the first message is queued any signal interrupts the
  * call (-ERESTARTSYS, nothing happened). Once a message is queued only a
  * fatal signal ends the wait (-EINTR; the process is dying and its file's
@@ -47,6 +54,7 @@
 #include "ember_ioctl.h"
 #include "ember_mbox.h"
 #include "ember_nnc.h"
+#include "ember_workload.h"
 
 /*
  * The uAPI uses the wire's type and status numbers (docs/nnc.md §14.2), and
@@ -112,6 +120,8 @@ enum ember_manage_sent {
  * @act: ACTIVATE: the rings, until the outcome is known
  * @deact: DEACTIVATE: the client's record of the DBC
  * @dma: DMA_XFER: the pinned memory
+ * @wl: PASSTHROUGH of a LOAD_WORKLOAD or of an UNLOAD_WORKLOAD of a
+ *	recorded workload: what the workload records need afterwards
  */
 struct ember_manage_trans {
 	u32 type;
@@ -123,6 +133,7 @@ struct ember_manage_trans {
 	struct ember_act *act;
 	struct ember_act *deact;
 	struct ember_manage_dma *dma;
+	struct ember_wl_op *wl;
 };
 
 /**
@@ -136,6 +147,7 @@ struct ember_manage_trans {
  * @edev: device
  * @len: bytes of transactions
  * @count: number of transactions
+ * @wl_epoch: ember_wl_epoch() once the mailbox session was known
  * @buf: copy of the user's transactions, Out fields filled in place
  * @trans: bookkeeping per transaction
  * @reqs: the codec's view of each transaction
@@ -145,6 +157,7 @@ struct ember_manage_call {
 	struct ember_device *edev;
 	u32 len;
 	u32 count;
+	u32 wl_epoch;
 	u8 *buf;
 	struct ember_manage_trans trans[EMBER_MANAGE_MAX_TRANS];
 	struct ember_nnc_req reqs[EMBER_MANAGE_MAX_TRANS];
@@ -330,13 +343,15 @@ static int ember_manage_pin(struct ember_device *edev, u64 addr, u64 size,
 
 /*
  * DBCs of earlier ACTIVATEs whose reply was lost, ownership of DEACTIVATE
- * targets, then rings and pinned memory. Under the client's lock. What was
- * allocated is released by ember_manage_finish().
+ * targets, UNLOADs of pinned workloads (*@refused: the statuses say which),
+ * then rings and pinned memory. Under the client's lock. What was allocated
+ * is released by ember_manage_finish().
  */
 static int ember_manage_prepare(struct ember_client *client,
-				struct ember_manage_call *call)
+				struct ember_manage_call *call, bool *refused)
 {
 	struct ember_device *edev = client->edev;
+	struct drm_ember_manage_trans_passthrough *pt;
 	struct ember_manage_trans *t;
 	struct ember_act *act;
 	void *p;
@@ -352,6 +367,21 @@ static int ember_manage_prepare(struct ember_client *client,
 		ret = ember_client_find_dbc(client,
 					    ((struct drm_ember_manage_trans_deactivate *)p)->dbc_id,
 					    &t->deact);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < call->count; i++) {
+		t = &call->trans[i];
+		p = call->buf + t->off;
+		if (t->type != EMBER_MANAGE_TRANS_PASSTHROUGH)
+			continue;
+		pt = p;
+		ret = ember_wl_op_prepare(client, pt->data,
+					  t->len - sizeof(*pt), &t->wl);
+		if (ret == -EBUSY) {
+			t->status = EMBER_NNC_ST_BUSY;
+			*refused = true;
+		}
 		if (ret)
 			return ret;
 	}
@@ -571,6 +601,8 @@ static int ember_manage_run(struct ember_client *client,
 	ret = ember_mbox_session(edev, false, &gen, &features);
 	if (ret)
 		return ret;
+	/* A reset from now on makes the call's LOADs stale. */
+	call->wl_epoch = ember_wl_epoch(edev);
 	crc = features & EMBER_NNC_FEAT_CRC;
 	ember_manage_build(client, call, features);
 	ret = ember_nnc_enc_init(&w->enc, call->reqs, call->count,
@@ -664,14 +696,30 @@ static int ember_manage_run(struct ember_client *client,
 	return ret ?: err;
 }
 
-/* Release what the call allocated and no longer needs. */
-static void ember_manage_finish(struct ember_manage_call *call)
+/*
+ * Apply the outcome of workload commands to the client's records, release
+ * what the call allocated and no longer needs.
+ */
+static void ember_manage_finish(struct ember_client *client,
+				struct ember_manage_call *call)
 {
 	struct ember_manage_trans *t;
+	bool answered;
 	u32 i;
 
 	for (i = 0; i < call->count; i++) {
 		t = &call->trans[i];
+		if (t->wl) {
+			answered = t->sent == EMBER_MANAGE_ANSWERED;
+			/* An answered PASSTHROUGH holds its reply in place. */
+			ember_wl_op_finish(client, t->wl, call->wl_epoch,
+					   answered ? t->status : EMBER_NNC_ST_NOT_RUN,
+					   t->sent == EMBER_MANAGE_UNKNOWN,
+					   call->buf + t->off +
+					   sizeof(struct drm_ember_manage_trans_passthrough),
+					   answered ? t->rsp.u.pt.len : 0);
+			t->wl = NULL;
+		}
 		if (!t->act)
 			continue;
 		/* Unknown outcome: the rings stay PENDING with the client. */
@@ -692,8 +740,10 @@ static void ember_manage_finish(struct ember_manage_call *call)
  * docs/nnc.md §14.3 for the result.
  *
  * Return: 0 if every transaction succeeded; the errno of the first failed
- * transaction (every Out field written); or, with nothing written unless
- * an earlier message of the call was executed: -EINVAL (malformed call),
+ * transaction (every Out field written), including -EBUSY for an
+ * UNLOAD_WORKLOAD of a workload a sliced BO pins (then nothing was sent);
+ * or, with nothing written unless an earlier message of the call was
+ * executed: -EINVAL (malformed call),
  * -EFAULT, -ENOMEM, -ENOENT / -EPERM / -ENODEV (DEACTIVATE of a DBC the
  * client does not own / another client owns / lost to a reset),
  * -EOPNOTSUPP (no mailbox, or a reply of another NNC major), -EIO
@@ -708,7 +758,7 @@ int ember_ioctl_manage(struct drm_device *drm, void *data,
 	struct drm_ember_manage_msg *args = data;
 	struct ember_manage_call *call;
 	struct ember_manage_work *w = NULL;
-	bool executed = false;
+	bool executed = false, refused = false;
 	int idx, ret;
 
 	if (args->flags || args->pad)
@@ -753,13 +803,13 @@ int ember_ioctl_manage(struct drm_device *drm, void *data,
 		ret = -ERESTARTSYS;
 		goto out_put;
 	}
-	ret = ember_manage_prepare(client, call);
+	ret = ember_manage_prepare(client, call, &refused);
 	if (!ret)
 		ret = ember_manage_run(client, call, w, &executed);
-	ember_manage_finish(call);
+	ember_manage_finish(client, call);
 	mutex_unlock(&client->lock);
 
-	if (executed) {
+	if (executed || refused) {
 		u32 i;
 
 		for (i = 0; i < call->count; i++)

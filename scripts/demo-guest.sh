@@ -34,6 +34,12 @@ hdr "GET_INFO through /dev/accel/accel0 (umd/examples/device_info)"
 hdr "Control path through libember: load a GEMM workload, activate a DMA channel (umd/examples/workload_load)"
 "$BUILD/examples/workload_load" | sed 's/^/  /'
 
+hdr "Data path through libember: a GEMM and a CRC-32 on real data, checked against the host (umd/examples/run_workload)"
+"$BUILD/examples/run_workload" --runs 5 | sed 's/^/  /'
+
+hdr "Data-path counters (debugfs datapath: interrupts, polls, jobs per DMA channel)"
+sed 's/^/  /' /sys/kernel/debug/accel/*/datapath
+
 hdr "Interrupt vectors (/proc/interrupts)"
 grep ember /proc/interrupts | awk '{printf "  %-6s %s\n", $1, $NF}'
 

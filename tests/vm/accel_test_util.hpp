@@ -1,22 +1,31 @@
 // Shared by the in-guest raw-ioctl tests (manage_test.cpp,
 // datapath_test.cpp): finding the ember accel node of the VM, one open file
-// per client, and the driver's debugfs fault-injection knobs.
+// per client, the driver's debugfs fault-injection knobs and clients file,
+// and building MANAGE calls and firmware commands (LOAD_WORKLOAD,
+// UNLOAD_WORKLOAD, docs/nnc.md §15).
 #pragma once
 
 #include <catch2/catch_test_macros.hpp>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "ember_accel.h"
 
 namespace ember_test {
 
@@ -124,5 +133,146 @@ class Fault {
  private:
   std::string name_;
 };
+
+// debugfs clients line of a process, empty if none.
+inline std::string ClientLine(pid_t pid) {
+  std::istringstream in(ReadFile(Dev().debugfs / "clients"));
+  std::string line;
+  const std::string want = " pid=" + std::to_string(pid) + " ";
+  while (std::getline(in, line)) {
+    if (line.find(want) != std::string::npos) {
+      return line;
+    }
+  }
+  return "";
+}
+
+// docs/nnc.md §15 firmware commands
+inline constexpr std::uint16_t kCmdEcho = 1;
+inline constexpr std::uint16_t kCmdLoad = 2;
+inline constexpr std::uint16_t kCmdUnload = 3;
+inline constexpr std::uint16_t kCmdQuery = 4;
+inline constexpr std::uint16_t kCmdReply = 0x8000;
+
+// A MANAGE call under construction: transactions back to back.
+class Msg {
+ public:
+  std::size_t Add(std::uint32_t type, std::uint32_t len) {
+    const std::size_t off = bytes_.size();
+    bytes_.resize(off + len);
+    auto *h = At<drm_ember_manage_trans_hdr>(off);
+    h->type = type;
+    h->len = len;
+    ++count_;
+    return off;
+  }
+  template <class T>
+  T *At(std::size_t off) {
+    return reinterpret_cast<T *>(bytes_.data() + off);
+  }
+  std::vector<std::uint8_t> &bytes() { return bytes_; }
+  // Returns 0 or the errno of the ioctl.
+  int Send(int fd, std::uint32_t count_override = 0, std::uint32_t len_override = 0) {
+    drm_ember_manage_msg m{};
+    m.len = len_override ? len_override : static_cast<std::uint32_t>(bytes_.size());
+    m.count = count_override ? count_override : count_;
+    m.data = reinterpret_cast<std::uintptr_t>(bytes_.data());
+    return ::ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) == 0 ? 0 : errno;
+  }
+
+ private:
+  // 8-byte aligned storage.
+  std::vector<std::uint8_t> bytes_;
+  std::uint32_t count_ = 0;
+};
+
+inline std::size_t AddPt(Msg &m, const std::vector<std::uint8_t> &cmd) {
+  const auto off =
+      m.Add(EMBER_MANAGE_TRANS_PASSTHROUGH,
+            static_cast<std::uint32_t>(sizeof(drm_ember_manage_trans_passthrough) + cmd.size()));
+  std::memcpy(m.At<drm_ember_manage_trans_passthrough>(off)->data, cmd.data(), cmd.size());
+  return off;
+}
+
+template <class T>
+void Put(std::vector<std::uint8_t> &b, std::size_t off, T v) {
+  std::memcpy(b.data() + off, &v, sizeof(v));
+}
+template <class T>
+T Get(const std::uint8_t *p, std::size_t off) {
+  T v;
+  std::memcpy(&v, p + off, sizeof(v));
+  return v;
+}
+
+// A firmware command of `len` bytes with its 8-byte header filled.
+inline std::vector<std::uint8_t> FwCmd(std::uint16_t cmd, std::size_t len) {
+  std::vector<std::uint8_t> b(len);
+  Put<std::uint16_t>(b, 0, cmd);
+  Put<std::uint32_t>(b, 4, static_cast<std::uint32_t>(len));
+  return b;
+}
+
+// LOAD_WORKLOAD without an image: regions of `sizes` bytes (1..8 of them),
+// one step (CRC-32 of region 0).
+inline std::vector<std::uint8_t> LoadCmd(const std::vector<std::uint64_t> &sizes,
+                                         const char *name = "test") {
+  auto load = FwCmd(kCmdLoad, 48 + (8 * sizes.size()) + 32);
+  std::memcpy(load.data() + 8, name, std::min<std::size_t>(std::strlen(name), 16));
+  Put<std::uint32_t>(load, 28, static_cast<std::uint32_t>(sizes.size()));  // nregions
+  Put<std::uint32_t>(load, 32, 1);                                         // nsteps
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    Put<std::uint64_t>(load, 48 + (8 * i), sizes[i]);
+  }
+  const std::size_t step = 48 + (8 * sizes.size());
+  load[step] = 3;      // EMBER_OP_CRC32
+  load[step + 1] = 3;  // src: region 0
+  return load;
+}
+
+// A loaded workload: its id and the device-memory offset of each region.
+struct Workload {
+  std::uint32_t id = 0;
+  std::vector<std::uint64_t> offsets;
+};
+
+// LOAD_WORKLOAD (LoadCmd) through MANAGE. Returns 0 or the errno of the
+// call (EPROTO for a reply that does not match the request); no Catch2
+// assertions, so children of fork() can use it.
+inline int LoadWorkload(int fd, const std::vector<std::uint64_t> &sizes, Workload *wl,
+                        const char *name = "test") {
+  Msg m;
+  const auto cmd = LoadCmd(sizes, name);
+  const auto off = AddPt(m, cmd);
+  if (const int err = m.Send(fd); err != 0) {
+    return err;
+  }
+  const auto *pt = m.At<drm_ember_manage_trans_passthrough>(off);
+  if (pt->status != EMBER_MANAGE_STATUS_OK || pt->rsp_len != cmd.size() ||
+      Get<std::uint16_t>(pt->data, 0) != (kCmdLoad | kCmdReply) ||
+      Get<std::uint32_t>(pt->data, 12) != sizes.size()) {
+    return EPROTO;
+  }
+  wl->id = Get<std::uint32_t>(pt->data, 8);
+  wl->offsets.clear();
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    wl->offsets.push_back(Get<std::uint64_t>(pt->data, 24 + (8 * i)));
+  }
+  return 0;
+}
+
+// UNLOAD_WORKLOAD through MANAGE: returns 0 or the errno of the call, and
+// the transaction's status.
+inline int UnloadWorkload(int fd, std::uint32_t id, std::uint32_t *status = nullptr) {
+  auto unload = FwCmd(kCmdUnload, 16);
+  Put<std::uint32_t>(unload, 8, id);
+  Msg m;
+  const auto off = AddPt(m, unload);
+  const int err = m.Send(fd);
+  if (status != nullptr) {
+    *status = m.At<drm_ember_manage_trans_passthrough>(off)->status;
+  }
+  return err;
+}
 
 }  // namespace ember_test

@@ -6,7 +6,13 @@
 // detach and re-execute while queued; close with executions in flight;
 // every ioctl's bad inputs; another process's DBC.
 //
-// Run as root (debugfs "fault").
+// Device memory comes from workloads the test LOADs through MANAGE: slices
+// only inside the caller's regions (and not across two), another process's
+// region refused and left unchanged, UNLOAD refused while a sliced BO pins
+// the workload, the records dropped by UNLOAD and by a device reset (FLR),
+// a BO shared through PRIME not run by another client.
+//
+// Run as root (debugfs "fault", FLR through sysfs).
 #include <catch2/catch_test_macros.hpp>
 
 #include <fcntl.h>
@@ -25,6 +31,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "accel_test_util.hpp"
@@ -33,9 +40,14 @@
 namespace {
 
 namespace fs = std::filesystem;
+using ember_test::ClientLine;
 using ember_test::Dev;
 using ember_test::Fault;
 using ember_test::Fd;
+using ember_test::LoadWorkload;
+using ember_test::Msg;
+using ember_test::UnloadWorkload;
+using ember_test::Workload;
 
 // Returns 0 or the errno of the ioctl.
 template <class T>
@@ -199,14 +211,22 @@ std::uint32_t Crc32(const std::uint8_t *p, std::size_t n) {
 
 constexpr std::uint64_t kMiB = 1ULL << 20;
 constexpr std::uint64_t kPage = 4096;
-constexpr std::uint64_t kBlk = 65536;      // GEMM operand spacing
-constexpr std::uint64_t kDev = 16 * kMiB;  // device memory the tests use
+constexpr std::uint64_t kBlk = 65536;         // GEMM operand spacing
+constexpr std::uint64_t kDevSize = 4 * kMiB;  // device memory a test loads
 
 int Reap(pid_t pid) {
   int st = 0;
   while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
   return st;
+}
+
+// Device memory for the client of @fd: the one region of a workload it
+// loads (slices may touch only regions of the caller's workloads).
+std::uint64_t Devmem(int fd, std::uint64_t size = kDevSize) {
+  Workload wl;
+  REQUIRE(LoadWorkload(fd, {size}, &wl) == 0);
+  return wl.offsets.at(0);
 }
 
 }  // namespace
@@ -266,6 +286,7 @@ TEST_CASE("CREATE_BO and MMAP_BO refuse bad input") {
 TEST_CASE("COPY to device memory and back returns the same bytes") {
   Fd fd;
   const auto dbc = Activate(fd.get());
+  const auto dev = Devmem(fd.get());
   // Several MiB: the BO spans many DMA segments.
   const std::uint64_t size = (3 * kMiB) + (std::uint64_t{4096} * 3) + 512;
   const auto src = Random(size, 1);
@@ -276,17 +297,18 @@ TEST_CASE("COPY to device memory and back returns the same bytes") {
   // Two slices, to device memory in swapped order.
   const std::uint64_t half = size / 2;
   Run(fd.get(), in, dbc,
-      {Copy(0, half, kDev + (size - half), EMBER_SLICE_TO_DEV),
-       Copy(half, size - half, kDev, EMBER_SLICE_TO_DEV)});
+      {Copy(0, half, dev + (size - half), EMBER_SLICE_TO_DEV),
+       Copy(half, size - half, dev, EMBER_SLICE_TO_DEV)});
   Run(fd.get(), out, dbc,
-      {Copy(0, half, kDev + (size - half), EMBER_SLICE_FROM_DEV),
-       Copy(half, size - half, kDev, EMBER_SLICE_FROM_DEV)});
+      {Copy(0, half, dev + (size - half), EMBER_SLICE_FROM_DEV),
+       Copy(half, size - half, dev, EMBER_SLICE_FROM_DEV)});
   CHECK(std::memcmp(out.data(), src.data(), size) == 0);
 }
 
 TEST_CASE("FILL and CRC32 match a host computation") {
   Fd fd;
   const auto dbc = Activate(fd.get());
+  const auto dev = Devmem(fd.get());
   const std::uint64_t n = 100000;
   const auto data = Random(n, 2);
   const Bo bo(fd.get(), 2 * kMiB);
@@ -295,23 +317,23 @@ TEST_CASE("FILL and CRC32 match a host computation") {
   // Copy in, CRC of device memory into the BO, fill device memory,
   // copy it back, fill a BO range: in order, in one execution.
   std::vector<drm_ember_slice> s;
-  s.push_back(Copy(0, n, kDev, EMBER_SLICE_TO_DEV));
+  s.push_back(Copy(0, n, dev, EMBER_SLICE_TO_DEV));
   drm_ember_slice crc{};
   crc.op = EMBER_SLICE_OP_CRC32;
   crc.dir = EMBER_SLICE_FROM_DEV;
   crc.offset = 200000;
   crc.size = 4;
-  crc.dev_offset = kDev;
+  crc.dev_offset = dev;
   crc.dev_aux = n;
   s.push_back(crc);
   drm_ember_slice fill{};
   fill.op = EMBER_SLICE_OP_FILL;
   fill.dir = EMBER_SLICE_TO_DEV;
   fill.size = 70000;
-  fill.dev_offset = kDev + kMiB;
+  fill.dev_offset = dev + kMiB;
   fill.dev_aux = 0x5a;
   s.push_back(fill);
-  s.push_back(Copy(kMiB, 70000, kDev + kMiB, EMBER_SLICE_FROM_DEV));
+  s.push_back(Copy(kMiB, 70000, dev + kMiB, EMBER_SLICE_FROM_DEV));
   drm_ember_slice fill_bo{};
   fill_bo.op = EMBER_SLICE_OP_FILL;
   fill_bo.dir = EMBER_SLICE_FROM_DEV;
@@ -342,6 +364,7 @@ TEST_CASE("FILL and CRC32 match a host computation") {
 TEST_CASE("GEMM_I8 matches a host computation") {
   Fd fd;
   const auto dbc = Activate(fd.get());
+  const auto dev = Devmem(fd.get());
   constexpr std::uint32_t m = 37;
   constexpr std::uint32_t n = 29;
   constexpr std::uint32_t k = 51;
@@ -351,9 +374,9 @@ TEST_CASE("GEMM_I8 matches a host computation") {
   std::memcpy(bo.data(), a.data(), a.size());
   std::memcpy(bo.data() + kBlk, b.data(), b.size());
 
-  const std::uint64_t da = kDev;
-  const std::uint64_t db = kDev + kBlk;
-  const std::uint64_t dc = kDev + 2 * kBlk;
+  const std::uint64_t da = dev;
+  const std::uint64_t db = dev + kBlk;
+  const std::uint64_t dc = dev + 2 * kBlk;
   drm_ember_slice g{};
   g.op = EMBER_SLICE_OP_GEMM_I8;
   g.dir = EMBER_SLICE_TO_DEV;
@@ -386,18 +409,18 @@ TEST_CASE("GEMM_I8 matches a host computation") {
 TEST_CASE("PARTIAL_EXECUTE_BO moves only the first resize bytes") {
   Fd fd;
   const auto dbc = Activate(fd.get());
+  const auto dev = Devmem(fd.get());
   const Bo filler(fd.get(), 4096);
   drm_ember_slice fill{};
   fill.op = EMBER_SLICE_OP_FILL;
   fill.dir = EMBER_SLICE_TO_DEV;
   fill.size = 3 * kPage;
-  fill.dev_offset = kDev;
+  fill.dev_offset = dev;
   fill.dev_aux = 0x77;
   Run(fd.get(), filler, dbc, {fill});
 
   const Bo bo(fd.get(), 3 * kPage);
-  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 3 * kPage, kDev, EMBER_SLICE_FROM_DEV)}) ==
-          0);
+  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 3 * kPage, dev, EMBER_SLICE_FROM_DEV)}) == 0);
   CHECK(Execute(fd.get(), {{bo.handle(), 5000}}, false) == EINVAL);  // resize without PARTIAL
   CHECK(Execute(fd.get(), {{bo.handle(), 3 * kPage + 1}}, true) == EINVAL);  // over the BO
   REQUIRE(Execute(fd.get(), {{bo.handle(), 5000}}, true) == 0);
@@ -424,14 +447,15 @@ TEST_CASE("PARTIAL_EXECUTE_BO moves only the first resize bytes") {
 TEST_CASE("a hung DBC: WAIT_BO times out and the BO stays queued until the DBC runs") {
   Fd fd;
   const auto dbc = Activate(fd.get(), 4);  // 3 requests fit
+  const auto dev = Devmem(fd.get());
   const Bo bo(fd.get(), 4096);
   const Bo other(fd.get(), 4096);
   Bo closed(fd.get(), 4096);
-  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 4096, kDev, EMBER_SLICE_TO_DEV)}) == 0);
+  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 4096, dev, EMBER_SLICE_TO_DEV)}) == 0);
   REQUIRE(Attach(fd.get(), other.handle(), dbc,
-                 {Copy(0, 2048, kDev, EMBER_SLICE_TO_DEV),
-                  Copy(2048, 2048, kDev + 2048, EMBER_SLICE_TO_DEV)}) == 0);
-  REQUIRE(Attach(fd.get(), closed.handle(), dbc, {Copy(0, 4096, kDev, EMBER_SLICE_FROM_DEV)}) == 0);
+                 {Copy(0, 2048, dev, EMBER_SLICE_TO_DEV),
+                  Copy(2048, 2048, dev + 2048, EMBER_SLICE_TO_DEV)}) == 0);
+  REQUIRE(Attach(fd.get(), closed.handle(), dbc, {Copy(0, 4096, dev, EMBER_SLICE_FROM_DEV)}) == 0);
   {
     const Fault hang("dbc_hang", 1U << dbc);
     REQUIRE(Execute(fd.get(), bo.handle()) == 0);
@@ -466,8 +490,9 @@ TEST_CASE("closing a file or deactivating its DBC with executions in flight") {
   {
     Fd fd;
     const auto dbc = Activate(fd.get());
+    const auto dev = Devmem(fd.get());
     const auto bo = CreateBo(fd.get(), 4096);
-    REQUIRE(Attach(fd.get(), bo, dbc, {Copy(0, 4096, kDev, EMBER_SLICE_TO_DEV)}) == 0);
+    REQUIRE(Attach(fd.get(), bo, dbc, {Copy(0, 4096, dev, EMBER_SLICE_TO_DEV)}) == 0);
     const Fault hang("dbc_hang", 1U << dbc);
     REQUIRE(Execute(fd.get(), bo) == 0);
     // DEACTIVATE: the execution is cancelled; the BO can be used again.
@@ -478,7 +503,7 @@ TEST_CASE("closing a file or deactivating its DBC with executions in flight") {
 
     const auto dbc2 = Activate(fd.get());
     const Fault hang2("dbc_hang", 1U << dbc2);
-    REQUIRE(Attach(fd.get(), bo, dbc2, {Copy(0, 4096, kDev, EMBER_SLICE_TO_DEV)}) == 0);
+    REQUIRE(Attach(fd.get(), bo, dbc2, {Copy(0, 4096, dev, EMBER_SLICE_TO_DEV)}) == 0);
     REQUIRE(Execute(fd.get(), bo) == 0);
     // Close (TERMINATE) with the execution queued and the DBC hung; the
     // handle goes with the file, the execution keeps the BO.
@@ -486,15 +511,16 @@ TEST_CASE("closing a file or deactivating its DBC with executions in flight") {
   }
   // The device still works for others.
   const auto dbc = Activate(keep.get());
-  Run(keep.get(), survivor, dbc, {Copy(0, 4096, kDev, EMBER_SLICE_TO_DEV)});
+  Run(keep.get(), survivor, dbc, {Copy(0, 4096, Devmem(keep.get()), EMBER_SLICE_TO_DEV)});
 }
 
 TEST_CASE("ATTACH_SLICE_BO refuses bad input") {
   Fd fd;
   const auto info = Info(fd.get());
   const auto dbc = Activate(fd.get(), 64);
+  const auto dev = Devmem(fd.get());
   const Bo bo(fd.get(), 8192);
-  const auto ok = Copy(0, 4096, 0, EMBER_SLICE_TO_DEV);
+  const auto ok = Copy(0, 4096, dev, EMBER_SLICE_TO_DEV);
   auto with = [&](auto change) {
     auto s = ok;
     change(s);
@@ -556,10 +582,11 @@ TEST_CASE("ATTACH_SLICE_BO refuses bad input") {
           s.m = 4096;
           s.n = 4096;
           s.k = 1;
+          s.dev_aux = dev;
           s.dev_out = info.devmem_size - 4;  // C does not fit
         }) == EINVAL);
   // More requests than the ring holds (64 entries, 63 usable).
-  std::vector<drm_ember_slice> many(64, Copy(0, 64, 0, EMBER_SLICE_TO_DEV));
+  std::vector<drm_ember_slice> many(64, Copy(0, 64, dev, EMBER_SLICE_TO_DEV));
   CHECK(Attach(fd.get(), bo.handle(), dbc, many) == EINVAL);
 
   REQUIRE(Attach(fd.get(), bo.handle(), dbc, {ok}) == 0);
@@ -569,9 +596,10 @@ TEST_CASE("ATTACH_SLICE_BO refuses bad input") {
 TEST_CASE("EXECUTE_BO, WAIT_BO, PERF_STATS_BO and DETACH_SLICE_BO refuse bad input") {
   Fd fd;
   const auto dbc = Activate(fd.get());
+  const auto dev = Devmem(fd.get());
   const Bo bo(fd.get(), 4096);
   const Bo unsliced(fd.get(), 4096);
-  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 4096, kDev, EMBER_SLICE_TO_DEV)}) == 0);
+  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 4096, dev, EMBER_SLICE_TO_DEV)}) == 0);
 
   std::array<drm_ember_execute_entry, EMBER_EXEC_MAX + 1> ents{};
   drm_ember_execute_bo x{};
@@ -592,7 +620,7 @@ TEST_CASE("EXECUTE_BO, WAIT_BO, PERF_STATS_BO and DETACH_SLICE_BO refuse bad inp
   // A failed call changes nothing: bo is not queued.
   CHECK(Execute(fd.get(), {{bo.handle(), 0}, {unsliced.handle(), 0}}) == EINVAL);
   CHECK(Detach(fd.get(), bo.handle()) == 0);
-  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 4096, kDev, EMBER_SLICE_TO_DEV)}) == 0);
+  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 4096, dev, EMBER_SLICE_TO_DEV)}) == 0);
 
   drm_ember_wait_bo w{};
   w.handle = bo.handle();
@@ -626,9 +654,10 @@ TEST_CASE("EXECUTE_BO, WAIT_BO, PERF_STATS_BO and DETACH_SLICE_BO refuse bad inp
 TEST_CASE("another process's DBC is EPERM, its BOs are not visible") {
   Fd fd;
   const auto dbc = Activate(fd.get());
+  const auto dev = Devmem(fd.get());
   const Bo first(fd.get(), 4096);
   const Bo bo(fd.get(), 4096);  // a handle the child's first BO does not get
-  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 4096, kDev, EMBER_SLICE_TO_DEV)}) == 0);
+  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, 4096, dev, EMBER_SLICE_TO_DEV)}) == 0);
   const std::uint32_t handle = bo.handle();
 
   const pid_t pid = ::fork();
@@ -637,10 +666,13 @@ TEST_CASE("another process's DBC is EPERM, its BOs are not visible") {
     const int cfd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC);
     drm_ember_create_bo c{};
     c.size = 4096;
+    Workload own;
     int code = 0;
-    if (cfd < 0 || ::ioctl(cfd, DRM_IOCTL_EMBER_CREATE_BO, &c) != 0) {
+    if (cfd < 0 || ::ioctl(cfd, DRM_IOCTL_EMBER_CREATE_BO, &c) != 0 ||
+        LoadWorkload(cfd, {4096}, &own) != 0) {
       code = 1;
-    } else if (Attach(cfd, c.handle, dbc, {Copy(0, 4096, kDev, EMBER_SLICE_TO_DEV)}) != EPERM) {
+    } else if (Attach(cfd, c.handle, dbc, {Copy(0, 4096, own.offsets[0], EMBER_SLICE_TO_DEV)}) !=
+               EPERM) {
       code = 2;
     } else if (c.handle != handle && Execute(cfd, handle) != ENOENT) {
       code = 3;
@@ -654,4 +686,357 @@ TEST_CASE("another process's DBC is EPERM, its BOs are not visible") {
   CHECK(WEXITSTATUS(st) == 0);
   REQUIRE(Execute(fd.get(), bo.handle()) == 0);
   REQUIRE(Wait(fd.get(), bo.handle()) == 0);
+}
+
+// ---- device memory: workload regions (docs/datapath.md, "Device memory") ----
+
+namespace {
+
+drm_ember_slice FillDev(std::uint64_t dev, std::uint64_t size, std::uint8_t byte) {
+  drm_ember_slice s{};
+  s.op = EMBER_SLICE_OP_FILL;
+  s.dir = EMBER_SLICE_TO_DEV;
+  s.size = size;
+  s.dev_offset = dev;
+  s.dev_aux = byte;
+  return s;
+}
+
+drm_ember_slice FillBo(std::uint64_t off, std::uint64_t size, std::uint8_t byte) {
+  drm_ember_slice s{};
+  s.op = EMBER_SLICE_OP_FILL;
+  s.dir = EMBER_SLICE_FROM_DEV;
+  s.offset = off;
+  s.size = size;
+  s.dev_aux = byte;
+  return s;
+}
+
+drm_ember_slice Crc(std::uint64_t off, std::uint64_t dev, std::uint64_t len) {
+  drm_ember_slice s{};
+  s.op = EMBER_SLICE_OP_CRC32;
+  s.dir = EMBER_SLICE_FROM_DEV;
+  s.offset = off;
+  s.size = 4;
+  s.dev_offset = dev;
+  s.dev_aux = len;
+  return s;
+}
+
+// A (m×k) at @a, B (k×n) at @b, C (m×n int32) at @c.
+drm_ember_slice Gemm(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint32_t m,
+                     std::uint32_t n, std::uint32_t k) {
+  drm_ember_slice s{};
+  s.op = EMBER_SLICE_OP_GEMM_I8;
+  s.dir = EMBER_SLICE_TO_DEV;
+  s.dev_offset = a;
+  s.dev_aux = b;
+  s.dev_out = c;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  return s;
+}
+
+// Attach @s to @bo alone (and with @run execute it once) and detach it
+// again: 0 or the errno of ATTACH, -1 if a later step failed. No Catch2
+// assertions (children of fork() use it).
+int TryAttachRaw(int fd, std::uint32_t bo, std::uint32_t dbc, const drm_ember_slice &s,
+                 bool run = false) {
+  const int err = Attach(fd, bo, dbc, {s});
+  if (err == 0 && run && (Execute(fd, bo) != 0 || Wait(fd, bo) != 0)) {
+    return -1;
+  }
+  if (err == 0 && Detach(fd, bo) != 0) {
+    return -1;
+  }
+  return err;
+}
+
+int TryAttach(int fd, std::uint32_t bo, std::uint32_t dbc, const drm_ember_slice &s) {
+  const int err = TryAttachRaw(fd, bo, dbc, s);
+  REQUIRE(err >= 0);
+  return err;
+}
+
+// Workloads the firmware holds for the client of @fd (QUERY, docs/nnc.md §15.5).
+std::uint32_t FwWorkloads(int fd) {
+  Msg m;
+  const auto off = ember_test::AddPt(m, ember_test::FwCmd(ember_test::kCmdQuery, 56));
+  REQUIRE(m.Send(fd) == 0);
+  const auto *pt = m.At<drm_ember_manage_trans_passthrough>(off);
+  REQUIRE(pt->status == EMBER_MANAGE_STATUS_OK);
+  return ember_test::Get<std::uint32_t>(pt->data, 32);
+}
+
+// ACTIVATE without Catch2 assertions (for children of fork()).
+int ActivateRaw(int fd, std::uint32_t *id) {
+  drm_ember_manage_trans_activate act{};
+  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
+  act.hdr.len = sizeof(act);
+  act.ring_size = 64;
+  drm_ember_manage_msg m{};
+  m.len = sizeof(act);
+  m.count = 1;
+  m.data = reinterpret_cast<std::uintptr_t>(&act);
+  const int err = Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m);
+  *id = act.dbc_id;
+  return err;
+}
+
+bool HasWorkloads(const std::string &ids) {
+  return ClientLine(::getpid()).find(" workloads=" + ids) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("device memory: slices only inside a region of the caller's workloads") {
+  Fd fd;
+  const auto dbc = Activate(fd.get());
+  const Bo bo(fd.get(), 4 * kPage);
+  const auto h = bo.handle();
+
+  // No workload: no device memory at all. A FILL of the BO touches none.
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, 16, 0, EMBER_SLICE_TO_DEV)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, FillDev(0, 16, 1)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, FillBo(0, 16, 1)) == 0);
+  CHECK(HasWorkloads("-"));
+
+  // A region whose size is not a multiple of 4 KiB: the firmware rounds
+  // the allocation up, slices are bounded by the requested size.
+  constexpr std::uint64_t kSize = 10000;
+  Workload wl;
+  REQUIRE(LoadWorkload(fd.get(), {kSize}, &wl) == 0);
+  const auto r = wl.offsets[0];
+  CHECK(HasWorkloads(std::to_string(wl.id)));
+
+  // Each kind of range: inside (the whole region, its last bytes) is
+  // fine, one byte more is EINVAL.
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, kSize, r, EMBER_SLICE_TO_DEV)) == 0);
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, kSize + 1, r, EMBER_SLICE_TO_DEV)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, 16, r + kSize - 16, EMBER_SLICE_FROM_DEV)) == 0);
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, 16, r + kSize - 15, EMBER_SLICE_FROM_DEV)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, 16, r + kSize, EMBER_SLICE_TO_DEV)) == EINVAL);
+  if (r >= 16) {
+    CHECK(TryAttach(fd.get(), h, dbc, Copy(0, 16, r - 1, EMBER_SLICE_TO_DEV)) == EINVAL);
+  }
+  CHECK(TryAttach(fd.get(), h, dbc, FillDev(r, kSize, 1)) == 0);
+  CHECK(TryAttach(fd.get(), h, dbc, FillDev(r + 1, kSize, 1)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, Crc(0, r, kSize)) == 0);
+  CHECK(TryAttach(fd.get(), h, dbc, Crc(0, r + 8, kSize)) == EINVAL);
+  // GEMM 2×2×2: A and B 4 bytes, C 16 bytes; each operand is checked.
+  const auto end = r + kSize;
+  CHECK(TryAttach(fd.get(), h, dbc, Gemm(r, r + 8, end - 16, 2, 2, 2)) == 0);
+  CHECK(TryAttach(fd.get(), h, dbc, Gemm(end - 3, r, r + 16, 2, 2, 2)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, Gemm(r, end - 3, r + 16, 2, 2, 2)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, Gemm(r, r + 8, end - 15, 2, 2, 2)) == EINVAL);
+  // One bad slice among good ones fails the whole ATTACH.
+  CHECK(Attach(fd.get(), h, dbc,
+               {Copy(0, 16, r, EMBER_SLICE_TO_DEV), Copy(16, 16, end, EMBER_SLICE_TO_DEV)}) ==
+        EINVAL);
+  CHECK(Detach(fd.get(), h) == EINVAL);  // not sliced
+}
+
+TEST_CASE("device memory: another client's workload region is EINVAL and stays unchanged") {
+  Fd fd;
+  const auto dbc = Activate(fd.get());
+  constexpr std::uint64_t kSize = 16 * kPage;
+  Workload wl;
+  REQUIRE(LoadWorkload(fd.get(), {kSize}, &wl) == 0);
+  const auto r = wl.offsets[0];
+  const auto pattern = Random(kSize, 11);
+  const Bo in(fd.get(), kSize);
+  std::memcpy(in.data(), pattern.data(), kSize);
+  Run(fd.get(), in, dbc, {Copy(0, kSize, r, EMBER_SLICE_TO_DEV)});
+
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Another client with a DBC and a workload of its own. What it may
+    // slice it also runs, so a slice wrongly accepted would change the
+    // region.
+    const int cfd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC);
+    std::uint32_t cdbc = 0;
+    Workload own;
+    drm_ember_create_bo c{};
+    c.size = kSize;
+    if (cfd < 0 || ActivateRaw(cfd, &cdbc) != 0 || LoadWorkload(cfd, {kSize}, &own) != 0 ||
+        ::ioctl(cfd, DRM_IOCTL_EMBER_CREATE_BO, &c) != 0) {
+      ::_exit(1);
+    }
+    const auto o = own.offsets[0];
+    const std::vector<std::pair<int, drm_ember_slice>> tries = {
+        {EINVAL, Copy(0, kSize, r, EMBER_SLICE_TO_DEV)},  // overwrite it
+        {EINVAL, Copy(0, 16, r + 4096, EMBER_SLICE_TO_DEV)},
+        {EINVAL, FillDev(r, kSize, 0)},
+        {EINVAL, Copy(0, kSize, r, EMBER_SLICE_FROM_DEV)},  // read it
+        {EINVAL, Crc(0, r, kSize)},
+        {EINVAL, Gemm(o, o + 64, r, 4, 4, 4)},  // GEMM output into it
+        {EINVAL, Gemm(r, o + 64, o + 128, 4, 4, 4)},
+        {0, Copy(0, kSize, o, EMBER_SLICE_TO_DEV)},  // its own region works
+    };
+    int code = 2;
+    for (const auto &[want, s] : tries) {
+      if (TryAttachRaw(cfd, c.handle, cdbc, s, true) != want) {
+        ::_exit(code);
+      }
+      ++code;
+    }
+    // UNLOAD of the other client's workload: the firmware's PERM.
+    std::uint32_t st = 0;
+    if (UnloadWorkload(cfd, wl.id, &st) != EPERM || st != EMBER_MANAGE_STATUS_PERM) {
+      ::_exit(code);
+    }
+    ::_exit(0);
+  }
+  const int st = Reap(pid);
+  REQUIRE(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 0);
+
+  // The owner reads its region back: unchanged.
+  const Bo out(fd.get(), kSize);
+  Run(fd.get(), out, dbc, {Copy(0, kSize, r, EMBER_SLICE_FROM_DEV)});
+  CHECK(std::memcmp(out.data(), pattern.data(), kSize) == 0);
+  CHECK(HasWorkloads(std::to_string(wl.id)));
+}
+
+TEST_CASE("device memory: a slice spanning two regions is EINVAL") {
+  Fd fd;
+  const auto dbc = Activate(fd.get());
+  const Bo bo(fd.get(), 4 * kPage);
+  const auto h = bo.handle();
+  constexpr std::uint64_t kSize = 2 * kPage;
+  Workload two;
+  Workload next;
+  REQUIRE(LoadWorkload(fd.get(), {kSize, kSize}, &two) == 0);
+  REQUIRE(LoadWorkload(fd.get(), {kSize}, &next) == 0);
+  const auto a = two.offsets[0];
+  const auto b = two.offsets[1];
+  const auto c = next.offsets[0];
+  // The model's first-fit allocator puts them next to each other, so the
+  // spanning ranges below are the caller's memory on both sides.
+  CHECK(b == a + kSize);
+  CHECK(c == b + kSize);
+
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, kSize, a, EMBER_SLICE_TO_DEV)) == 0);
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, kSize, b, EMBER_SLICE_TO_DEV)) == 0);
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, 32, b - 16, EMBER_SLICE_TO_DEV)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, Copy(0, 2 * kSize, a, EMBER_SLICE_FROM_DEV)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, FillDev(a, 2 * kSize, 7)) == EINVAL);
+  CHECK(TryAttach(fd.get(), h, dbc, Crc(0, b + kSize - 8, 16)) == EINVAL);  // into `next`
+  // Operands in different regions and workloads are fine, each inside one.
+  CHECK(TryAttach(fd.get(), h, dbc, Gemm(a, b, c, 8, 8, 8)) == 0);
+  CHECK(TryAttach(fd.get(), h, dbc, Gemm(b - 32, b, c, 8, 8, 8)) == EINVAL);
+}
+
+TEST_CASE("device memory: UNLOAD of a workload a sliced BO uses is BUSY until DETACH or free") {
+  Fd fd;
+  const auto dbc = Activate(fd.get());
+  Workload wl;
+  REQUIRE(LoadWorkload(fd.get(), {4 * kPage}, &wl) == 0);
+  const auto r = wl.offsets[0];
+  const Bo bo(fd.get(), kPage);
+  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, kPage, r, EMBER_SLICE_TO_DEV)}) == 0);
+
+  std::uint32_t st = 0;
+  CHECK(UnloadWorkload(fd.get(), wl.id, &st) == EBUSY);
+  CHECK(st == EMBER_MANAGE_STATUS_BUSY);
+  // Refused by the kernel: the firmware still holds it, the BO still runs.
+  CHECK(FwWorkloads(fd.get()) == 1);
+  REQUIRE(Execute(fd.get(), bo.handle()) == 0);
+  REQUIRE(Wait(fd.get(), bo.handle()) == 0);
+
+  // In a call with other transactions nothing is sent: the UNLOAD is
+  // BUSY, the others NOT_RUN.
+  {
+    Msg m;
+    auto echo = ember_test::FwCmd(ember_test::kCmdEcho, 16);
+    const auto e = ember_test::AddPt(m, echo);
+    auto unload = ember_test::FwCmd(ember_test::kCmdUnload, 16);
+    ember_test::Put<std::uint32_t>(unload, 8, wl.id);
+    const auto u = ember_test::AddPt(m, unload);
+    CHECK(m.Send(fd.get()) == EBUSY);
+    CHECK(m.At<drm_ember_manage_trans_passthrough>(e)->status == EMBER_MANAGE_STATUS_NOT_RUN);
+    CHECK(m.At<drm_ember_manage_trans_passthrough>(e)->rsp_len == 0);
+    CHECK(m.At<drm_ember_manage_trans_passthrough>(u)->status == EMBER_MANAGE_STATUS_BUSY);
+    CHECK(m.At<drm_ember_manage_trans_passthrough>(u)->rsp_len == 0);
+  }
+
+  // Queued on a hung DBC: cannot be detached, still pinned.
+  {
+    const Fault hang("dbc_hang", 1U << dbc);
+    REQUIRE(Execute(fd.get(), bo.handle()) == 0);
+    CHECK(Detach(fd.get(), bo.handle()) == EBUSY);
+    CHECK(UnloadWorkload(fd.get(), wl.id) == EBUSY);
+  }
+  REQUIRE(Wait(fd.get(), bo.handle(), 5000) == 0);
+
+  // A second BO (unmapped, so closing its handle frees it) pins it too.
+  const auto other = CreateBo(fd.get(), kPage);
+  REQUIRE(Attach(fd.get(), other, dbc, {Copy(0, kPage, r + kPage, EMBER_SLICE_FROM_DEV)}) == 0);
+  REQUIRE(Detach(fd.get(), bo.handle()) == 0);
+  CHECK(UnloadWorkload(fd.get(), wl.id, &st) == EBUSY);
+  drm_gem_close close{};
+  close.handle = other;
+  REQUIRE(Ioctl(fd.get(), DRM_IOCTL_GEM_CLOSE, &close) == 0);
+
+  // Unpinned: UNLOAD goes through, and the region is no longer the
+  // client's.
+  CHECK(UnloadWorkload(fd.get(), wl.id, &st) == 0);
+  CHECK(st == EMBER_MANAGE_STATUS_OK);
+  CHECK(FwWorkloads(fd.get()) == 0);
+  CHECK(HasWorkloads("-"));
+  CHECK(TryAttach(fd.get(), bo.handle(), dbc, Copy(0, kPage, r, EMBER_SLICE_TO_DEV)) == EINVAL);
+  // Unknown (already unloaded) workload: the firmware's NOENT.
+  CHECK(UnloadWorkload(fd.get(), wl.id, &st) == ENOENT);
+  CHECK(st == EMBER_MANAGE_STATUS_NOENT);
+}
+
+TEST_CASE("device memory: a device reset forgets the workloads; BOs sliced into them do not run") {
+  Fd fd;
+  const auto dbc = Activate(fd.get());
+  Workload wl;
+  REQUIRE(LoadWorkload(fd.get(), {kPage}, &wl) == 0);
+  const auto r = wl.offsets[0];
+  const Bo bo(fd.get(), kPage);
+  REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, kPage, r, EMBER_SLICE_TO_DEV)}) == 0);
+
+  ember_test::WriteFile("/sys/bus/pci/devices/" + Dev().bdf + "/reset", "1");
+  CHECK(HasWorkloads("-"));
+  // The same DBC again (the firmware hands out the first free one): only
+  // the workload check stands between the stale slicing and memory the
+  // firmware may give to anybody now.
+  const auto again = Activate(fd.get());
+  CHECK(again == dbc);
+  CHECK(Execute(fd.get(), bo.handle()) == ENODEV);
+  REQUIRE(Detach(fd.get(), bo.handle()) == 0);
+  CHECK(TryAttach(fd.get(), bo.handle(), again, Copy(0, kPage, r, EMBER_SLICE_TO_DEV)) == EINVAL);
+  Run(fd.get(), bo, again, {Copy(0, kPage, Devmem(fd.get()), EMBER_SLICE_TO_DEV)});
+}
+
+TEST_CASE("device memory: a BO shared with another client does not run on its DBC") {
+  Fd a;
+  Fd b;
+  const auto dbc = Activate(a.get());
+  Workload wl;
+  REQUIRE(LoadWorkload(a.get(), {kPage}, &wl) == 0);
+  const auto bo = CreateBo(a.get(), kPage);
+  REQUIRE(Attach(a.get(), bo, dbc, {Copy(0, kPage, wl.offsets[0], EMBER_SLICE_TO_DEV)}) == 0);
+  int prime = -1;
+  if (drmPrimeHandleToFD(a.get(), bo, DRM_CLOEXEC | DRM_RDWR, &prime) != 0) {
+    SKIP("PRIME export of an ember BO: " << std::strerror(errno));
+  }
+  std::uint32_t hb = 0;
+  const int imported = drmPrimeFDToHandle(b.get(), prime, &hb);
+  ::close(prime);
+  REQUIRE(imported == 0);
+  // b gets a's DBC id once a deactivated it: the slicing still names a's
+  // workload.
+  Deactivate(a.get(), dbc);
+  const auto bdbc = Activate(b.get());
+  REQUIRE(bdbc == dbc);
+  CHECK(Execute(b.get(), hb) == EPERM);
+  // a's close forgets its workloads: still EPERM.
+  a.Close();
+  CHECK(Execute(b.get(), hb) == EPERM);
 }

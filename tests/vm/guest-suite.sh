@@ -61,7 +61,15 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	run_catch2 umd "$EMBER_BUILD/tests/ember_vm_umd_control"
 	run_catch2 datapath "$EMBER_BUILD/tests/ember_vm_datapath"
 	run_catch2 storm "$EMBER_BUILD/tests/ember_vm_storm"
+	run_catch2 datapath-ops "$EMBER_BUILD/tests/ember_vm_datapath_ops"
+	run_catch2 umd.data "$EMBER_BUILD/tests/ember_vm_umd_data"
+	# The bpftrace tool against the driver's counters (slow to start under
+	# TCG: once, in the per-DBC MSI-X topology).
+	if [ "$IRQ" = msix ] && [ "$IOCTL_ONLY" = 0 ]; then
+		prefixed tools tests/vm/bpftrace-check.sh
+	fi
 	check umd.example.workload_load "$EMBER_BUILD/examples/workload_load"
+	check umd.example.run_workload "$EMBER_BUILD/examples/run_workload" --runs 3
 	check umd.example.device_info "$EMBER_BUILD/examples/device_info"
 	check kmd.unload tests/vm/kmd/unload.sh
 else

@@ -20,9 +20,8 @@ check() {
 }
 
 # run_catch2 PREFIX BINARY: run every Catch2 test case of BINARY as its own
-# process and report it as PREFIX.<test name>; a test case that ends in
-# SKIP() (Catch2 exits 4: every test case run was skipped) is reported as
-# "SKIP PREFIX.<test name>: <reason>".
+# process and report it as PREFIX.<test name>; a test case that SKIPs
+# (Catch2 exit status 4: everything skipped) prints "SKIP PREFIX.<name>: why".
 run_catch2() {
 	_prefix=$1
 	_bin=$2
@@ -38,8 +37,8 @@ run_catch2() {
 		_rc=$?
 		if [ $_rc -eq 0 ]; then
 			pass "$_prefix.$_t"
-		elif [ $_rc -eq 4 ] && echo "$_out" | grep -q 'SKIPPED'; then
-			echo "SKIP $_prefix.$_t: $(echo "$_out" | grep -A 2 'SKIPPED' | tail -n 1 | sed 's/^ *//')"
+		elif [ $_rc -eq 4 ] && echo "$_out" | grep -q 'SKIPPED:'; then
+			echo "SKIP $_prefix.$_t: $(echo "$_out" | sed -n '/with message:/{n;s/^ *//;p;q;}')"
 		else
 			fail "$_prefix.$_t" "$(echo "$_out" | grep -E -A 1 'FAILED|REQUIRE|CHECK|with expansion|with message|==|!=' | grep -v '^--$' | head -n 8 | tr '\n' ' ')"
 		fi

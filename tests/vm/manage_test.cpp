@@ -42,9 +42,20 @@
 namespace {
 
 namespace fs = std::filesystem;
+using ember_test::AddPt;
+using ember_test::ClientLine;
 using ember_test::Dev;
 using ember_test::Fault;
 using ember_test::Fd;
+using ember_test::FwCmd;
+using ember_test::Get;
+using ember_test::kCmdEcho;
+using ember_test::kCmdLoad;
+using ember_test::kCmdQuery;
+using ember_test::kCmdReply;
+using ember_test::kCmdUnload;
+using ember_test::Msg;
+using ember_test::Put;
 using ember_test::ReadFile;
 using ember_test::WriteFile;
 using Clock = std::chrono::steady_clock;
@@ -53,45 +64,6 @@ using Clock = std::chrono::steady_clock;
 constexpr const char *kFiMboxDrop = "mbox_drop";
 constexpr const char *kFiMboxDelayMs = "mbox_delay_ms";
 constexpr const char *kFiMboxCorrupt = "mbox_corrupt";
-
-// docs/nnc.md §15 firmware commands
-constexpr std::uint16_t kCmdEcho = 1;
-constexpr std::uint16_t kCmdLoad = 2;
-constexpr std::uint16_t kCmdUnload = 3;
-constexpr std::uint16_t kCmdQuery = 4;
-constexpr std::uint16_t kCmdReply = 0x8000;
-
-// A MANAGE call under construction: transactions back to back.
-class Msg {
- public:
-  std::size_t Add(std::uint32_t type, std::uint32_t len) {
-    const std::size_t off = bytes_.size();
-    bytes_.resize(off + len);
-    auto *h = At<drm_ember_manage_trans_hdr>(off);
-    h->type = type;
-    h->len = len;
-    ++count_;
-    return off;
-  }
-  template <class T>
-  T *At(std::size_t off) {
-    return reinterpret_cast<T *>(bytes_.data() + off);
-  }
-  std::vector<std::uint8_t> &bytes() { return bytes_; }
-  // Returns 0 or the errno of the ioctl.
-  int Send(int fd, std::uint32_t count_override = 0, std::uint32_t len_override = 0) {
-    drm_ember_manage_msg m{};
-    m.len = len_override ? len_override : static_cast<std::uint32_t>(bytes_.size());
-    m.count = count_override ? count_override : count_;
-    m.data = reinterpret_cast<std::uintptr_t>(bytes_.data());
-    return ::ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) == 0 ? 0 : errno;
-  }
-
- private:
-  // 8-byte aligned storage.
-  std::vector<std::uint8_t> bytes_;
-  std::uint32_t count_ = 0;
-};
 
 std::size_t AddStatus(Msg &m) {
   return m.Add(EMBER_MANAGE_TRANS_STATUS, sizeof(drm_ember_manage_trans_status));
@@ -114,33 +86,6 @@ std::size_t AddDma(Msg &m, std::uint32_t tag, const void *addr, std::uint64_t si
   d->size = size;
   return off;
 }
-std::size_t AddPt(Msg &m, const std::vector<std::uint8_t> &cmd) {
-  const auto off =
-      m.Add(EMBER_MANAGE_TRANS_PASSTHROUGH,
-            static_cast<std::uint32_t>(sizeof(drm_ember_manage_trans_passthrough) + cmd.size()));
-  std::memcpy(m.At<drm_ember_manage_trans_passthrough>(off)->data, cmd.data(), cmd.size());
-  return off;
-}
-
-template <class T>
-void Put(std::vector<std::uint8_t> &b, std::size_t off, T v) {
-  std::memcpy(b.data() + off, &v, sizeof(v));
-}
-template <class T>
-T Get(const std::uint8_t *p, std::size_t off) {
-  T v;
-  std::memcpy(&v, p + off, sizeof(v));
-  return v;
-}
-
-// A firmware command of `len` bytes with its 8-byte header filled.
-std::vector<std::uint8_t> FwCmd(std::uint16_t cmd, std::size_t len) {
-  std::vector<std::uint8_t> b(len);
-  Put<std::uint16_t>(b, 0, cmd);
-  Put<std::uint32_t>(b, 4, static_cast<std::uint32_t>(len));
-  return b;
-}
-
 struct Query {
   std::uint32_t dbcs_total, dbcs_free;
   std::uint64_t devmem_total, devmem_free;
@@ -210,19 +155,6 @@ std::uint64_t Stat(const char *file, const std::string &key) {
   }
   FAIL("no '" << key << "' in debugfs " << file);
   return 0;
-}
-
-// debugfs clients line of a process, empty if none.
-std::string ClientLine(pid_t pid) {
-  std::istringstream in(ReadFile(Dev().debugfs / "clients"));
-  std::string line;
-  const std::string want = " pid=" + std::to_string(pid) + " ";
-  while (std::getline(in, line)) {
-    if (line.find(want) != std::string::npos) {
-      return line;
-    }
-  }
-  return "";
 }
 
 // handle of a process's (only) client.
@@ -573,6 +505,16 @@ TEST_CASE("DMA_XFER across messages and LOAD_WORKLOAD of the image") {
     ::close(bar);
   }
 
+  // The driver recorded the workload for the client (docs/datapath.md).
+  CHECK(ClientLine(::getpid()).find(" workloads=" + std::to_string(workload)) != std::string::npos);
+  {
+    std::ostringstream want;
+    want << "workload " << workload << ": owner=" << HandleOf(::getpid())
+         << " name=\"manage-test\" pins=0 regions=0x" << std::hex << region_off << "+0x" << kRegion
+         << "\n";
+    CHECK(ReadFile(Dev().debugfs / "workloads").find(want.str()) != std::string::npos);
+  }
+
   auto unload = FwCmd(kCmdUnload, 16);
   Put<std::uint32_t>(unload, 8, workload);
   Msg u;
@@ -580,6 +522,7 @@ TEST_CASE("DMA_XFER across messages and LOAD_WORKLOAD of the image") {
   REQUIRE(u.Send(fd.get()) == 0);
   CHECK(u.At<drm_ember_manage_trans_passthrough>(uo)->status == EMBER_MANAGE_STATUS_OK);
   CHECK(DoQuery(fd.get()) == before);
+  CHECK(ClientLine(::getpid()).find(" workloads=-") != std::string::npos);
   ::munmap(mem, kImage);
 }
 
@@ -1040,4 +983,39 @@ TEST_CASE("close without a TERMINATE reply still stops the client's DBCs", "[tim
     CHECK(owner == 0);
   }
   CHECK(Stat("dbcs", "ring_bytes") == 0);
+}
+
+TEST_CASE("LOAD and UNLOAD whose reply is lost: the driver does not trust the workload",
+          "[timeout]") {
+  const auto timeout_s =
+      std::stoul(ReadFile("/sys/module/ember/parameters/control_resp_timeout_s"));
+  REQUIRE(timeout_s <= 5);
+  Fd fd;
+  const Query before = DoQuery(fd.get());
+  ember_test::Workload wl;
+
+  // The firmware loads it but the reply is dropped: the driver knows no
+  // region offsets, so it records nothing (the client cannot slice into
+  // it); TERMINATE at close frees it.
+  {
+    Fault drop(kFiMboxDrop, 1);
+    CHECK(ember_test::LoadWorkload(fd.get(), {4096}, &wl) == ETIMEDOUT);
+  }
+  CHECK(DoQuery(fd.get()).workloads == 1);
+  CHECK(ClientLine(::getpid()).find(" workloads=-") != std::string::npos);
+
+  // A recorded workload whose UNLOAD reply is lost: the firmware may have
+  // freed the regions, so the driver forgets it.
+  REQUIRE(ember_test::LoadWorkload(fd.get(), {4096}, &wl) == 0);
+  CHECK(ClientLine(::getpid()).find(" workloads=" + std::to_string(wl.id)) != std::string::npos);
+  {
+    Fault drop(kFiMboxDrop, 1);
+    CHECK(ember_test::UnloadWorkload(fd.get(), wl.id) == ETIMEDOUT);
+  }
+  CHECK(DoQuery(fd.get()).workloads == 1);
+  CHECK(ClientLine(::getpid()).find(" workloads=-") != std::string::npos);
+
+  fd.Close();
+  Fd fd2;
+  CHECK(DoQuery(fd2.get()) == before);
 }

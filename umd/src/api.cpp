@@ -1,5 +1,6 @@
 // The exported C ABI (ember.h): argument checks, exception barrier, and
-// dispatch to the operations in ops.cpp.
+// dispatch to the operations in ops.cpp (control path) and buffer.cpp
+// (data path).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "buffer.hpp"
 #include "device.hpp"
 #include "discovery.hpp"
 #include "ember/ember.h"
@@ -292,6 +294,114 @@ ember_status ember_dbc_deactivate(ember_device *dev, std::uint32_t dbc_id) {
     return Null(__func__, "dev");
   }
   return Guarded(__func__, [&] { return ember::detail::DeactivateDbc(*dev, dbc_id); });
+}
+
+ember_status ember_bo_create(ember_device *dev, std::uint64_t size, std::uint32_t flags,
+                             ember_bo **out) {
+  if (dev == nullptr || out == nullptr) {
+    return Null(__func__, "dev or out");
+  }
+  return Guarded(__func__, [&] {
+    std::unique_ptr<ember_bo> bo;
+    if (const ember_status st = ember::detail::CreateBo(*dev, size, flags, bo); st != EMBER_OK) {
+      return st;
+    }
+    *out = bo.release();
+    return EMBER_OK;
+  });
+}
+
+ember_status ember_bo_destroy(ember_bo *bo) {
+  if (bo == nullptr) {
+    return Null(__func__, "bo");
+  }
+  std::unique_ptr<ember_bo> owned(bo);
+  return Guarded(__func__, [&] { return ember::detail::DestroyBo(std::move(owned)); });
+}
+
+ember_status ember_bo_mapping(ember_bo *bo, void **addr, std::uint64_t *size) {
+  if (bo == nullptr || addr == nullptr || size == nullptr) {
+    return Null(__func__, "bo, addr or size");
+  }
+  *addr = bo->map.Bytes().data();
+  *size = bo->size;
+  return EMBER_OK;
+}
+
+ember_status ember_bo_handle(ember_bo *bo, std::uint32_t *handle) {
+  if (bo == nullptr || handle == nullptr) {
+    return Null(__func__, "bo or handle");
+  }
+  *handle = bo->gem.Get();
+  return EMBER_OK;
+}
+
+ember_status ember_bo_attach_slices(ember_bo *bo, std::uint32_t dbc_id, const ember_slice *slices,
+                                    std::uint32_t count) {
+  if (bo == nullptr || slices == nullptr) {
+    return Null(__func__, "bo or slices");
+  }
+  return Guarded(__func__, [&] {
+    return ember::detail::AttachSlices(*bo, dbc_id, std::span<const ember_slice>(slices, count));
+  });
+}
+
+ember_status ember_bo_detach_slices(ember_bo *bo) {
+  if (bo == nullptr) {
+    return Null(__func__, "bo");
+  }
+  return Guarded(__func__, [&] { return ember::detail::DetachSlices(*bo); });
+}
+
+ember_status ember_execute(ember_device *dev, const ember_execute_entry *entries,
+                           std::uint32_t count) {
+  if (dev == nullptr || entries == nullptr) {
+    return Null(__func__, "dev or entries");
+  }
+  return Guarded(__func__, [&] {
+    return ember::detail::Execute(*dev, std::span<const ember_execute_entry>(entries, count),
+                                  false);
+  });
+}
+
+ember_status ember_partial_execute(ember_device *dev, const ember_execute_entry *entries,
+                                   std::uint32_t count) {
+  if (dev == nullptr || entries == nullptr) {
+    return Null(__func__, "dev or entries");
+  }
+  return Guarded(__func__, [&] {
+    return ember::detail::Execute(*dev, std::span<const ember_execute_entry>(entries, count), true);
+  });
+}
+
+ember_status ember_bo_execute(ember_bo *bo) {
+  if (bo == nullptr) {
+    return Null(__func__, "bo");
+  }
+  const ember_execute_entry entry{bo, 0, 0};
+  return Guarded(__func__, [&] { return ember::detail::Execute(bo->dev, {&entry, 1}, false); });
+}
+
+ember_status ember_bo_partial_execute(ember_bo *bo, std::uint32_t resize) {
+  if (bo == nullptr) {
+    return Null(__func__, "bo");
+  }
+  const ember_execute_entry entry{bo, resize, 0};
+  return Guarded(__func__, [&] { return ember::detail::Execute(bo->dev, {&entry, 1}, true); });
+}
+
+ember_status ember_bo_wait(ember_bo *bo, std::uint32_t timeout_ms) {
+  if (bo == nullptr) {
+    return Null(__func__, "bo");
+  }
+  return Guarded(__func__, [&] { return ember::detail::Wait(*bo, timeout_ms); });
+}
+
+ember_status ember_bo_perf_stats(ember_bo *bo, ember_perf_stats *out) {
+  if (bo == nullptr || out == nullptr) {
+    return Null(__func__, "bo or out");
+  }
+  return Guarded(__func__, [&] { return ember::detail::PerfStats(*bo, *out); });
 }
 
 }  // extern "C"

@@ -2,9 +2,12 @@
 #include "device.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <xf86drm.h>
 
 #include <cerrno>
+#include <limits>
 #include <string_view>
 
 #include "status.hpp"
@@ -26,7 +29,68 @@ class FdBackend final : public Backend {
 
   [[nodiscard]] int Fd() const override { return fd_.Get(); }
 
+  // The data path does not use drmIoctl(): it retries EAGAIN too, which
+  // would spin on a full ring (EXECUTE_BO); EAGAIN is the caller's.
+  int CreateBo(drm_ember_create_bo &args) override {
+    return Ioctl(DRM_IOCTL_EMBER_CREATE_BO, &args, true);
+  }
+  int MmapBo(drm_ember_mmap_bo &args) override {
+    return Ioctl(DRM_IOCTL_EMBER_MMAP_BO, &args, true);
+  }
+  int CloseBo(std::uint32_t handle) override {
+    drm_gem_close args{};
+    args.handle = handle;
+    return Ioctl(DRM_IOCTL_GEM_CLOSE, &args, true);
+  }
+  int Map(std::uint64_t offset, std::size_t size, std::span<std::byte> &out) override {
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
+      return EINVAL;
+    }
+    void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.Get(),
+                     static_cast<off_t>(offset));
+    if (p == MAP_FAILED) {
+      return errno;
+    }
+    out = {static_cast<std::byte *>(p), size};
+    return 0;
+  }
+  void Unmap(std::span<std::byte> mapping) override {
+    if (!mapping.empty()) {
+      ::munmap(mapping.data(), mapping.size());
+    }
+  }
+  int AttachSliceBo(drm_ember_attach_slice_bo &args) override {
+    return Ioctl(DRM_IOCTL_EMBER_ATTACH_SLICE_BO, &args, true);
+  }
+  int ExecuteBo(drm_ember_execute_bo &args, bool partial) override {
+    return Ioctl(partial ? DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO : DRM_IOCTL_EMBER_EXECUTE_BO, &args,
+                 true);
+  }
+  int WaitBo(drm_ember_wait_bo &args) override {
+    return Ioctl(DRM_IOCTL_EMBER_WAIT_BO, &args, false);
+  }
+  int PerfStatsBo(drm_ember_perf_stats_bo &args) override {
+    return Ioctl(DRM_IOCTL_EMBER_PERF_STATS_BO, &args, true);
+  }
+  int DetachSliceBo(drm_ember_detach_slice_bo &args) override {
+    return Ioctl(DRM_IOCTL_EMBER_DETACH_SLICE_BO, &args, true);
+  }
+
  private:
+  // 0 or the errno of |request|; EINTR is retried if |restart| (every
+  // ember ioctl fails without side effects, so a retry is safe).
+  int Ioctl(unsigned long request, void *arg, bool restart) const {
+    for (;;) {
+      if (::ioctl(fd_.Get(), request, arg) == 0) {
+        return 0;
+      }
+      const int err = errno;
+      if (err != EINTR || !restart) {
+        return err;
+      }
+    }
+  }
+
   UniqueFd fd_;
 };
 
@@ -35,6 +99,19 @@ struct VersionDeleter {
 };
 
 }  // namespace
+
+int Backend::CreateBo(drm_ember_create_bo & /*args*/) { return ENOTTY; }
+int Backend::MmapBo(drm_ember_mmap_bo & /*args*/) { return ENOTTY; }
+int Backend::CloseBo(std::uint32_t /*handle*/) { return ENOTTY; }
+int Backend::Map(std::uint64_t /*offset*/, std::size_t /*size*/, std::span<std::byte> & /*out*/) {
+  return ENOTTY;
+}
+void Backend::Unmap(std::span<std::byte> /*mapping*/) {}
+int Backend::AttachSliceBo(drm_ember_attach_slice_bo & /*args*/) { return ENOTTY; }
+int Backend::ExecuteBo(drm_ember_execute_bo & /*args*/, bool /*partial*/) { return ENOTTY; }
+int Backend::WaitBo(drm_ember_wait_bo & /*args*/) { return ENOTTY; }
+int Backend::PerfStatsBo(drm_ember_perf_stats_bo & /*args*/) { return ENOTTY; }
+int Backend::DetachSliceBo(drm_ember_detach_slice_bo & /*args*/) { return ENOTTY; }
 
 std::unique_ptr<Backend> MakeFdBackend(UniqueFd fd) {
   return std::make_unique<FdBackend>(std::move(fd));

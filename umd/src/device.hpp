@@ -5,9 +5,11 @@
 #ifndef EMBER_SRC_DEVICE_HPP_
 #define EMBER_SRC_DEVICE_HPP_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 
 #include "discovery.hpp"
@@ -18,8 +20,9 @@
 
 namespace ember::detail {
 
-// The two ioctls of the control path. Implementations return 0 or a
-// positive errno; they may be called from several threads at once.
+// The ioctls of the control path and of the data path, and the mapping
+// of BOs. Implementations return 0 or a positive errno; they may be called
+// from several threads at once.
 class Backend {
  public:
   Backend() = default;
@@ -33,6 +36,24 @@ class Backend {
   virtual int GetInfo(drm_ember_get_info &info) = 0;
   // The accel node's descriptor, or -1 for a test double.
   [[nodiscard]] virtual int Fd() const = 0;
+
+  // The data path (docs/datapath.md). A test double without one keeps
+  // these defaults: every call fails with ENOTTY.
+  virtual int CreateBo(drm_ember_create_bo &args);
+  virtual int MmapBo(drm_ember_mmap_bo &args);
+  // DRM_IOCTL_GEM_CLOSE of |handle|.
+  virtual int CloseBo(std::uint32_t handle);
+  // mmap() of |size| bytes at the fake |offset| of MMAP_BO, read-write and
+  // shared; |out| is the mapping.
+  virtual int Map(std::uint64_t offset, std::size_t size, std::span<std::byte> &out);
+  virtual void Unmap(std::span<std::byte> mapping);
+  virtual int AttachSliceBo(drm_ember_attach_slice_bo &args);
+  // EXECUTE_BO, or PARTIAL_EXECUTE_BO if |partial|.
+  virtual int ExecuteBo(drm_ember_execute_bo &args, bool partial);
+  // Not restarted after a signal: EINTR is returned.
+  virtual int WaitBo(drm_ember_wait_bo &args);
+  virtual int PerfStatsBo(drm_ember_perf_stats_bo &args);
+  virtual int DetachSliceBo(drm_ember_detach_slice_bo &args);
 };
 
 // A Backend on an open accel node.

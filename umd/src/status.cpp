@@ -36,7 +36,8 @@ constexpr std::array<StatusRow, 18> kStatusTable = {{
     {EMBER_ERR_UNSUPPORTED, EOPNOTSUPP, "EMBER_ERR_UNSUPPORTED", "operation not supported"},
     {EMBER_ERR_NOTTY, ENOTTY, "EMBER_ERR_NOTTY", "not an ember ioctl or DRM node"},
     {EMBER_ERR_ACCESS, EACCES, "EMBER_ERR_ACCESS", "permission denied"},
-    {EMBER_ERR_NOT_RUN, ECANCELED, "EMBER_ERR_NOT_RUN", "not run: an earlier transaction failed"},
+    {EMBER_ERR_NOT_RUN, ECANCELED, "EMBER_ERR_NOT_RUN",
+     "not run: an earlier transaction failed, or cancelled"},
     {EMBER_ERR_UNKNOWN, 0, "EMBER_ERR_UNKNOWN", "unknown error"},
 }};
 

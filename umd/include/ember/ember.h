@@ -67,9 +67,13 @@ typedef enum ember_status {
   EMBER_ERR_UNSUPPORTED = 13, /* not supported by device/firmware (EOPNOTSUPP) */
   EMBER_ERR_NOTTY = 14,       /* not an ember ioctl / not a DRM node (ENOTTY) */
   EMBER_ERR_ACCESS = 15,      /* no permission to open the node (EACCES) */
-  EMBER_ERR_NOT_RUN = 16,     /* not executed: an earlier transaction failed (ECANCELED) */
+  EMBER_ERR_NOT_RUN = 16,     /* not run: an earlier transaction failed; cancelled (ECANCELED) */
   EMBER_ERR_UNKNOWN = 17      /* any other errno (detail in the message) */
 } ember_status;
+
+/* EMBER_ERR_NOT_RUN under the name the data path uses: the work was
+ * cancelled because its DBC went away before it completed (ECANCELED). */
+#define EMBER_ERR_CANCELED EMBER_ERR_NOT_RUN
 
 /**
  * ember_strerror() - short English description of a status.
@@ -639,6 +643,293 @@ EMBER_API ember_status ember_dbc_activate(ember_device *dev, uint32_t ring_size,
  * errors.
  */
 EMBER_API ember_status ember_dbc_deactivate(ember_device *dev, uint32_t dbc_id);
+
+/* ==== Data path: buffer objects on DBCs (docs/datapath.md) ====
+ *
+ * A BO (buffer object) is host memory the device reads and writes by DMA.
+ * ember_bo_create() allocates one and maps it into the process; the
+ * program fills it through that mapping, describes what the device does
+ * with it as a list of slices and attaches them for one DBC it activated
+ * (ember_bo_attach_slices()), then executes the BO as often as it likes
+ * (ember_execute(), ember_bo_execute(), non-blocking) and waits for each
+ * execution (ember_bo_wait()). The slices of a BO run in order, and BOs
+ * executed on one DBC run in the order they were executed, so one BO can
+ * copy operands into device memory, run a GEMM and copy the result out.
+ *
+ * Device-memory offsets in slices must lie inside the regions of a
+ * workload this client loaded (ember_workload_info.region_offset); the
+ * driver is being changed to refuse anything else.
+ *
+ * A BO belongs to the device handle that created it; destroy every BO of
+ * a handle before ember_device_close(). A BO may be used from several
+ * threads at once (it is immutable in libember; the kernel orders the
+ * calls), except ember_bo_destroy(), which must not race with other calls
+ * on the same BO.
+ */
+
+#define EMBER_BO_SIZE_MAX (1ull << 32)            /* bytes of a BO (before page rounding) */
+#define EMBER_BO_SLICES_MAX 256u                  /* slices attached to one BO */
+#define EMBER_EXECUTE_MAX 64u                     /* BOs of one ember_execute() call */
+#define EMBER_CRC32_LEN_MAX ((64u << 20) + 4096u) /* device bytes one CRC32 slice reads */
+#define EMBER_WAIT_DEFAULT 0u /* ember_bo_wait(): the driver's wait_exec_default_timeout_ms */
+
+/** enum ember_dir - which way a slice moves data. */
+typedef enum ember_dir {
+  EMBER_DIR_TO_DEV = 1,  /* the BO (or nothing) is the source, device memory the target */
+  EMBER_DIR_FROM_DEV = 2 /* device memory (or a pattern) is the source, the BO the target */
+} ember_dir;
+
+/**
+ * struct ember_slice - one operation of a BO (struct drm_ember_slice).
+ * @offset: byte offset of the slice in the BO.
+ * @size: bytes of the slice; @offset + @size must not exceed the BO,
+ *	except for FILL TO_DEV, where it is the device-memory length.
+ * @dev_offset: device-memory offset (COPY: the device side; FILL TO_DEV:
+ *	the target; CRC32: the data; GEMM: A).
+ * @dev_aux: FILL: the pattern byte (0..255); CRC32: bytes of device
+ *	memory, 1..EMBER_CRC32_LEN_MAX; GEMM: device-memory offset of B;
+ *	COPY: 0.
+ * @dev_out: GEMM: device-memory offset of C; 0 otherwise.
+ * @op: ember_op (EMBER_OP_COPY, _FILL, _CRC32, _GEMM_I8).
+ * @dir: ember_dir.
+ * @m: GEMM rows of A and C, 1..EMBER_GEMM_MAX; 0 otherwise.
+ * @n: GEMM columns of B and C; 0 otherwise.
+ * @k: GEMM columns of A, rows of B; 0 otherwise.
+ * @reserved: must be 0.
+ *
+ * The operations (unused fields must be 0):
+ *
+ * - COPY TO_DEV / FROM_DEV: @size bytes between BO bytes @offset.. and
+ *   device memory @dev_offset...
+ * - FILL TO_DEV: @size bytes of device memory at @dev_offset become the
+ *   byte @dev_aux; @offset is 0 and the BO is not touched.
+ * - FILL FROM_DEV: BO bytes [@offset, +@size) become @dev_aux;
+ *   @dev_offset is 0.
+ * - CRC32 FROM_DEV: the CRC-32 (zlib's crc32()) of @dev_aux bytes of device
+ *   memory at @dev_offset is stored as 4 bytes little-endian at BO
+ *   @offset (@size 4, @offset a multiple of 4).
+ * - GEMM_I8 TO_DEV: C (m x n int32 LE at @dev_out) = A (m x k int8 at
+ *   @dev_offset) x B (k x n int8 at @dev_aux), all in device memory
+ *   (row-major); @offset and @size are 0.
+ */
+typedef struct ember_slice {
+  uint64_t offset;
+  uint64_t size;
+  uint64_t dev_offset;
+  uint64_t dev_aux;
+  uint64_t dev_out;
+  uint32_t op;
+  uint32_t dir;
+  uint32_t m;
+  uint32_t n;
+  uint32_t k;
+  uint32_t reserved;
+} ember_slice;
+
+/** typedef ember_bo - a buffer object of a device handle, mapped. */
+typedef struct ember_bo ember_bo;
+
+/**
+ * ember_bo_create() - allocate a BO and map it (CREATE_BO, MMAP_BO, mmap).
+ * @dev: device; the BO belongs to this handle (this client).
+ * @size: bytes, 1..EMBER_BO_SIZE_MAX; rounded up to whole pages.
+ * @flags: must be 0.
+ * @out: Out: the new BO; release it with ember_bo_destroy().
+ *
+ * The BO is zero-filled and mapped read-write and shared (see
+ * ember_bo_mapping()); its pages are allocated when first touched.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL, @flags, @size 0 or too
+ * large); EMBER_ERR_NOMEM; EMBER_ERR_NODEV; EMBER_ERR_INVALID or
+ * EMBER_ERR_NOTTY from a driver older than ioctl ABI 1.2, which has no
+ * data path (the message says so).
+ */
+EMBER_API ember_status ember_bo_create(ember_device *dev, uint64_t size, uint32_t flags,
+                                       ember_bo **out);
+
+/**
+ * ember_bo_destroy() - unmap a BO and close its handle (GEM_CLOSE).
+ * @bo: from ember_bo_create(); invalid afterwards, also on failure.
+ *
+ * A BO that is still queued is freed by the driver when its execution
+ * ends (or is cancelled); what the device writes into it then is lost.
+ * Must not race with other calls on @bo.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL); the error of GEM_CLOSE
+ * (the BO is released anyway).
+ */
+EMBER_API ember_status ember_bo_destroy(ember_bo *bo);
+
+/**
+ * ember_bo_mapping() - where the BO is mapped in this process.
+ * @bo: BO.
+ * @addr: Out: the first byte; valid until ember_bo_destroy(). The device
+ *	reads and writes this memory: do not touch bytes a queued execution
+ *	uses until ember_bo_wait() returned.
+ * @size: Out: bytes mapped: the BO size, the requested size rounded up to
+ *	whole pages.
+ *
+ * Return: EMBER_OK or EMBER_ERR_INVALID (NULL).
+ */
+EMBER_API ember_status ember_bo_mapping(ember_bo *bo, void **addr, uint64_t *size);
+
+/**
+ * ember_bo_handle() - the BO's GEM handle, for ioctls libember does not wrap.
+ * @bo: BO.
+ * @handle: Out: the handle, valid on the device's descriptor
+ *	(ember_device_fd()) until ember_bo_destroy(); do not close it.
+ *
+ * Return: EMBER_OK or EMBER_ERR_INVALID (NULL).
+ */
+EMBER_API ember_status ember_bo_handle(ember_bo *bo, uint32_t *handle);
+
+/**
+ * ember_bo_attach_slices() - slice a BO for a DBC (ATTACH_SLICE_BO).
+ * @bo: a BO that is not sliced.
+ * @dbc_id: a DBC this client activated (ember_dbc_activate()).
+ * @slices: @count slices, run in this order by each execution.
+ * @count: 1..EMBER_BO_SLICES_MAX.
+ *
+ * libember checks every slice against the rules of struct ember_slice,
+ * the BO size and the device memory first, and names the first broken
+ * rule in ember_last_error_message(). The driver pins the BO's pages and
+ * prepares its DBC requests once; the BO can then be executed any number
+ * of times, until ember_bo_detach_slices().
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL, @count, a malformed slice,
+ * more DBC requests than the DBC's ring holds); EMBER_ERR_NOENT (@dbc_id
+ * is not an active DBC of this client); EMBER_ERR_PERM (another client's
+ * DBC); EMBER_ERR_NODEV (the DBC was lost to a reset); EMBER_ERR_BUSY
+ * (already sliced: detach first); EMBER_ERR_NOMEM.
+ */
+EMBER_API ember_status ember_bo_attach_slices(ember_bo *bo, uint32_t dbc_id,
+                                              const ember_slice *slices, uint32_t count);
+
+/**
+ * ember_bo_detach_slices() - remove the slicing of an idle BO (DETACH_SLICE_BO).
+ * @bo: a sliced BO that is not queued.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL, not sliced); EMBER_ERR_BUSY
+ * (an execution is queued: wait for it first; also after
+ * EMBER_ERR_TIMEDOUT from ember_bo_wait(), until it completes).
+ */
+EMBER_API ember_status ember_bo_detach_slices(ember_bo *bo);
+
+/**
+ * struct ember_execute_entry - one BO of ember_execute().
+ * @bo: a sliced BO of the device, not queued.
+ * @resize: ember_partial_execute(): only BO bytes [0, @resize) take part
+ *	(COPY and FILL parts beyond are dropped, one crossing it is
+ *	shortened, a CRC32 result that does not fit is dropped; FILL TO_DEV
+ *	and GEMM slices always run); 0 = the whole BO; at most the BO size.
+ *	ember_execute(): must be 0.
+ * @reserved: must be 0.
+ */
+typedef struct ember_execute_entry {
+  ember_bo *bo;
+  uint32_t resize;
+  uint32_t reserved;
+} ember_execute_entry;
+
+/**
+ * ember_execute() - queue sliced BOs on their DBCs (EXECUTE_BO).
+ * @dev: the device the BOs belong to.
+ * @entries: @count BOs, queued in this order; each BO at most once.
+ * @count: 1..EMBER_EXECUTE_MAX.
+ *
+ * Never blocks: each BO's requests go to its DBC and the call returns;
+ * ember_bo_wait() waits for them. All or nothing: a failed call queues
+ * nothing. Thread-safe.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL, @count, a BO of another
+ * handle, twice in @entries, not sliced, @resize or @reserved not 0);
+ * EMBER_ERR_NOENT (the BO's DBC was deactivated since it was sliced);
+ * EMBER_ERR_PERM; EMBER_ERR_BUSY (a BO is still queued);
+ * EMBER_ERR_AGAIN (its DBC's ring has no room now: an error like the
+ * others, retry later); EMBER_ERR_NOMEM; EMBER_ERR_NODEV.
+ */
+EMBER_API ember_status ember_execute(ember_device *dev, const ember_execute_entry *entries,
+                                     uint32_t count);
+
+/**
+ * ember_partial_execute() - queue sliced BOs, each only up to its
+ *	@resize byte (PARTIAL_EXECUTE_BO).
+ * @dev: the device the BOs belong to.
+ * @entries: @count BOs with their resize (struct ember_execute_entry).
+ * @count: 1..EMBER_EXECUTE_MAX.
+ *
+ * Return: as ember_execute(); also EMBER_ERR_INVALID for a @resize over
+ * the BO size or one that leaves the BO no request to run.
+ */
+EMBER_API ember_status ember_partial_execute(ember_device *dev, const ember_execute_entry *entries,
+                                             uint32_t count);
+
+/**
+ * ember_bo_execute() - ember_execute() of one BO.
+ * @bo: a sliced BO, not queued.
+ *
+ * Return: as ember_execute().
+ */
+EMBER_API ember_status ember_bo_execute(ember_bo *bo);
+
+/**
+ * ember_bo_partial_execute() - ember_partial_execute() of one BO.
+ * @bo: a sliced BO, not queued.
+ * @resize: bytes [0, @resize) take part; 0 = the whole BO.
+ *
+ * Return: as ember_partial_execute().
+ */
+EMBER_API ember_status ember_bo_partial_execute(ember_bo *bo, uint32_t resize);
+
+/**
+ * ember_bo_wait() - wait until the BO's last execution completed (WAIT_BO).
+ * @bo: a sliced BO.
+ * @timeout_ms: milliseconds; EMBER_WAIT_DEFAULT (0) uses the driver's
+ *	module parameter wait_exec_default_timeout_ms (5000 by default).
+ *
+ * Returns at once for a BO never executed. Interrupted by a signal, it
+ * returns EMBER_ERR_INTR without retrying (the execution stays queued).
+ *
+ * Return: EMBER_OK (done, the BO holds the results); EMBER_ERR_TIMEDOUT
+ * (still queued: wait again; detach and execute are EMBER_ERR_BUSY until
+ * it completes); EMBER_ERR_IO (a request of the execution failed on the
+ * device); EMBER_ERR_CANCELED (its DBC was deactivated or reset, or its
+ * rings released, before it completed); EMBER_ERR_INTR;
+ * EMBER_ERR_INVALID (NULL, not sliced).
+ */
+EMBER_API ember_status ember_bo_wait(ember_bo *bo, uint32_t timeout_ms);
+
+/**
+ * struct ember_perf_stats - timing of a BO's last execution (PERF_STATS_BO).
+ * @submit_ts: host time of ember_execute(), CLOCK_MONOTONIC ns.
+ * @device_ns: time the device spent on the execution's requests, ns.
+ * @done_ts: device time of the last completion (ns since the device
+ *	powered on; not the host clock).
+ * @queue_level: requests waiting in the DBC's ring when the device took
+ *	the execution's first request (the BO's own later requests count).
+ * @reserved0: zero.
+ * @reserved: zero.
+ *
+ * All zero before the first execution; @device_ns and @done_ts are final
+ * only once ember_bo_wait() returned EMBER_OK.
+ */
+typedef struct ember_perf_stats {
+  uint64_t submit_ts;
+  uint64_t device_ns;
+  uint64_t done_ts;
+  uint32_t queue_level;
+  uint32_t reserved0;
+  uint64_t reserved[3];
+} ember_perf_stats;
+
+/**
+ * ember_bo_perf_stats() - timing of the BO's last execution.
+ * @bo: BO.
+ * @out: Out: its statistics.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID (NULL).
+ */
+EMBER_API ember_status ember_bo_perf_stats(ember_bo *bo, ember_perf_stats *out);
 
 #if defined(__cplusplus)
 }

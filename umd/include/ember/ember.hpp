@@ -11,15 +11,22 @@
 // its errno and the detail message libember recorded for the failure.
 //
 // Ownership: ember::Device owns one client of the driver (one open of
-// the accel node). ember::Workload and ember::Dbc are RAII: they unload /
-// deactivate on destruction, and keep the client open until they are gone
-// (they share the device handle), so destroying the Device first is safe.
-// All types are move-only; a moved-from object is empty and its
-// operations fail with EMBER_ERR_INVALID.
+// the accel node). ember::Workload, ember::Dbc and ember::Buffer are RAII:
+// they unload / deactivate / unmap and close on destruction, and keep the
+// client open until they are gone (they share the device handle), so
+// destroying the Device first is safe. All types are move-only; a
+// moved-from object is empty and its operations fail with
+// EMBER_ERR_INVALID.
+//
+// Data path: Device::create_buffer() gives a mapped ember::Buffer
+// (bytes() is a std::span<std::byte>); attach_slices() binds it to a Dbc
+// with ember::slice::copy_to_device() & co., execute() queues it, wait()
+// waits for it, perf_stats() times it (docs/datapath.md).
 //
 // Threads: a Device may be used from several threads at once (the C ABI
-// is thread-safe); a single Workload / Dbc object must not be unloaded or
-// moved concurrently with other uses of the same object.
+// is thread-safe), and so may a Buffer; a single Workload / Dbc / Buffer
+// object must not be unloaded, destroyed or moved concurrently with other
+// uses of the same object.
 #ifndef EMBER_EMBER_HPP_
 #define EMBER_EMBER_HPP_
 
@@ -30,9 +37,13 @@
 #include <ember/ember.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <initializer_list>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -131,11 +142,12 @@ class [[nodiscard]] Result {
     const Error *e = std::get_if<1>(&v_);
     return e != nullptr ? *e : detail::NoError();
   }
-  // Unchecked access, as std::expected's (precondition: has_value()).
-  [[nodiscard]] T &operator*() & { return std::get<0>(v_); }
-  [[nodiscard]] const T &operator*() const & { return std::get<0>(v_); }
-  [[nodiscard]] T *operator->() { return &std::get<0>(v_); }
-  [[nodiscard]] const T *operator->() const { return &std::get<0>(v_); }
+  // Unchecked access, as std::expected's (precondition: has_value());
+  // never throws.
+  [[nodiscard]] T &operator*() & { return *std::get_if<0>(&v_); }
+  [[nodiscard]] const T &operator*() const & { return *std::get_if<0>(&v_); }
+  [[nodiscard]] T *operator->() { return std::get_if<0>(&v_); }
+  [[nodiscard]] const T *operator->() const { return std::get_if<0>(&v_); }
 
  private:
   void Check() const {
@@ -518,6 +530,202 @@ class Dbc {
   std::uint32_t ring_size_ = 0;
 };
 
+// ---- data path: buffers, slices, execution (docs/datapath.md) ----
+
+using Slice = ember_slice;
+using PerfStats = ember_perf_stats;
+
+// Makers of the slices of ember.h (struct ember_slice). |offset| is a byte
+// offset in the buffer; |dev_*| are device-memory offsets, which must lie
+// inside the regions of a workload this client loaded
+// (Workload::region_offsets()).
+namespace slice {
+
+// COPY |size| buffer bytes at |offset| to device memory at |dev_offset|.
+[[nodiscard]] constexpr Slice copy_to_device(std::uint64_t offset, std::uint64_t size,
+                                             std::uint64_t dev_offset) {
+  Slice s{};
+  s.op = EMBER_OP_COPY;
+  s.dir = EMBER_DIR_TO_DEV;
+  s.offset = offset;
+  s.size = size;
+  s.dev_offset = dev_offset;
+  return s;
+}
+// COPY |size| bytes of device memory at |dev_offset| into the buffer at |offset|.
+[[nodiscard]] constexpr Slice copy_from_device(std::uint64_t offset, std::uint64_t size,
+                                               std::uint64_t dev_offset) {
+  Slice s = copy_to_device(offset, size, dev_offset);
+  s.dir = EMBER_DIR_FROM_DEV;
+  return s;
+}
+// FILL |size| bytes of device memory at |dev_offset| with |pattern|.
+[[nodiscard]] constexpr Slice fill_device(std::uint64_t dev_offset, std::uint64_t size,
+                                          std::uint8_t pattern) {
+  Slice s{};
+  s.op = EMBER_OP_FILL;
+  s.dir = EMBER_DIR_TO_DEV;
+  s.size = size;
+  s.dev_offset = dev_offset;
+  s.dev_aux = pattern;
+  return s;
+}
+// FILL |size| buffer bytes at |offset| with |pattern|.
+[[nodiscard]] constexpr Slice fill_buffer(std::uint64_t offset, std::uint64_t size,
+                                          std::uint8_t pattern) {
+  Slice s{};
+  s.op = EMBER_OP_FILL;
+  s.dir = EMBER_DIR_FROM_DEV;
+  s.offset = offset;
+  s.size = size;
+  s.dev_aux = pattern;
+  return s;
+}
+// CRC-32 (zlib's) of |len| bytes of device memory at |dev_offset|, stored
+// as 4 bytes little-endian in the buffer at |offset| (a multiple of 4).
+[[nodiscard]] constexpr Slice crc32(std::uint64_t offset, std::uint64_t dev_offset,
+                                    std::uint64_t len) {
+  Slice s{};
+  s.op = EMBER_OP_CRC32;
+  s.dir = EMBER_DIR_FROM_DEV;
+  s.offset = offset;
+  s.size = 4;
+  s.dev_offset = dev_offset;
+  s.dev_aux = len;
+  return s;
+}
+// C (m x n int32 at |dev_c|) = A (m x k int8 at |dev_a|) x B (k x n int8
+// at |dev_b|), in device memory.
+[[nodiscard]] constexpr Slice gemm_i8(std::uint64_t dev_a, std::uint64_t dev_b, std::uint64_t dev_c,
+                                      std::uint32_t m, std::uint32_t n, std::uint32_t k) {
+  Slice s{};
+  s.op = EMBER_OP_GEMM_I8;
+  s.dir = EMBER_DIR_TO_DEV;
+  s.dev_offset = dev_a;
+  s.dev_aux = dev_b;
+  s.dev_out = dev_c;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  return s;
+}
+
+}  // namespace slice
+
+// A buffer object (BO), mapped into this process: allocated by
+// Device::create_buffer(), unmapped and closed on destruction. A buffer
+// that is still queued then is freed by the driver when its execution
+// ends. Movable, not copyable; a moved-from buffer is empty (no bytes, its
+// operations fail with EMBER_ERR_INVALID).
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  Buffer(Buffer &&other) noexcept
+      : dev_(std::move(other.dev_)),
+        bo_(std::move(other.bo_)),
+        bytes_(std::exchange(other.bytes_, {})) {}
+  Buffer &operator=(Buffer &&other) noexcept {
+    if (this != &other) {
+      reset();  // the BO goes before the device reference it needs
+      dev_ = std::move(other.dev_);
+      bo_ = std::move(other.bo_);
+      bytes_ = std::exchange(other.bytes_, {});
+    }
+    return *this;
+  }
+  ~Buffer() { reset(); }
+
+  explicit operator bool() const noexcept { return bo_ != nullptr; }
+  // The C handle, for calls the C++ API does not wrap (owned by this).
+  [[nodiscard]] ember_bo *handle() const noexcept { return bo_.get(); }
+  // The GEM handle on the device's descriptor.
+  [[nodiscard]] std::uint32_t gem_handle() const noexcept {
+    std::uint32_t h = 0;
+    if (bo_) {
+      ember_bo_handle(bo_.get(), &h);
+    }
+    return h;
+  }
+
+  // The mapping: the whole BO (the requested size rounded up to pages).
+  // The device reads and writes it: leave the bytes a queued execution
+  // uses alone until wait() returned.
+  [[nodiscard]] std::span<std::byte> bytes() noexcept { return bytes_; }
+  [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return bytes_; }
+  [[nodiscard]] std::uint64_t size() const noexcept { return bytes_.size(); }
+
+  // Slices the buffer for |dbc| (ATTACH_SLICE_BO); the slices run in this
+  // order on every execution, until detach_slices().
+  Result<void> attach_slices(const Dbc &dbc, std::span<const Slice> slices) const {
+    return attach_slices(dbc.id(), slices);
+  }
+  Result<void> attach_slices(const Dbc &dbc, std::initializer_list<Slice> slices) const {
+    return attach_slices(dbc.id(), std::span<const Slice>(slices.begin(), slices.size()));
+  }
+  Result<void> attach_slices(std::uint32_t dbc_id, std::span<const Slice> slices) const {
+    const Slice none{};  // ember_bo_attach_slices() takes no NULL, even for 0 slices
+    return detail::Check(ember_bo_attach_slices(bo_.get(), dbc_id,
+                                                slices.empty() ? &none : slices.data(),
+                                                static_cast<std::uint32_t>(slices.size())));
+  }
+  // Removes the slicing of an idle buffer (DETACH_SLICE_BO).
+  Result<void> detach_slices() const { return detail::Check(ember_bo_detach_slices(bo_.get())); }
+
+  // Queues the buffer on its DBC (EXECUTE_BO); does not block.
+  Result<void> execute() const { return detail::Check(ember_bo_execute(bo_.get())); }
+  // Queues it with only bytes [0, resize) taking part; 0 = all.
+  Result<void> partial_execute(std::uint32_t resize) const {
+    return detail::Check(ember_bo_partial_execute(bo_.get(), resize));
+  }
+  // Waits for the last execution (WAIT_BO); a zero |timeout| uses the
+  // driver's default (wait_exec_default_timeout_ms). Errors: TIMEDOUT
+  // (still queued), IO, CANCELED, INTR (see ember_bo_wait()).
+  Result<void> wait(std::chrono::milliseconds timeout = std::chrono::milliseconds::zero()) const {
+    if (timeout.count() < 0) {
+      return Error(EMBER_ERR_INVALID, "Buffer::wait: negative timeout");
+    }
+    const auto ms = std::min<std::chrono::milliseconds::rep>(
+        timeout.count(), std::numeric_limits<std::uint32_t>::max());
+    return detail::Check(ember_bo_wait(bo_.get(), static_cast<std::uint32_t>(ms)));
+  }
+  // Timing of the last execution (PERF_STATS_BO).
+  [[nodiscard]] Result<PerfStats> perf_stats() const {
+    PerfStats p{};
+    if (const ember_status st = ember_bo_perf_stats(bo_.get(), &p); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    return p;
+  }
+
+ private:
+  friend class Device;
+  struct Destroy {
+    void operator()(ember_bo *bo) const noexcept { ember_bo_destroy(bo); }
+  };
+  Buffer(detail::Handle dev, ember_bo *bo, std::span<std::byte> bytes)
+      : dev_(std::move(dev)), bo_(bo), bytes_(bytes) {}
+  void reset() noexcept {
+    bo_.reset();
+    bytes_ = {};
+    dev_.reset();
+  }
+
+  detail::Handle dev_;  // keeps the client open while the BO lives
+  std::unique_ptr<ember_bo, Destroy> bo_;
+  std::span<std::byte> bytes_;
+};
+
+// One buffer of Device::execute() / partial_execute(), with its resize
+// (partial execute only; 0 = the whole buffer). Refers to the buffer.
+struct ExecuteEntry {
+  // Implicit, so that a buffer is an entry: dev.execute({a, b}).
+  ExecuteEntry(const Buffer &b, std::uint32_t r = 0) : buffer(&b), resize(r) {}
+  const Buffer *buffer;  // not owned
+  std::uint32_t resize;
+};
+
 // An open ember device: one client of the driver.
 class Device {
  public:
@@ -640,6 +848,36 @@ class Device {
     }
     return Workload(handle_, info);
   }
+  // Allocates a buffer of |size| bytes (rounded up to pages), mapped.
+  [[nodiscard]] Result<Buffer> create_buffer(std::uint64_t size) const {
+    ember_bo *raw = nullptr;
+    if (const ember_status st = ember_bo_create(handle(), size, 0, &raw); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    Buffer b(handle_, raw, {});
+    void *addr = nullptr;
+    std::uint64_t bytes = 0;
+    if (const ember_status st = ember_bo_mapping(raw, &addr, &bytes); st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    b.bytes_ = {static_cast<std::byte *>(addr), static_cast<std::size_t>(bytes)};
+    return b;
+  }
+  // Queues several sliced buffers of this device at once, in order; all
+  // or nothing (EXECUTE_BO). At most EMBER_EXECUTE_MAX.
+  Result<void> execute(std::span<const ExecuteEntry> entries) const {
+    return Execute(entries, false);
+  }
+  Result<void> execute(std::initializer_list<ExecuteEntry> entries) const {
+    return Execute({entries.begin(), entries.size()}, false);
+  }
+  // The same with each entry's resize (PARTIAL_EXECUTE_BO).
+  Result<void> partial_execute(std::span<const ExecuteEntry> entries) const {
+    return Execute(entries, true);
+  }
+  Result<void> partial_execute(std::initializer_list<ExecuteEntry> entries) const {
+    return Execute({entries.begin(), entries.size()}, true);
+  }
   // Activates a DBC with rings of |ring_size| entries.
   [[nodiscard]] Result<Dbc> activate_dbc(std::uint32_t ring_size) const {
     std::uint32_t id = 0;
@@ -651,6 +889,20 @@ class Device {
 
  private:
   explicit Device(detail::Handle handle) : handle_(std::move(handle)) {}
+
+  Result<void> Execute(std::span<const ExecuteEntry> entries, bool partial) const {
+    if (entries.size() > EMBER_EXECUTE_MAX) {
+      return Error(EMBER_ERR_INVALID, "Device::execute: more than EMBER_EXECUTE_MAX buffers");
+    }
+    std::array<ember_execute_entry, EMBER_EXECUTE_MAX> raw{};
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      raw[i].bo = entries[i].buffer != nullptr ? entries[i].buffer->handle() : nullptr;
+      raw[i].resize = entries[i].resize;
+    }
+    const auto count = static_cast<std::uint32_t>(entries.size());
+    return detail::Check(partial ? ember_partial_execute(handle(), raw.data(), count)
+                                 : ember_execute(handle(), raw.data(), count));
+  }
 
   detail::Handle handle_;
 };

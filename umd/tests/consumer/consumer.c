@@ -18,6 +18,18 @@ int main(void) {
   if (ember_device_close(NULL) != EMBER_ERR_INVALID) {
     return 1;
   }
+  {
+    /* The data path links and its types are plain C. */
+    ember_bo *bo = NULL;
+    ember_slice slice;
+    memset(&slice, 0, sizeof(slice));
+    slice.op = EMBER_OP_COPY;
+    slice.dir = EMBER_DIR_TO_DEV;
+    if (ember_bo_create(NULL, 4096, 0, &bo) != EMBER_ERR_INVALID || bo != NULL ||
+        ember_bo_wait(NULL, EMBER_WAIT_DEFAULT) != EMBER_ERR_INVALID) {
+      return 1;
+    }
+  }
   printf("consumer: %s (%s)\n", ember_strerror(EMBER_ERR_NOENT), ember_last_error_message());
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string_view>
+#include <type_traits>
 
 int main() {
   if (ember::version() != EMBER_VERSION_STRING) {
@@ -22,6 +23,13 @@ int main() {
   }
   const auto dev = ember::Device::open(0);
   if (dev || dev.error().code() != EMBER_ERR_NOENT) {
+    return 1;
+  }
+  constexpr ember::Slice copy = ember::slice::copy_to_device(0, 64, 4096);
+  static_assert(copy.op == EMBER_OP_COPY && copy.dir == EMBER_DIR_TO_DEV);
+  static_assert(!std::is_copy_constructible_v<ember::Buffer>);
+  const auto buffer = ember::Device::adopt(nullptr).create_buffer(4096);
+  if (buffer || buffer.error().code() != EMBER_ERR_INVALID) {
     return 1;
   }
   drm_ember_manage_trans_status st{};
