@@ -82,19 +82,31 @@ bool ember_poll_mode(void)
 	return ember_dp_polling;
 }
 
-/* Note @n responses seen at @now in the DBC's moving average. */
+/*
+ * Note @n responses seen at @now in the DBC's moving average. A sample
+ * counts for at most twice the average (or the shortest window, when the
+ * average is smaller): one long gap, the device or this thread not running
+ * for a while on a busy host, then moves the average by an eighth at most
+ * instead of pushing it past the longest window at once, which would turn
+ * last-chance polling off (one interrupt per response) until the average
+ * came down again. A stream that really slows down still raises the
+ * average by up to an eighth per response.
+ */
 static void ember_poll_note(struct ember_dbc *dbc, u32 n, u64 now)
 {
-	u64 gap;
+	u64 gap, cap;
 
 	if (!n)
 		return;
 	if (dbc->last_rsp_ns) {
 		gap = div_u64(now - dbc->last_rsp_ns, n);
+		cap = max_t(u64, 2 * dbc->gap_ns,
+			    EMBER_POLL_WINDOW_MIN_US * NSEC_PER_USEC);
 		if (!dbc->gap_ns)
 			dbc->gap_ns = gap;
 		else
-			dbc->gap_ns = dbc->gap_ns - dbc->gap_ns / 8 + gap / 8;
+			dbc->gap_ns = dbc->gap_ns - dbc->gap_ns / 8 +
+				      min(gap, cap) / 8;
 	}
 	dbc->last_rsp_ns = now;
 }

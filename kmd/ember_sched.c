@@ -193,6 +193,8 @@ static u32 ember_rsp_ring_drain(struct ember_dbc *dbc, struct ember_act *act,
 		/* Read the entries only after the index. */
 		dma_rmb();
 		while (head != tail && n < budget) {
+			/* Counted before the job it completes is signalled. */
+			atomic64_inc(&dbc->stats.responses);
 			ember_job_response(dbc, act, &ring[head]);
 			head = (head + 1) & mask;
 			n++;
@@ -233,8 +235,6 @@ u32 ember_sched_drain(struct ember_dbc *dbc, u32 budget, u32 *inflight)
 		*inflight = act->inflight;
 	}
 	mutex_unlock(&edev->dbc_lock);
-	if (n)
-		atomic64_add(n, &dbc->stats.responses);
 	return n;
 }
 
