@@ -36,24 +36,25 @@
 
 #include "accel_test_util.hpp"
 #include "ember_accel.h"
+#include "slice_util.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ember_test::ClientLine;
+using ember_test::Copy;
+using ember_test::Crc;
 using ember_test::Dev;
 using ember_test::Fault;
 using ember_test::Fd;
+using ember_test::FillBo;
+using ember_test::FillDev;
+using ember_test::Gemm;
+using ember_test::Ioctl;
 using ember_test::LoadWorkload;
 using ember_test::Msg;
 using ember_test::UnloadWorkload;
 using ember_test::Workload;
-
-// Returns 0 or the errno of the ioctl.
-template <class T>
-int Ioctl(int fd, unsigned long request, T *arg) {
-  return ::ioctl(fd, request, arg) == 0 ? 0 : errno;
-}
 
 drm_ember_get_info Info(int fd) {
   drm_ember_get_info info{};
@@ -137,16 +138,6 @@ class Bo {
   std::uint32_t handle_ = 0;
   std::uint8_t *map_ = nullptr;
 };
-
-drm_ember_slice Copy(std::uint64_t off, std::uint64_t size, std::uint64_t dev, std::uint32_t dir) {
-  drm_ember_slice s{};
-  s.op = EMBER_SLICE_OP_COPY;
-  s.dir = dir;
-  s.offset = off;
-  s.size = size;
-  s.dev_offset = dev;
-  return s;
-}
 
 int Attach(int fd, std::uint32_t handle, std::uint32_t dbc, const std::vector<drm_ember_slice> &s) {
   drm_ember_attach_slice_bo a{};
@@ -691,52 +682,6 @@ TEST_CASE("another process's DBC is EPERM, its BOs are not visible") {
 // ---- device memory: workload regions (docs/datapath.md, "Device memory") ----
 
 namespace {
-
-drm_ember_slice FillDev(std::uint64_t dev, std::uint64_t size, std::uint8_t byte) {
-  drm_ember_slice s{};
-  s.op = EMBER_SLICE_OP_FILL;
-  s.dir = EMBER_SLICE_TO_DEV;
-  s.size = size;
-  s.dev_offset = dev;
-  s.dev_aux = byte;
-  return s;
-}
-
-drm_ember_slice FillBo(std::uint64_t off, std::uint64_t size, std::uint8_t byte) {
-  drm_ember_slice s{};
-  s.op = EMBER_SLICE_OP_FILL;
-  s.dir = EMBER_SLICE_FROM_DEV;
-  s.offset = off;
-  s.size = size;
-  s.dev_aux = byte;
-  return s;
-}
-
-drm_ember_slice Crc(std::uint64_t off, std::uint64_t dev, std::uint64_t len) {
-  drm_ember_slice s{};
-  s.op = EMBER_SLICE_OP_CRC32;
-  s.dir = EMBER_SLICE_FROM_DEV;
-  s.offset = off;
-  s.size = 4;
-  s.dev_offset = dev;
-  s.dev_aux = len;
-  return s;
-}
-
-// A (m×k) at @a, B (k×n) at @b, C (m×n int32) at @c.
-drm_ember_slice Gemm(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint32_t m,
-                     std::uint32_t n, std::uint32_t k) {
-  drm_ember_slice s{};
-  s.op = EMBER_SLICE_OP_GEMM_I8;
-  s.dir = EMBER_SLICE_TO_DEV;
-  s.dev_offset = a;
-  s.dev_aux = b;
-  s.dev_out = c;
-  s.m = m;
-  s.n = n;
-  s.k = k;
-  return s;
-}
 
 // Attach @s to @bo alone (and with @run execute it once) and detach it
 // again: 0 or the errno of ATTACH, -1 if a later step failed. No Catch2

@@ -40,8 +40,11 @@
 #include <vector>
 
 #include "ember_accel.h"
+#include "slice_util.hpp"
 
 namespace ember_load {
+
+using ember_test::Ioctl;
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -300,11 +303,6 @@ class ServiceNsGuard {
 // ---- ioctls ----
 
 template <class T>
-int Ioctl(int fd, unsigned long request, T *arg) {
-  return ::ioctl(fd, request, arg) == 0 ? 0 : errno;
-}
-
-template <class T>
 void IoctlOrThrow(int fd, unsigned long request, T *arg, const char *what) {
   const int err = Ioctl(fd, request, arg);
   if (err != 0) {
@@ -500,13 +498,7 @@ class Stream {
     init_ = std::make_unique<Bo>(client_, kPage);
     std::vector<drm_ember_slice> fills;
     for (std::uint32_t i = 0; i < cfg_.depth; i++) {
-      drm_ember_slice s{};
-      s.op = EMBER_SLICE_OP_FILL;
-      s.dir = EMBER_SLICE_TO_DEV;
-      s.size = cfg_.bytes;
-      s.dev_offset = Area(i);
-      s.dev_aux = Pattern(i);
-      fills.push_back(s);
+      fills.push_back(ember_test::FillDev(Area(i), cfg_.bytes, Pattern(i)));
     }
     init_->Attach(dbc_, fills);
     init_->Execute();
@@ -515,13 +507,7 @@ class Stream {
     }
     for (std::uint32_t i = 0; i < cfg_.depth; i++) {
       bos_.push_back(std::make_unique<Bo>(client_, kPage));
-      drm_ember_slice s{};
-      s.op = EMBER_SLICE_OP_COPY;
-      s.dir = EMBER_SLICE_FROM_DEV;
-      s.offset = 0;
-      s.size = cfg_.bytes;
-      s.dev_offset = Area(i);
-      bos_.back()->Attach(dbc_, {s});
+      bos_.back()->Attach(dbc_, {ember_test::Copy(0, cfg_.bytes, Area(i), EMBER_SLICE_FROM_DEV)});
     }
   }
 
