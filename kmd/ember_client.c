@@ -17,6 +17,18 @@
  * firmware enabled with such rings (ember_client_resolve_pending()) and
  * makes it the client's, so the client can also DEACTIVATE it.
  *
+ * Letting go of a DBC. The firmware may give a DBC to another client as
+ * soon as it executes a DEACTIVATE or TERMINATE, before the driver has
+ * read the reply; from then on the DBC's indices and doorbell are the new
+ * owner's. So before such a message is sent the record becomes LEAVING
+ * (ember_act_leave()): &ember_dbc.act no longer points to it, and neither
+ * the scheduler nor the response drain touches the DBC for it. When the
+ * firmware confirms, the rings are freed (jobs still in them fail with
+ * -ECANCELED); when it definitely did not execute the message, the record
+ * is LIVE again (ember_act_stay()); when the outcome is unknown, the jobs
+ * in the ring fail with -ECANCELED and the rings stay until TERMINATE
+ * (ember_act_abandon()).
+ *
  * Close (ember_client_close(), from &drm_driver.postclose): if the client
  * ever reached the firmware in the current mailbox generation, TERMINATE
  * is sent and waited for uninterruptibly, at most control_resp_timeout_s:
@@ -48,8 +60,10 @@
 #include <drm/drm_managed.h>
 
 #include "ember_client.h"
-#include "ember_sched.h"
+#include "ember_data.h"
 #include "ember_drv.h"
+#include "ember_poll.h"
+#include "ember_sched.h"
 #include "ember_mbox.h"
 #include "ember_nnc.h"
 #include "ember_workload.h"
@@ -118,6 +132,12 @@ int ember_client_open(struct ember_device *edev, struct drm_file *file)
 		kfree(client);
 		return handle;
 	}
+	client->pins = ember_pin_acct_new();
+	if (!client->pins) {
+		ida_free(&edev->handles, handle);
+		kfree(client);
+		return -ENOMEM;
+	}
 	client->edev = edev;
 	client->file = file;
 	client->handle = handle;
@@ -128,6 +148,7 @@ int ember_client_open(struct ember_device *edev, struct drm_file *file)
 	file->driver_priv = client;
 
 	mutex_lock(&edev->clients_lock);
+	client->id = ++edev->client_serial;
 	list_add_tail(&client->node, &edev->clients);
 	edev->num_clients++;
 	mutex_unlock(&edev->clients_lock);
@@ -258,8 +279,10 @@ void ember_act_release(struct ember_act *act)
  * the driver still had on record for the DBC must have lost it (its
  * DEACTIVATE was executed with the reply lost): the DBC now has the new
  * rings, so the old record's rings are freed and it is forgotten. Records
- * of the same DBC id the client lost to a reset are superseded: moved to
- * @superseded for the caller to free (it holds the client's lock).
+ * of the same DBC id the client lost to a reset, or let go of with a
+ * DEACTIVATE whose outcome was unknown (LEAVING: the firmware evidently
+ * executed it), are superseded: moved to @superseded for the caller to
+ * free (it holds the client's lock).
  */
 static void ember_act_install(struct ember_act *act, u32 dbc_id,
 			      struct list_head *superseded)
@@ -279,9 +302,14 @@ static void ember_act_install(struct ember_act *act, u32 dbc_id,
 		old->state = EMBER_ACT_DEAD;
 		old->dbc_id = -1;
 	}
-	list_for_each_entry_safe(old, tmp, &client->acts, node)
-		if (old->state == EMBER_ACT_DEAD && old->dbc_id == dbc_id)
-			list_move(&old->node, superseded);
+	list_for_each_entry_safe(old, tmp, &client->acts, node) {
+		if (old == act || old->dbc_id != dbc_id ||
+		    (old->state != EMBER_ACT_DEAD &&
+		     old->state != EMBER_ACT_LEAVING))
+			continue;
+		ember_act_free_rings(old);
+		list_move(&old->node, superseded);
+	}
 	act->state = EMBER_ACT_LIVE;
 	act->dbc_id = dbc_id;
 	edev->dbcs[dbc_id].act = act;
@@ -375,13 +403,89 @@ void ember_client_resolve_pending(struct ember_client *client)
 }
 
 /**
+ * ember_act_leave() - stop serving a DBC the firmware is about to take away
+ * @act: the record, whose client's &ember_client.lock the caller holds
+ *
+ * Called before a DEACTIVATE of the record's DBC or the client's TERMINATE
+ * is sent: a LIVE record becomes LEAVING and the DBC has no owner for the
+ * data path, so no job is written to its ring and no response is consumed
+ * from it any more (see the top of this file). Jobs already in the ring
+ * stay there until the outcome is known.
+ *
+ * Return: true if the record was LIVE (ember_act_stay() can undo this).
+ */
+bool ember_act_leave(struct ember_act *act)
+{
+	struct ember_device *edev = act->client->edev;
+	bool live;
+
+	mutex_lock(&edev->dbc_lock);
+	live = act->state == EMBER_ACT_LIVE;
+	if (live) {
+		if (edev->dbcs[act->dbc_id].act == act)
+			edev->dbcs[act->dbc_id].act = NULL;
+		act->state = EMBER_ACT_LEAVING;
+	}
+	mutex_unlock(&edev->dbc_lock);
+	return live;
+}
+
+/**
+ * ember_act_stay() - the firmware kept the DBC: serve it again
+ * @act: a record ember_act_leave() made LEAVING; the caller holds its
+ *	client's &ember_client.lock
+ *
+ * For a DEACTIVATE that was not sent, or that the firmware refused. The
+ * responses that arrived meanwhile are consumed at once: their interrupt
+ * may have come and gone while the DBC had no owner.
+ */
+void ember_act_stay(struct ember_act *act)
+{
+	struct ember_device *edev = act->client->edev;
+	struct ember_dbc *dbc = NULL;
+	u32 inflight;
+
+	mutex_lock(&edev->dbc_lock);
+	if (act->state == EMBER_ACT_LEAVING && act->req_ring &&
+	    !edev->dbcs[act->dbc_id].act) {
+		dbc = &edev->dbcs[act->dbc_id];
+		act->state = EMBER_ACT_LIVE;
+		dbc->act = act;
+	}
+	mutex_unlock(&edev->dbc_lock);
+	if (dbc) {
+		ember_sched_drain(dbc, U32_MAX, &inflight);
+		ember_poll_kick(dbc);
+	}
+}
+
+/**
+ * ember_act_abandon() - the outcome of letting go of a DBC is unknown
+ * @act: a LEAVING record; the caller holds its client's &ember_client.lock
+ *
+ * The firmware may or may not have stopped the DBC: the jobs in the ring
+ * fail with -ECANCELED, the rings stay with the record until the client's
+ * TERMINATE is confirmed or the DBCs are reset.
+ */
+void ember_act_abandon(struct ember_act *act)
+{
+	struct ember_device *edev = act->client->edev;
+
+	mutex_lock(&edev->dbc_lock);
+	if (act->state == EMBER_ACT_LEAVING)
+		ember_sched_act_lost(act);
+	mutex_unlock(&edev->dbc_lock);
+}
+
+/**
  * ember_client_find_dbc() - the client's activation of a DBC
  * @client: the client, whose &ember_client.lock the caller holds
  * @dbc_id: DBC id from user space
  * @act: receives the LIVE record
  *
  * Client isolation: a DBC is usable only by the client it was activated
- * for.
+ * for. A record the client let go of with a DEACTIVATE whose outcome is
+ * unknown (LEAVING) is found too, so the DEACTIVATE can be repeated.
  *
  * Return: 0; -EPERM if another client owns the DBC; -ENODEV if the
  * client's DBC was lost to a device reset (reported once: the record is
@@ -399,7 +503,8 @@ int ember_client_find_dbc(struct ember_client *client, u32 dbc_id,
 	list_for_each_entry(a, &client->acts, node) {
 		if (a->dbc_id < 0 || a->dbc_id != dbc_id)
 			continue;
-		if (a->state == EMBER_ACT_LIVE) {
+		if (a->state == EMBER_ACT_LIVE ||
+		    (a->state == EMBER_ACT_LEAVING && a->req_ring)) {
 			*act = a;
 			mutex_unlock(&edev->dbc_lock);
 			return 0;
@@ -598,9 +703,17 @@ void ember_client_close(struct ember_client *client)
 	struct ember_device *edev = client->edev;
 	struct ember_zombie *zombie = NULL;
 	bool hw, retire = false;
+	struct ember_act *act;
 	int idx, ret = 0;
 
 	mutex_lock(&client->lock);
+	/*
+	 * Let go of the DBCs and workloads before TERMINATE: once it is
+	 * executed the firmware may give them to other clients.
+	 */
+	list_for_each_entry(act, &client->acts, node)
+		ember_act_leave(act);
+	ember_wl_client_closing(client);
 	hw = drm_dev_enter(&edev->drm, &idx);
 	if (hw)
 		ret = ember_client_terminate(client);
@@ -628,6 +741,7 @@ void ember_client_close(struct ember_client *client)
 	if (!retire)
 		ida_free(&edev->handles, client->handle);
 	client->file->driver_priv = NULL;
+	ember_pin_acct_put(client->pins);
 	mutex_destroy(&client->lock);
 	kfree(client);
 }

@@ -18,12 +18,27 @@
  * Device memory: every range a slice touches must lie inside one region of
  * a workload the caller loaded; the sliced BO pins those workloads
  * (ember_workload.c).
+ *
+ * Shared BOs: a BO belongs to the client that sliced it until it is
+ * detached. Another file holding a handle to it (PRIME import) may read
+ * its state (WAIT_BO, PERF_STATS_BO) but not execute, detach or re-slice
+ * it (-EPERM), unless the slicing client has closed: then anyone holding
+ * the BO may detach it.
+ *
+ * Pinned memory: slicing pins the BO's shmem pages (they cannot be
+ * swapped or reclaimed until the BO is freed). The client that first
+ * pins a BO is charged its size against max_pinned_mb until the BO is
+ * freed, even if the client closes first; the pages themselves are
+ * allocated in the caller's context, so the kernel charges them to its
+ * memory cgroup.
  */
 
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
@@ -48,6 +63,15 @@ module_param_named(wait_exec_default_timeout_ms, ember_wait_default_ms,
 		   uint, 0644);
 MODULE_PARM_DESC(wait_exec_default_timeout_ms,
 		 "WAIT_BO timeout when the caller passes 0, ms (default 5000)");
+
+static unsigned int ember_max_pinned_mb;
+module_param_named(max_pinned_mb, ember_max_pinned_mb, uint, 0644);
+MODULE_PARM_DESC(max_pinned_mb,
+		 "Most BO memory one client may pin by slicing BOs, MiB; 0: half of the system's RAM (default 0)");
+
+/* WAIT_BO looks at the ring itself after these intervals (doubling). */
+#define EMBER_WAIT_RECHECK_MIN_US	1000
+#define EMBER_WAIT_RECHECK_MAX_US	16000
 
 #define EMBER_GEMM_MAX_DIM	4096
 /* Requests per BO: bounded by the largest ring anyway. */
@@ -84,6 +108,118 @@ static int ember_data_find_act(struct ember_client *client, u32 dbc_id,
 	if (dbc_id < edev->info.num_dbcs && edev->dbcs[dbc_id].act)
 		return -EPERM;
 	return -ENOENT;
+}
+
+/* Is the client with &ember_client.id @id still open? */
+static bool ember_client_alive(struct ember_device *edev, u64 id)
+{
+	struct ember_client *client;
+	bool alive = false;
+
+	mutex_lock(&edev->clients_lock);
+	list_for_each_entry(client, &edev->clients, node) {
+		if (client->id == id) {
+			alive = true;
+			break;
+		}
+	}
+	mutex_unlock(&edev->clients_lock);
+	return alive;
+}
+
+/* ---- pinned memory ---- */
+
+/**
+ * struct ember_pin_acct - BO memory a client pinned
+ * @ref: references: the client, and every BO charged to it
+ * @bytes: bytes of the BOs charged to it
+ */
+struct ember_pin_acct {
+	struct kref ref;
+	atomic64_t bytes;
+};
+
+/**
+ * ember_pin_limit() - bytes one client may pin (max_pinned_mb)
+ *
+ * Return: the limit in bytes.
+ */
+u64 ember_pin_limit(void)
+{
+	unsigned int mb = READ_ONCE(ember_max_pinned_mb);
+
+	if (mb)
+		return (u64)mb << 20;
+	return ((u64)totalram_pages() << PAGE_SHIFT) / 2;
+}
+
+/**
+ * ember_pin_acct_new() - the pinned-memory account of a new client
+ *
+ * Return: the account, or NULL.
+ */
+struct ember_pin_acct *ember_pin_acct_new(void)
+{
+	struct ember_pin_acct *acct = kzalloc(sizeof(*acct), GFP_KERNEL);
+
+	if (acct)
+		kref_init(&acct->ref);
+	return acct;
+}
+
+static void ember_pin_acct_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct ember_pin_acct, ref));
+}
+
+/**
+ * ember_pin_acct_put() - drop a reference to an account
+ * @acct: the account, or NULL
+ */
+void ember_pin_acct_put(struct ember_pin_acct *acct)
+{
+	if (acct)
+		kref_put(&acct->ref, ember_pin_acct_free);
+}
+
+/**
+ * ember_bo_uncharge() - a BO is freed: its pinned pages go
+ * @bo: the BO
+ *
+ * Any context that may free a BO; takes no lock.
+ */
+void ember_bo_uncharge(struct ember_bo *bo)
+{
+	if (!bo->pins)
+		return;
+	atomic64_sub(bo->base.base.size, &bo->pins->bytes);
+	ember_pin_acct_put(bo->pins);
+	bo->pins = NULL;
+}
+
+/*
+ * Charge @bo's size to @client before its pages are pinned, once per BO:
+ * -ENOMEM if that takes the client over max_pinned_mb.
+ */
+static int ember_bo_charge(struct ember_client *client, struct ember_bo *bo)
+{
+	struct ember_device *edev = client->edev;
+	struct ember_pin_acct *acct = client->pins;
+	u64 size = bo->base.base.size;
+	int ret = 0;
+
+	mutex_lock(&edev->dbc_lock);
+	if (!bo->pins) {
+		if (atomic64_add_return(size, &acct->bytes) > ember_pin_limit()) {
+			atomic64_sub(size, &acct->bytes);
+			ret = -ENOMEM;
+		} else {
+			kref_get(&acct->ref);
+			bo->pins = acct;
+		}
+	}
+	mutex_unlock(&edev->dbc_lock);
+	return ret;
 }
 
 /* ---- slicing ---- */
@@ -302,12 +438,17 @@ static long ember_slice_build(struct ember_wl_set *wls,
  *
  * Every device-memory range of the slices must lie inside one region of a
  * workload the caller loaded; the BO pins those workloads until it is
- * detached or freed, so they cannot be unloaded meanwhile.
+ * detached or freed, so they cannot be unloaded meanwhile. The BO's pages
+ * are pinned and charged to the caller (max_pinned_mb) the first time it
+ * is sliced.
  *
  * Return: 0; -EINVAL (pad, count, a malformed slice, a device-memory range
  * outside the caller's workload regions, more requests than the DBC's ring
  * holds); -EFAULT; -ENOENT (BO or DBC not the caller's); -EPERM (DBC of
- * another client); -EBUSY (already sliced); -ENOMEM; -ENODEV.
+ * another client, or the BO is sliced by another client); -EBUSY (already
+ * sliced by the caller); -ENOMEM (also: pinning the BO would take the
+ * caller over max_pinned_mb); -ENODEV (the DBC, or a workload a slice
+ * names, was lost to a device reset; the device is gone).
  */
 int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 				struct drm_file *file)
@@ -342,6 +483,18 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 	}
 	bo = to_ember_bo(obj);
 
+	/* The DBC first: a DBC lost to a reset is -ENODEV whatever the slices. */
+	mutex_lock(&edev->dbc_lock);
+	ret = ember_data_find_act(client, args->dbc_id, &act);
+	if (!ret && bo->sliced)
+		ret = bo->slicer == client->id ? -EBUSY : -EPERM;
+	mutex_unlock(&edev->dbc_lock);
+	if (ret)
+		goto out_put;
+
+	ret = ember_bo_charge(client, bo);
+	if (ret)
+		goto out_put;
 	/* Pins the pages and DMA-maps them until the BO is freed. */
 	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
 	if (IS_ERR(sgt)) {
@@ -358,6 +511,8 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 	}
 	for (i = 0; i < args->count; i++) {
 		n = ember_slice_build(wls, &slices[i], obj->size, sgt, NULL);
+		if (n == -EINVAL && ember_wl_set_lost(wls))
+			n = -ENODEV;
 		if (n < 0) {
 			ret = n;
 			goto out_put;
@@ -386,7 +541,7 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 		goto out_unlock;
 	}
 	if (bo->sliced) {
-		ret = -EBUSY;
+		ret = bo->slicer == client->id ? -EBUSY : -EPERM;
 		goto out_unlock;
 	}
 	/* Fails if one of them is being unloaded meanwhile. */
@@ -394,6 +549,7 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 	if (ret)
 		goto out_unlock;
 	bo->sliced = true;
+	bo->slicer = client->id;
 	bo->dbc_id = args->dbc_id;
 	bo->reqs = reqs;
 	bo->nreqs = total;
@@ -418,19 +574,25 @@ out_free:
  * @file: DRM file of the caller
  *
  * The BO stays DMA-mapped (until it is freed); only its slicing goes,
- * and with it the pins on the caller's workloads.
+ * and with it the pins on the caller's workloads. Only the client that
+ * sliced the BO may detach it, or anyone holding it once that client has
+ * closed.
  *
- * Return: 0; -EINVAL (pad, BO not sliced); -ENOENT; -EBUSY (queued).
+ * Return: 0; -EINVAL (pad, BO not sliced); -ENOENT; -EPERM (sliced by
+ * another client that is still open); -EBUSY (queued).
  */
 int ember_ioctl_detach_slice_bo(struct drm_device *drm, void *data,
 				struct drm_file *file)
 {
 	struct ember_device *edev = to_ember_device(drm);
 	struct drm_ember_detach_slice_bo *args = data;
+	struct ember_client *client = file->driver_priv;
 	struct ember_bo_req *reqs = NULL;
 	struct ember_wl_set *wls = NULL;
 	struct drm_gem_object *obj;
 	struct ember_bo *bo;
+	bool orphan;
+	u64 slicer;
 	int ret = 0;
 
 	if (args->pad)
@@ -441,8 +603,18 @@ int ember_ioctl_detach_slice_bo(struct drm_device *drm, void *data,
 	bo = to_ember_bo(obj);
 
 	mutex_lock(&edev->dbc_lock);
+	slicer = bo->slicer;
+	mutex_unlock(&edev->dbc_lock);
+	/* clients_lock comes before dbc_lock: look the slicer up first. */
+	orphan = slicer && slicer != client->id &&
+		 !ember_client_alive(edev, slicer);
+
+	mutex_lock(&edev->dbc_lock);
 	if (!bo->sliced) {
 		ret = -EINVAL;
+	} else if (bo->slicer != client->id &&
+		   !(orphan && bo->slicer == slicer)) {
+		ret = -EPERM;
 	} else if (bo->queued) {
 		ret = -EBUSY;
 	} else {
@@ -452,6 +624,7 @@ int ember_ioctl_detach_slice_bo(struct drm_device *drm, void *data,
 		wls = bo->wl_set;
 		bo->wl_set = NULL;
 		bo->sliced = false;
+		bo->slicer = 0;
 	}
 	mutex_unlock(&edev->dbc_lock);
 
@@ -504,6 +677,8 @@ static int ember_execute_check(struct ember_client *client,
 
 	if (!bo->sliced)
 		return -EINVAL;
+	if (bo->slicer != client->id)
+		return -EPERM;
 	if (bo->queued)
 		return -EBUSY;
 	ret = ember_data_find_act(client, bo->dbc_id, act);
@@ -633,9 +808,10 @@ out_free:
  *
  * Return: 0; -EINVAL (flags, count, resize, a duplicate handle, a BO not
  * sliced); -EFAULT; -ENOENT (BO, or its DBC is not the caller's any
- * more); -EPERM (DBC, or a workload the BO's slices touch, of another
- * client); -EBUSY (a BO is queued); -ENOMEM; -ENODEV (also: a workload
- * the slices touch was lost to a device reset).
+ * more); -EPERM (the BO is sliced by another client; the DBC, or a
+ * workload the BO's slices touch, is another client's); -EBUSY (a BO is
+ * queued); -ENOMEM; -ENODEV (also: a workload the slices touch was lost
+ * to a device reset).
  */
 int ember_ioctl_execute_bo(struct drm_device *drm, void *data,
 			   struct drm_file *file)
@@ -666,9 +842,15 @@ int ember_ioctl_partial_execute_bo(struct drm_device *drm, void *data,
  * @data: &struct drm_ember_wait_bo
  * @file: DRM file of the caller
  *
+ * Waits for the BO's last execution. While it waits it looks at the
+ * DBC's response ring itself after 1, 2, 4, 8 and then every 16 ms
+ * (ember_sched_recheck()), so a job whose interrupt was lost completes
+ * within one such interval instead of timing out.
+ *
  * Return: 0 (done, or never executed); -EINVAL (pad, BO not sliced);
  * -ENOENT; -ETIMEDOUT (still queued); -ERESTARTSYS; -EIO (a request
- * failed); -ECANCELED (the DBC was reset or released first).
+ * failed, or the DBC was reset after an accounting error); -ECANCELED
+ * (the DBC was reset or released first).
  */
 int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 			struct drm_file *file)
@@ -677,10 +859,11 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 	struct drm_ember_wait_bo *args = data;
 	struct dma_fence *fence = NULL;
 	struct drm_gem_object *obj;
+	unsigned long left, slice, step;
 	struct ember_bo *bo;
+	u64 job_id, serial;
 	unsigned int ms;
 	long ret = 0;
-	u64 job_id;
 
 	if (args->pad)
 		return -EINVAL;
@@ -696,13 +879,32 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 		fence = dma_fence_get(bo->fence);
 	args->dbc_id = bo->dbc_id;
 	job_id = bo->job_id;
+	serial = bo->act_serial;
 	mutex_unlock(&edev->dbc_lock);
 	drm_gem_object_put(obj);
 	if (ret || !fence)
 		return ret;
 
 	ms = args->timeout_ms ?: READ_ONCE(ember_wait_default_ms);
-	ret = dma_fence_wait_timeout(fence, true, msecs_to_jiffies(ms));
+	left = msecs_to_jiffies(ms);
+	step = usecs_to_jiffies(EMBER_WAIT_RECHECK_MIN_US);
+	for (;;) {
+		slice = min(step, left);
+		ret = dma_fence_wait_timeout(fence, true, slice);
+		if (ret)
+			break;
+		left -= slice;
+		/* A lost interrupt: the responses may be in the ring. */
+		ember_sched_recheck(&edev->dbcs[args->dbc_id], serial);
+		if (dma_fence_is_signaled(fence)) {
+			ret = 1;
+			break;
+		}
+		if (!left)
+			break;
+		step = min(2 * step,
+			   usecs_to_jiffies(EMBER_WAIT_RECHECK_MAX_US));
+	}
 	if (!ret) {
 		/* The job stays queued and is counted where it runs. */
 		ret = -ETIMEDOUT;

@@ -16,6 +16,7 @@ struct dma_fence;
 struct ember_act;
 struct ember_dbc;
 struct ember_device;
+struct ember_pin_acct;
 struct ember_wl_set;
 
 /**
@@ -44,6 +45,10 @@ struct ember_bo_req {
  *
  * @base: shmem GEM object
  * @sliced: ATTACH_SLICE_BO succeeded and DETACH_SLICE_BO was not called
+ * @slicer: &ember_client.id of the client that sliced it, 0 when not
+ *	sliced
+ * @pins: the account of the client charged for the BO's pinned pages
+ *	(the first to slice it) until the BO is freed, NULL before
  * @dbc_id: DBC the BO is sliced for
  * @reqs: @nreqs requests of the slices, in order
  * @nreqs: entries in @reqs
@@ -54,6 +59,7 @@ struct ember_bo_req {
  * @fence: scheduler "finished" fence of the last execution, which WAIT_BO
  *	waits for; NULL before the first execution
  * @job_id: drm_sched job id of the last execution (tracepoints)
+ * @act_serial: &ember_act.serial of the activation it was submitted on
  * @submit_ts: ktime_get_ns() when the last execution was submitted
  *	(EXECUTE_BO)
  * @queue_level: queue_level of its first response
@@ -63,6 +69,8 @@ struct ember_bo_req {
 struct ember_bo {
 	struct drm_gem_shmem_object base;
 	bool sliced;
+	u64 slicer;
+	struct ember_pin_acct *pins;
 	u32 dbc_id;
 	struct ember_bo_req *reqs;
 	u32 nreqs;
@@ -70,6 +78,7 @@ struct ember_bo {
 	bool queued;
 	struct dma_fence *fence;
 	u64 job_id;
+	u64 act_serial;
 	u64 submit_ts;
 	u32 queue_level;
 	u64 device_ns;
@@ -85,5 +94,10 @@ struct drm_gem_object *ember_gem_create_object(struct drm_device *drm,
 					       size_t size);
 
 u32 ember_bo_count(const struct ember_bo *bo, u64 resize);
+
+struct ember_pin_acct *ember_pin_acct_new(void);
+void ember_pin_acct_put(struct ember_pin_acct *acct);
+u64 ember_pin_limit(void);
+void ember_bo_uncharge(struct ember_bo *bo);
 
 #endif /* _EMBER_DATA_H_ */

@@ -314,11 +314,11 @@ static int ember_debugfs_mbox_show(struct seq_file *m, void *data)
 	return 0;
 }
 
-/* "dbcs=0,2 pending=1 dead=0" of a client; under dbc_lock. */
+/* "dbcs=0,2 pending=1 dead=0 leaving=0" of a client; under dbc_lock. */
 static void ember_debugfs_client_dbcs(struct seq_file *m,
 				      const struct ember_client *client)
 {
-	unsigned int pending = 0, dead = 0;
+	unsigned int pending = 0, dead = 0, leaving = 0;
 	const struct ember_act *act;
 	bool any = false;
 
@@ -329,13 +329,15 @@ static void ember_debugfs_client_dbcs(struct seq_file *m,
 			any = true;
 		} else if (act->state == EMBER_ACT_PENDING) {
 			pending++;
+		} else if (act->state == EMBER_ACT_LEAVING) {
+			leaving++;
 		} else {
 			dead++;
 		}
 	}
 	if (!any)
 		seq_puts(m, "-");
-	seq_printf(m, " pending=%u dead=%u", pending, dead);
+	seq_printf(m, " pending=%u dead=%u leaving=%u", pending, dead, leaving);
 }
 
 static int ember_debugfs_clients_show(struct seq_file *m, void *data)
@@ -394,7 +396,7 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 		   READ_ONCE(ember_dp_window_max_us));
 	for (i = 0; i < edev->info.num_dbcs; i++) {
 		st = &edev->dbcs[i].stats;
-		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu\n",
+		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu rechecks=%lld recoveries=%lld\n",
 			   i, atomic64_read(&st->interrupts),
 			   atomic64_read(&st->polls),
 			   atomic64_read(&st->responses),
@@ -402,7 +404,9 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 			   atomic64_read(&st->cancelled),
 			   atomic64_read(&st->timeouts),
 			   atomic64_read(&st->rearms),
-			   READ_ONCE(edev->dbcs[i].gap_ns));
+			   READ_ONCE(edev->dbcs[i].gap_ns),
+			   atomic64_read(&st->rechecks),
+			   atomic64_read(&st->recoveries));
 	}
 	return 0;
 }

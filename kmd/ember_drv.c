@@ -285,7 +285,53 @@ static const struct drm_ioctl_desc ember_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(EMBER_DETACH_SLICE_BO, ember_ioctl_detach_slice_bo, 0),
 };
 
-DEFINE_DRM_ACCEL_FOPS(ember_accel_fops);
+/*
+ * GEM_FLINK and GEM_OPEN share BOs through global names any client can
+ * guess. Accel user space shares BOs with PRIME file descriptors, so ember
+ * refuses both for every caller (the DRM core lets an authenticated, that
+ * is CAP_SYS_ADMIN, accel client use them). The driver only sees core
+ * ioctls here, before drm_ioctl() dispatches them.
+ */
+static bool ember_ioctl_refused(unsigned int cmd)
+{
+	return cmd == DRM_IOCTL_GEM_FLINK || cmd == DRM_IOCTL_GEM_OPEN;
+}
+
+static long ember_unlocked_ioctl(struct file *filp, unsigned int cmd,
+				 unsigned long arg)
+{
+	if (ember_ioctl_refused(cmd))
+		return -EOPNOTSUPP;
+	return drm_ioctl(filp, cmd, arg);
+}
+
+#ifdef CONFIG_COMPAT
+static long ember_compat_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	if (ember_ioctl_refused(cmd))
+		return -EOPNOTSUPP;
+	return drm_compat_ioctl(filp, cmd, arg);
+}
+#endif
+
+/* DRM_ACCEL_FOPS with the ioctl entries above. */
+static const struct file_operations ember_accel_fops = {
+	.owner = THIS_MODULE,
+	.open = accel_open,
+	.release = drm_release,
+	.unlocked_ioctl = ember_unlocked_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = ember_compat_ioctl,
+#endif
+	.poll = drm_poll,
+	.read = drm_read,
+	.llseek = noop_llseek,
+	.mmap = drm_gem_mmap,
+#ifdef FOP_UNSIGNED_OFFSET
+	.fop_flags = FOP_UNSIGNED_OFFSET,
+#endif
+};
 
 static const struct drm_driver ember_drm_driver = {
 	/* DRIVER_GEM: DRM_ACCEL_FOPS mmap needs the GEM offset manager. */

@@ -191,6 +191,7 @@ struct ember_irq {
 };
 
 struct ember_act;
+struct ember_pin_acct;
 
 /**
  * struct ember_dbc_stats - data-path counters of one DBC (debugfs
@@ -203,6 +204,12 @@ struct ember_act;
  * @cancelled: executions failed with -ECANCELED (rings lost)
  * @timeouts: WAIT_BO calls on this DBC that timed out
  * @rearms: times the interrupt was unmasked again after servicing
+ * @rechecks: responses a waiter found by re-checking the ring (WAIT_BO),
+ *	i.e. that no interrupt or poll had delivered by then: the count of
+ *	lost or late interrupts the waiters recovered from
+ * @recoveries: times the DBC was reset because its response ring broke
+ *	the driver's accounting (more responses than requests in flight, an
+ *	index out of range); the jobs in its ring failed with -EIO
  */
 struct ember_dbc_stats {
 	atomic64_t interrupts;
@@ -212,6 +219,8 @@ struct ember_dbc_stats {
 	atomic64_t cancelled;
 	atomic64_t timeouts;
 	atomic64_t rearms;
+	atomic64_t rechecks;
+	atomic64_t recoveries;
 };
 
 /**
@@ -264,6 +273,12 @@ struct ember_dbc {
  *	client's TERMINATE or the DBCs are reset.
  * @EMBER_ACT_LIVE: the firmware activated DBC &ember_act.dbc_id for the
  *	client with these rings; &ember_dbc.act points here
+ * @EMBER_ACT_LEAVING: the driver is about to ask, or asked, the firmware
+ *	to take the DBC away (DEACTIVATE, TERMINATE): the data path no longer
+ *	touches the DBC for this record (&ember_dbc.act is not it), because
+ *	the firmware may give the DBC to another client as soon as it
+ *	executes the message. The rings are kept until the outcome is known
+ *	(docs/datapath.md, "Ownership changes")
  * @EMBER_ACT_DEAD: the DBC was lost to a device reset or removal; the
  *	rings are freed, the record only remembers the DBC id so that the
  *	client learns about it (DEACTIVATE returns -ENODEV once)
@@ -271,6 +286,7 @@ struct ember_dbc {
 enum ember_act_state {
 	EMBER_ACT_PENDING,
 	EMBER_ACT_LIVE,
+	EMBER_ACT_LEAVING,
 	EMBER_ACT_DEAD,
 };
 
@@ -328,6 +344,9 @@ struct ember_act {
  *	firmware may hold state for it; constant
  * @pid: thread group of the process that opened the file; constant
  * @comm: its command name; constant
+ * @id: unique id of the client on the device, never reused; constant
+ * @pins: what the client's BOs pin (ember_data.c), shared with the BOs it
+ *	charged, which may outlive the client
  * @lock: serialises the client's MANAGE calls with each other and with
  *	close, so that a client never has two messages in flight (DMA
  *	continuation, docs/nnc.md §8); protects @next_xfer_id, @fw_used and
@@ -345,6 +364,8 @@ struct ember_client {
 	u32 handle;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
+	u64 id;
+	struct ember_pin_acct *pins;
 	struct mutex lock; /* see kernel-doc above */
 	u32 next_xfer_id;
 	bool fw_used;
@@ -375,11 +396,13 @@ struct ember_client {
  * @state: enum ember_state; written under @hw_lock, may be read without it
  *	with READ_ONCE() for a hint
  * @resets: resets handled by the driver since probe (under @hw_lock)
- * @clients_lock: protects @clients, @num_clients and @zombies
+ * @clients_lock: protects @clients, @num_clients, @zombies and
+ *	@client_serial
  * @clients: open files, &struct ember_client
  * @num_clients: entries in @clients
  * @zombies: &struct ember_zombie: handles of closed clients whose
  *	TERMINATE the firmware did not confirm; not reused until a reset
+ * @client_serial: last &ember_client.id handed out
  * @handles: allocator of client handles (internally locked)
  * @mbox: management mailbox
  * @dbc_lock: protects &ember_dbc.act of every DBC, every &struct
@@ -412,6 +435,7 @@ struct ember_device {
 	struct list_head clients;
 	unsigned int num_clients;
 	struct list_head zombies;
+	u64 client_serial;
 	struct ida handles;
 	struct ember_mbox mbox;
 	struct mutex dbc_lock; /* see kernel-doc above */

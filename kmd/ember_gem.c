@@ -34,6 +34,7 @@ static void ember_bo_free(struct drm_gem_object *obj)
 	struct ember_bo *bo = to_ember_bo(obj);
 
 	ember_wl_set_put(bo->wl_set);
+	ember_bo_uncharge(bo);
 	kvfree(bo->reqs);
 	dma_fence_put(bo->fence);
 	drm_gem_shmem_free(&bo->base);
@@ -82,7 +83,9 @@ struct drm_gem_object *ember_gem_create_object(struct drm_device *drm,
  * handle of @file to it; the handle holds the only reference.
  *
  * Return: 0; -EINVAL for non-zero flags or a size of 0 or over
- * EMBER_BO_MAX_SIZE; -ENOMEM; -ENODEV if the device was unplugged.
+ * EMBER_BO_MAX_SIZE; -ENOMEM (also: the size is over what one client may
+ * pin, max_pinned_mb, so the BO could never be sliced); -ENODEV if the
+ * device was unplugged.
  */
 int ember_ioctl_create_bo(struct drm_device *drm, void *data,
 			  struct drm_file *file)
@@ -94,6 +97,8 @@ int ember_ioctl_create_bo(struct drm_device *drm, void *data,
 
 	if (args->flags || !args->size || args->size > EMBER_BO_MAX_SIZE)
 		return -EINVAL;
+	if (PAGE_ALIGN(args->size) > ember_pin_limit())
+		return -ENOMEM;
 
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;

@@ -118,7 +118,9 @@ enum ember_manage_sent {
  * @status: NNC status to report (EMBER_NNC_ST_*)
  * @rsp: its reply (scalar fields; passthrough data is copied at once)
  * @act: ACTIVATE: the rings, until the outcome is known
- * @deact: DEACTIVATE: the client's record of the DBC
+ * @deact: DEACTIVATE: the client's record of the DBC, LEAVING until the
+ *	outcome is known (ember_act_leave())
+ * @left: DEACTIVATE: this transaction made @deact LEAVING
  * @dma: DMA_XFER: the pinned memory
  * @wl: PASSTHROUGH of a LOAD_WORKLOAD or of an UNLOAD_WORKLOAD of a
  *	recorded workload: what the workload records need afterwards
@@ -132,6 +134,7 @@ struct ember_manage_trans {
 	struct ember_nnc_rsp rsp;
 	struct ember_act *act;
 	struct ember_act *deact;
+	bool left;
 	struct ember_manage_dma *dma;
 	struct ember_wl_op *wl;
 };
@@ -369,6 +372,8 @@ static int ember_manage_prepare(struct ember_client *client,
 					    &t->deact);
 		if (ret)
 			return ret;
+		/* The firmware may give the DBC away once it executes this. */
+		t->left = ember_act_leave(t->deact);
 	}
 	for (i = 0; i < call->count; i++) {
 		t = &call->trans[i];
@@ -697,6 +702,22 @@ static int ember_manage_run(struct ember_client *client,
 }
 
 /*
+ * A DEACTIVATE whose DBC was not freed by ember_manage_apply(): the DBC is
+ * served again if the firmware certainly kept it (not sent, or refused
+ * for a reason other than the DBC being another client's), abandoned if
+ * that is not known.
+ */
+static void ember_manage_deact_finish(struct ember_manage_trans *t)
+{
+	if (t->sent == EMBER_MANAGE_UNKNOWN ||
+	    (t->sent == EMBER_MANAGE_ANSWERED && t->status == EMBER_NNC_ST_PERM))
+		ember_act_abandon(t->deact);
+	else if (t->left)
+		ember_act_stay(t->deact);
+	t->deact = NULL;
+}
+
+/*
  * Apply the outcome of workload commands to the client's records, release
  * what the call allocated and no longer needs.
  */
@@ -709,6 +730,8 @@ static void ember_manage_finish(struct ember_client *client,
 
 	for (i = 0; i < call->count; i++) {
 		t = &call->trans[i];
+		if (t->deact)
+			ember_manage_deact_finish(t);
 		if (t->wl) {
 			answered = t->sent == EMBER_MANAGE_ANSWERED;
 			/* An answered PASSTHROUGH holds its reply in place. */

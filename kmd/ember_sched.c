@@ -109,6 +109,19 @@ static void ember_job_done(struct ember_job *job)
 	dma_fence_signal(&job->hw->base);
 }
 
+/* Fail every job in @act's ring with @error; under dbc_lock. */
+static void ember_sched_fail_running(struct ember_act *act, int error)
+{
+	struct ember_job *job, *tmp;
+
+	list_for_each_entry_safe(job, tmp, &act->running, node) {
+		if (!job->error)
+			job->error = error;
+		ember_job_done(job);
+	}
+	act->inflight = 0;
+}
+
 /**
  * ember_sched_act_lost() - a record is about to lose its rings
  * @act: the record; its DBC no longer uses the rings
@@ -119,16 +132,9 @@ static void ember_job_done(struct ember_job *job)
  */
 void ember_sched_act_lost(struct ember_act *act)
 {
-	struct ember_job *job, *tmp;
-
 	lockdep_assert_held(&act->client->edev->dbc_lock);
 
-	list_for_each_entry_safe(job, tmp, &act->running, node) {
-		if (!job->error)
-			job->error = -ECANCELED;
-		ember_job_done(job);
-	}
-	act->inflight = 0;
+	ember_sched_fail_running(act, -ECANCELED);
 }
 
 /* One response of @act's ring. */
@@ -139,11 +145,12 @@ static void ember_job_response(struct ember_dbc *dbc, struct ember_act *act,
 	struct ember_job *job;
 	struct ember_bo *bo;
 
+	/* ember_rsp_avail() checked that the response has a request. */
 	job = list_first_entry_or_null(&act->running, struct ember_job, node);
 	if (!job) {
-		dev_warn_ratelimited(dbc->edev->drm.dev,
-				     "DBC %u: response without a queued execution\n",
-				     dbc->id);
+		dev_err_ratelimited(dbc->edev->drm.dev,
+				    "DBC %u: response without a queued execution\n",
+				    dbc->id);
 		return;
 	}
 	bo = job->bo;
@@ -166,32 +173,73 @@ static void ember_job_response(struct ember_dbc *dbc, struct ember_act *act,
 		ember_job_done(job);
 }
 
+/*
+ * Reset DBC @dbc, whose response ring broke the accounting of @act (its
+ * LIVE owner), and start it again on the same rings: the jobs in the ring
+ * fail with -EIO, jobs still in the scheduler run afterwards. The firmware
+ * still has the DBC activated for the client, so nobody else can have it
+ * (docs/datapath.md, "Accounting errors"). Under dbc_lock.
+ */
+static void ember_dbc_recover(struct ember_dbc *dbc, struct ember_act *act,
+			      u32 tail)
+{
+	void __iomem *regs = dbc->regs;
+
+	dev_warn_ratelimited(dbc->edev->drm.dev,
+			     "DBC %u: response tail %u does not match %u request(s) in flight from head %u; resetting the DBC, its queued jobs fail with -EIO\n",
+			     dbc->id, tail, act->inflight, act->rsp_head);
+	atomic64_inc(&dbc->stats.recoveries);
+	writel(EMBER_DBC_CTRL_RESET, regs + EMBER_DBC_CTRL);
+	readl(regs + EMBER_DBC_STATUS);
+	ember_sched_fail_running(act, -EIO);
+	act->req_tail = 0;
+	act->rsp_head = 0;
+	writel(lower_32_bits(act->req_dma), regs + EMBER_DBC_REQ_BASE_LO);
+	writel(upper_32_bits(act->req_dma), regs + EMBER_DBC_REQ_BASE_HI);
+	writel(lower_32_bits(act->rsp_dma), regs + EMBER_DBC_RSP_BASE_LO);
+	writel(upper_32_bits(act->rsp_dma), regs + EMBER_DBC_RSP_BASE_HI);
+	writel(act->ring_size, regs + EMBER_DBC_RING_SIZE);
+	writel(EMBER_DBC_CTRL_ENABLE, regs + EMBER_DBC_CTRL);
+}
+
+/*
+ * Responses waiting in @act's ring, which @dbc serves: 0 when none, or
+ * when the DBC is stopped or the device gone (its rings are about to go).
+ * A tail out of range or more responses than requests in flight breaks
+ * the accounting: the DBC is recovered and 0 returned. Under dbc_lock.
+ */
+static u32 ember_rsp_avail(struct ember_dbc *dbc, struct ember_act *act,
+			   u32 *tail)
+{
+	u32 mask = act->ring_size - 1;
+	u32 status, n;
+
+	status = readl(dbc->regs + EMBER_DBC_STATUS);
+	if (status == U32_MAX || !(status & EMBER_DBC_STATUS_ENABLED))
+		return 0;
+	*tail = readl(dbc->regs + EMBER_DBC_RSP_TAIL);
+	if (*tail == U32_MAX)
+		return 0;
+	n = (*tail - act->rsp_head) & mask;
+	if (*tail > mask || n > act->inflight) {
+		ember_dbc_recover(dbc, act, *tail);
+		return 0;
+	}
+	return n;
+}
+
 /* Consume at most @budget responses of @act's ring; under dbc_lock. */
 static u32 ember_rsp_ring_drain(struct ember_dbc *dbc, struct ember_act *act,
 				u32 budget)
 {
 	const struct ember_dbc_rsp *ring = act->rsp_ring;
 	u32 mask = act->ring_size - 1;
-	u32 head = act->rsp_head;
-	u32 status, tail, n = 0;
+	u32 head, tail, n = 0;
 
-	status = readl(dbc->regs + EMBER_DBC_STATUS);
-	if (status == U32_MAX || !(status & EMBER_DBC_STATUS_ENABLED))
-		return 0;	/* reset or stopped: the rings are about to go */
-
-	while (n < budget) {
-		tail = readl(dbc->regs + EMBER_DBC_RSP_TAIL);
-		if (tail > mask || tail == head)
-			break;
-		if (((tail - head) & mask) > act->inflight) {
-			dev_warn_ratelimited(dbc->edev->drm.dev,
-					     "DBC %u: %u responses for %u requests\n",
-					     dbc->id, (tail - head) & mask,
-					     act->inflight);
-			break;
-		}
+	while (n < budget && ember_rsp_avail(dbc, act, &tail)) {
 		/* Read the entries only after the index. */
 		dma_rmb();
+		head = act->rsp_head;
 		while (head != tail && n < budget) {
 			/* Counted before the job it completes is signalled. */
 			atomic64_inc(&dbc->stats.responses);
@@ -209,6 +257,18 @@ static u32 ember_rsp_ring_drain(struct ember_dbc *dbc, struct ember_act *act,
 		writel(head, dbc->regs + EMBER_DBC_RSP_HEAD);
 	}
 	return n;
+}
+
+/* The activation whose rings the data path serves on @dbc, or NULL. */
+static struct ember_act *ember_sched_dbc_act(struct ember_dbc *dbc)
+{
+	struct ember_act *act = dbc->act;
+
+	lockdep_assert_held(&dbc->edev->dbc_lock);
+
+	if (!act || !act->rsp_ring || dbc->edev->dbcs_gone)
+		return NULL;
+	return act;
 }
 
 /**
@@ -229,8 +289,8 @@ u32 ember_sched_drain(struct ember_dbc *dbc, u32 budget, u32 *inflight)
 
 	*inflight = 0;
 	mutex_lock(&edev->dbc_lock);
-	act = dbc->act;
-	if (act && act->rsp_ring && !edev->dbcs_gone) {
+	act = ember_sched_dbc_act(dbc);
+	if (act) {
 		n = ember_rsp_ring_drain(dbc, act, budget);
 		*inflight = act->inflight;
 	}
@@ -255,13 +315,44 @@ bool ember_sched_rsp_pending(struct ember_dbc *dbc)
 	u32 tail;
 
 	mutex_lock(&edev->dbc_lock);
-	act = dbc->act;
-	if (act && act->rsp_ring && act->inflight && !edev->dbcs_gone) {
-		tail = readl(dbc->regs + EMBER_DBC_RSP_TAIL);
-		pending = tail < act->ring_size && tail != act->rsp_head;
-	}
+	act = ember_sched_dbc_act(dbc);
+	if (act && act->inflight)
+		pending = ember_rsp_avail(dbc, act, &tail);
 	mutex_unlock(&edev->dbc_lock);
 	return pending;
+}
+
+/**
+ * ember_sched_recheck() - a waiter looks at the ring itself
+ * @dbc: the DBC the waiter's job was submitted to
+ * @serial: &ember_act.serial of the activation it was submitted on
+ *
+ * WAIT_BO calls this when its job has not completed within a re-check
+ * interval: if the job's responses are in the ring but no interrupt (lost
+ * on the way) or poll delivered them, they are consumed here and the jobs
+ * they finish complete. Nothing happens for an activation the DBC no
+ * longer serves. Process context.
+ *
+ * Return: the number of responses consumed.
+ */
+u32 ember_sched_recheck(struct ember_dbc *dbc, u64 serial)
+{
+	struct ember_device *edev = dbc->edev;
+	struct ember_act *act;
+	u32 n = 0, got;
+
+	mutex_lock(&edev->dbc_lock);
+	act = ember_sched_dbc_act(dbc);
+	if (act && act->serial == serial) {
+		do {
+			got = ember_rsp_ring_drain(dbc, act, act->ring_size);
+			n += got;
+		} while (got == act->ring_size);
+	}
+	mutex_unlock(&edev->dbc_lock);
+	if (n)
+		atomic64_add(n, &dbc->stats.rechecks);
+	return n;
 }
 
 /* ---- the scheduler backend ---- */
@@ -314,9 +405,8 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 
 	entered = drm_dev_enter(&edev->drm, &idx);
 	mutex_lock(&edev->dbc_lock);
-	act = dbc->act;
-	if (!entered || !act || act->serial != job->act_serial ||
-	    !act->req_ring || edev->dbcs_gone) {
+	act = ember_sched_dbc_act(dbc);
+	if (!entered || !act || act->serial != job->act_serial) {
 		/* The activation is gone: fail without touching the device. */
 		job->bo->queued = false;
 		atomic64_inc(&dbc->stats.cancelled);
@@ -474,6 +564,7 @@ void ember_job_push(struct ember_job *job)
 	dma_fence_put(bo->fence);
 	bo->fence = dma_fence_get(&job->base.s_fence->finished);
 	bo->job_id = job->base.id;
+	bo->act_serial = job->act_serial;
 	bo->queued = true;
 	job->submit_ts = ktime_get_ns();
 	bo->submit_ts = job->submit_ts;

@@ -65,6 +65,7 @@ void ember_job_push(struct ember_job *job);
 void ember_job_abort(struct ember_job *job);
 u32 ember_sched_drain(struct ember_dbc *dbc, u32 budget, u32 *inflight);
 bool ember_sched_rsp_pending(struct ember_dbc *dbc);
+u32 ember_sched_recheck(struct ember_dbc *dbc, u64 serial);
 void ember_sched_act_lost(struct ember_act *act);
 
 #endif /* _EMBER_SCHED_H_ */

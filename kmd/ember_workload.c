@@ -25,6 +25,16 @@
  * not hold the workload for this client) or when the outcome is unknown
  * (the firmware may have freed the regions), and stays otherwise.
  *
+ * Release order. The firmware frees a workload's memory when it executes
+ * the UNLOAD or the client's TERMINATE, and may hand that memory to
+ * another client's LOAD before the driver has read the reply. So a record
+ * is marked unloading before such a message is sent (for TERMINATE:
+ * ember_wl_client_closing()), and a LOAD reply whose regions overlap an
+ * unloading record, or reuse its id, proves the firmware executed the
+ * release: that record is forgotten then and the new one recorded. A
+ * LOAD that overlaps a record nobody is releasing is still refused (the
+ * firmware gave out memory it had not freed).
+ *
  * Records are forgotten when their client closes (TERMINATE frees its
  * workloads), and all of them before a device reset and at removal (the
  * firmware forgets everything): ember_wl_forget_all() also moves the
@@ -72,6 +82,8 @@
 /* Regions of a workload; workloads of a function (docs/nnc.md §15.2). */
 #define EMBER_WL_MAX_REGIONS		8
 #define EMBER_WL_MAX			64
+/* Records lost to resets kept to answer -ENODEV (oldest dropped first). */
+#define EMBER_WL_LOST_MAX		(2 * EMBER_WL_MAX)
 
 /**
  * struct ember_workload - a workload the firmware loaded for a client
@@ -84,9 +96,11 @@
  *
  * @edev: device
  * @ref: references
- * @node: entry in &ember_wl_dev.list while recorded (lock)
- * @owner: the client that loaded it; meaningful only while @gone is 0,
- *	because the record is forgotten before its client is freed (lock)
+ * @node: entry in &ember_wl_dev.list while recorded, then in
+ *	&ember_wl_dev.lost if a device reset destroyed it (lock)
+ * @owner: the client that loaded it; meaningful only while the record is
+ *	on &ember_wl_dev.list or &ember_wl_dev.lost, because it leaves both
+ *	before its client is freed (lock)
  * @gone: 0 while recorded; once forgotten, what EXECUTE_BO of a BO still
  *	sliced into it returns: -ENODEV (device reset or removal), -EPERM
  *	(its client closed), -ENOENT (unloaded) (lock)
@@ -147,6 +161,9 @@ struct ember_wl_op {
  * touches it; it does not change once pinned.
  *
  * @edev: device
+ * @owner: the client the set was made for; only used before pinning
+ * @lost: before pinning, a range that ember_wl_range_ok() refused lies in
+ *	a region of a workload of @owner that a device reset destroyed
  * @pinned: ember_wl_set_pin() succeeded: every entry of @wl is pinned
  * @n: entries of @wl
  * @used: before pinning, bit i set: a slice uses @wl[i]
@@ -154,6 +171,8 @@ struct ember_wl_op {
  */
 struct ember_wl_set {
 	struct ember_device *edev;
+	struct ember_client *owner;
+	bool lost;
 	bool pinned;
 	u32 n;
 	DECLARE_BITMAP(used, EMBER_WL_MAX);
@@ -204,15 +223,48 @@ void ember_wl_forget_all(struct ember_device *edev)
 	struct ember_workload *wl, *tmp;
 
 	mutex_lock(&wd->lock);
-	list_for_each_entry_safe(wl, tmp, &wd->list, node)
-		ember_wl_forget(wd, wl, -ENODEV);
+	list_for_each_entry_safe(wl, tmp, &wd->list, node) {
+		/* Kept on @lost with the list's reference (ATTACH: -ENODEV). */
+		list_move_tail(&wl->node, &wd->lost);
+		wd->count--;
+		wl->gone = -ENODEV;
+		wd->nlost++;
+	}
+	while (wd->nlost > EMBER_WL_LOST_MAX) {
+		wl = list_first_entry(&wd->lost, struct ember_workload, node);
+		list_del_init(&wl->node);
+		wd->nlost--;
+		ember_wl_put(wl);
+	}
 	wd->epoch++;
 	mutex_unlock(&wd->lock);
 }
 
+/* Drop the records of @client (NULL: all) that a reset destroyed. */
+static void ember_wl_drop_lost(struct ember_wl_dev *wd,
+			       const struct ember_client *client)
+{
+	struct ember_workload *wl, *tmp;
+
+	lockdep_assert_held(&wd->lock);
+
+	list_for_each_entry_safe(wl, tmp, &wd->lost, node) {
+		if (client && wl->owner != client)
+			continue;
+		list_del_init(&wl->node);
+		wd->nlost--;
+		ember_wl_put(wl);
+	}
+}
+
 static void ember_wl_release_all(struct drm_device *drm, void *arg)
 {
-	ember_wl_forget_all(arg);
+	struct ember_device *edev = arg;
+
+	ember_wl_forget_all(edev);
+	mutex_lock(&edev->wl.lock);
+	ember_wl_drop_lost(&edev->wl, NULL);
+	mutex_unlock(&edev->wl.lock);
 }
 
 /**
@@ -226,6 +278,7 @@ int ember_wl_init(struct ember_device *edev)
 	int ret;
 
 	INIT_LIST_HEAD(&edev->wl.list);
+	INIT_LIST_HEAD(&edev->wl.lost);
 	ret = drmm_mutex_init(&edev->drm, &edev->wl.lock);
 	if (ret)
 		return ret;
@@ -395,26 +448,46 @@ static const char *ember_wl_parse_load(const struct ember_device *edev,
 	return NULL;
 }
 
-/* Does @wl share an id or device memory with a recorded workload? */
+/* Does @wl share device memory with @old? */
+static bool ember_wl_overlaps(const struct ember_workload *wl,
+			      const struct ember_workload *old)
+{
+	u32 i, j;
+
+	for (i = 0; i < wl->nregions; i++)
+		for (j = 0; j < old->nregions; j++)
+			if (ember_wl_overlap(wl->off[i], wl->size[i],
+					     old->off[j], old->size[j]))
+				return true;
+	return false;
+}
+
+/*
+ * Does @wl share an id or device memory with a recorded workload? Records
+ * being released that it collides with are forgotten: the firmware has
+ * evidently executed their UNLOAD or TERMINATE (see the top of this file).
+ */
 static const char *ember_wl_conflict(struct ember_wl_dev *wd,
 				     const struct ember_workload *wl)
 {
-	const struct ember_workload *old;
-	u32 i, j;
+	struct ember_workload *old, *tmp;
 
 	lockdep_assert_held(&wd->lock);
 
-	if (wd->count >= EMBER_WL_MAX)
-		return "too many workloads";
 	list_for_each_entry(old, &wd->list, node) {
+		if (old->unloading)
+			continue;
 		if (old->id == wl->id)
 			return "workload id already in use";
-		for (i = 0; i < wl->nregions; i++)
-			for (j = 0; j < old->nregions; j++)
-				if (ember_wl_overlap(wl->off[i], wl->size[i],
-						     old->off[j], old->size[j]))
-					return "region overlaps another workload's";
+		if (ember_wl_overlaps(wl, old))
+			return "region overlaps another workload's";
 	}
+	list_for_each_entry_safe(old, tmp, &wd->list, node)
+		if (old->unloading &&
+		    (old->id == wl->id || ember_wl_overlaps(wl, old)))
+			ember_wl_forget(wd, old, -ENOENT);
+	if (wd->count >= EMBER_WL_MAX)
+		return "too many workloads";
 	return NULL;
 }
 
@@ -506,6 +579,26 @@ void ember_wl_op_finish(struct ember_client *client, struct ember_wl_op *op,
 }
 
 /**
+ * ember_wl_client_closing() - a client's TERMINATE is about to be sent
+ * @client: the closing client
+ *
+ * Marks its workloads as being released: they cannot be pinned any more,
+ * and a LOAD of another client that the firmware gives their memory to is
+ * recorded (see the top of this file).
+ */
+void ember_wl_client_closing(struct ember_client *client)
+{
+	struct ember_wl_dev *wd = &client->edev->wl;
+	struct ember_workload *wl;
+
+	mutex_lock(&wd->lock);
+	list_for_each_entry(wl, &wd->list, node)
+		if (wl->owner == client)
+			wl->unloading = true;
+	mutex_unlock(&wd->lock);
+}
+
+/**
  * ember_wl_client_close() - a client is going away
  * @client: the closing client (its TERMINATE was sent, or could not be)
  *
@@ -521,6 +614,7 @@ void ember_wl_client_close(struct ember_client *client)
 	list_for_each_entry_safe(wl, tmp, &wd->list, node)
 		if (wl->owner == client)
 			ember_wl_forget(wd, wl, -EPERM);
+	ember_wl_drop_lost(wd, client);
 	mutex_unlock(&wd->lock);
 }
 
@@ -544,6 +638,7 @@ struct ember_wl_set *ember_wl_set_get(struct ember_client *client)
 	if (!set)
 		return ERR_PTR(-ENOMEM);
 	set->edev = client->edev;
+	set->owner = client;
 
 	mutex_lock(&wd->lock);
 	list_for_each_entry(wl, &wd->list, node) {
@@ -563,13 +658,16 @@ struct ember_wl_set *ember_wl_set_get(struct ember_client *client)
  * @off: device-memory offset
  * @len: bytes
  *
- * Marks the workload that holds the range as used.
+ * Marks the workload that holds the range as used. A refused range that
+ * lies in a region of a workload of the set's client that a device reset
+ * destroyed sets &ember_wl_set.lost (see ember_wl_set_lost()).
  *
  * Return: true if [@off, @off + @len) is not empty and lies entirely
  * inside one region of one workload of @set.
  */
 bool ember_wl_range_ok(struct ember_wl_set *set, u64 off, u64 len)
 {
+	struct ember_wl_dev *wd = &set->edev->wl;
 	const struct ember_workload *wl;
 	u32 i, r;
 	u64 end;
@@ -585,7 +683,29 @@ bool ember_wl_range_ok(struct ember_wl_set *set, u64 off, u64 len)
 			}
 		}
 	}
+	mutex_lock(&wd->lock);
+	list_for_each_entry(wl, &wd->lost, node) {
+		if (wl->owner != set->owner)
+			continue;
+		for (r = 0; r < wl->nregions; r++)
+			if (off >= wl->off[r] && end <= wl->off[r] + wl->size[r])
+				set->lost = true;
+	}
+	mutex_unlock(&wd->lock);
 	return false;
+}
+
+/**
+ * ember_wl_set_lost() - did a refused range name memory a reset destroyed?
+ * @set: from ember_wl_set_get(), after ember_wl_range_ok() refused a range
+ *
+ * Return: true if a range ember_wl_range_ok() refused lies in a region of
+ * a workload of the caller that was lost to a device reset: the caller
+ * reports -ENODEV rather than -EINVAL (docs/uapi.md).
+ */
+bool ember_wl_set_lost(const struct ember_wl_set *set)
+{
+	return set->lost;
 }
 
 /**

@@ -21,7 +21,7 @@ extern "C" {
  */
 #define EMBER_ABI_MAJOR		1
 #define EMBER_ABI_MINOR		2
-#define EMBER_ABI_PATCH		2
+#define EMBER_ABI_PATCH		3
 
 #define DRM_EMBER_GET_INFO	0x00
 
