@@ -370,6 +370,23 @@ static void ember_log_probe(struct ember_device *edev)
 		 edev->irq.num_vectors, edev->irq.num_vectors == 1 ? "" : "s");
 }
 
+/*
+ * Quiesce the function (probe's error path, remove, shutdown): fail the
+ * messages in flight first, so that MANAGE calls and closes waiting for
+ * the firmware return now; stop the device; with @gone also reset every
+ * DBC and free the clients' rings, for good: files may stay open after
+ * remove(), but the device must not touch their memory any more.
+ */
+static void ember_quiesce(struct ember_device *edev, bool gone)
+{
+	ember_mbox_stop(edev, -ENODEV);
+	mutex_lock(&edev->hw_lock);
+	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
+	mutex_unlock(&edev->hw_lock);
+	if (gone)
+		ember_dbcs_invalidate(edev, true);
+}
+
 static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct ember_device *edev;
@@ -457,10 +474,8 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_stop:
-	ember_mbox_stop(edev, -ENODEV);
-	mutex_lock(&edev->hw_lock);
-	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
-	mutex_unlock(&edev->hw_lock);
+	/* No file was opened: there are no rings to free. */
+	ember_quiesce(edev, false);
 	return ret;
 }
 
@@ -468,18 +483,8 @@ static void ember_remove(struct pci_dev *pdev)
 {
 	struct ember_device *edev = pci_get_drvdata(pdev);
 
-	/*
-	 * Fail the messages in flight first, so that MANAGE calls and closes
-	 * waiting for the firmware return now instead of holding up
-	 * drm_dev_unplug(). Then stop the device, reset every DBC and free the
-	 * clients' rings: files may stay open after remove(), but the device
-	 * must not touch their memory any more.
-	 */
-	ember_mbox_stop(edev, -ENODEV);
-	mutex_lock(&edev->hw_lock);
-	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
-	mutex_unlock(&edev->hw_lock);
-	ember_dbcs_invalidate(edev, true);
+	/* Waiters on the firmware return before drm_dev_unplug() waits. */
+	ember_quiesce(edev, true);
 
 	/*
 	 * No new file, ioctl or debugfs access from here on; in-flight ones
@@ -496,11 +501,7 @@ static void ember_shutdown(struct pci_dev *pdev)
 	struct ember_device *edev = pci_get_drvdata(pdev);
 
 	/* Stop DMA and interrupts before reboot or kexec. */
-	ember_mbox_stop(edev, -ENODEV);
-	mutex_lock(&edev->hw_lock);
-	ember_hw_stop(edev, EMBER_STATE_OFFLINE);
-	mutex_unlock(&edev->hw_lock);
-	ember_dbcs_invalidate(edev, true);
+	ember_quiesce(edev, true);
 }
 
 static const struct pci_device_id ember_pci_ids[] = {
