@@ -1,14 +1,17 @@
 // Shared by the in-guest raw-ioctl tests (manage_test.cpp,
-// datapath_test.cpp): finding the ember accel node of the VM, one open file
-// per client, the driver's debugfs fault-injection knobs and clients file,
-// and building MANAGE calls and firmware commands (LOAD_WORKLOAD,
-// UNLOAD_WORKLOAD, docs/nnc.md §15).
+// datapath_test.cpp, integrity_test.cpp): finding the ember accel node of
+// the VM, one open file per client, the driver's debugfs fault-injection
+// knobs and clients file, building MANAGE calls and firmware commands
+// (LOAD_WORKLOAD, UNLOAD_WORKLOAD, docs/nnc.md §15), ACTIVATE/DEACTIVATE,
+// mapped BOs, a device reset (FLR) and the kernel log since a point.
 #pragma once
 
 #include <catch2/catch_test_macros.hpp>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "ember_accel.h"
+#include "slice_util.hpp"
 
 namespace ember_test {
 
@@ -274,5 +278,163 @@ inline int UnloadWorkload(int fd, std::uint32_t id, std::uint32_t *status = null
   }
   return err;
 }
+
+// ACTIVATE one DBC with rings of @ring entries through MANAGE, without
+// Catch2 assertions (for children of fork()): 0 or the errno, the DBC id
+// through @id.
+inline int ActivateRaw(int fd, std::uint32_t *id, std::uint32_t ring = 64) {
+  drm_ember_manage_trans_activate act{};
+  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
+  act.hdr.len = sizeof(act);
+  act.ring_size = ring;
+  drm_ember_manage_msg m{};
+  m.len = sizeof(act);
+  m.count = 1;
+  m.data = reinterpret_cast<std::uintptr_t>(&act);
+  const int err = Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m);
+  *id = act.dbc_id;
+  return err;
+}
+
+// ACTIVATE one DBC with rings of @ring entries: its id.
+inline std::uint32_t Activate(int fd, std::uint32_t ring = 1024) {
+  drm_ember_manage_trans_activate act{};
+  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
+  act.hdr.len = sizeof(act);
+  act.ring_size = ring;
+  drm_ember_manage_msg m{};
+  m.len = sizeof(act);
+  m.count = 1;
+  m.data = reinterpret_cast<std::uintptr_t>(&act);
+  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) == 0);
+  REQUIRE(act.status == EMBER_MANAGE_STATUS_OK);
+  return act.dbc_id;
+}
+
+inline void Deactivate(int fd, std::uint32_t id) {
+  drm_ember_manage_trans_deactivate d{};
+  d.hdr.type = EMBER_MANAGE_TRANS_DEACTIVATE;
+  d.hdr.len = sizeof(d);
+  d.dbc_id = id;
+  drm_ember_manage_msg m{};
+  m.len = sizeof(d);
+  m.count = 1;
+  m.data = reinterpret_cast<std::uintptr_t>(&d);
+  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) == 0);
+  REQUIRE(d.status == EMBER_MANAGE_STATUS_OK);
+}
+
+// A BO without a mapping (closing its handle frees it): its handle.
+inline std::uint32_t CreateBo(int fd, std::uint64_t size) {
+  drm_ember_create_bo c{};
+  c.size = size;
+  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c) == 0);
+  return c.handle;
+}
+
+// A BO of a file, mapped into this process (the mapping keeps the BO
+// alive after its handle is closed).
+class Bo {
+ public:
+  Bo(int fd, std::uint64_t size) : fd_(fd), size_(size) {
+    drm_ember_create_bo c{};
+    c.size = size;
+    REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c) == 0);
+    handle_ = c.handle;
+    drm_ember_mmap_bo m{};
+    m.handle = handle_;
+    REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MMAP_BO, &m) == 0);
+    void *p =
+        ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(m.offset));
+    REQUIRE(p != MAP_FAILED);
+    map_ = static_cast<std::uint8_t *>(p);
+  }
+  ~Bo() {
+    ::munmap(map_, size_);
+    Close();
+  }
+  Bo(const Bo &) = delete;
+  Bo &operator=(const Bo &) = delete;
+  [[nodiscard]] std::uint32_t handle() const { return handle_; }
+  [[nodiscard]] std::uint8_t *data() const { return map_; }
+  // Drop the handle (the mapping stays).
+  void Close() {
+    if (handle_ != 0) {
+      CHECK(GemClose(fd_, handle_) == 0);
+      handle_ = 0;
+    }
+  }
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+  std::uint32_t handle_ = 0;
+  std::uint8_t *map_ = nullptr;
+};
+
+// waitpid() for @pid: its status.
+inline int Reap(pid_t pid) {
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return st;
+}
+
+// A function level reset of the device through sysfs: the write returns
+// when the PCI core has reset the function and the driver's reset_done
+// has run.
+inline void ResetDevice() { WriteFile("/sys/bus/pci/devices/" + Dev().bdf + "/reset", "1"); }
+
+// A module parameter of ember.ko, trailing newline removed; empty if the
+// parameter does not exist.
+inline std::string ModuleParam(const std::string &name) {
+  const fs::path path = fs::path("/sys/module/ember/parameters") / name;
+  if (!fs::exists(path)) {
+    return "";
+  }
+  auto v = ReadFile(path);
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) {
+    v.pop_back();
+  }
+  return v;
+}
+
+// The kernel log from construction on (/dev/kmsg, read without blocking).
+class KernelLog {
+ public:
+  KernelLog() : fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) {
+    REQUIRE(fd_ >= 0);
+    REQUIRE(::lseek(fd_, 0, SEEK_END) >= 0);
+  }
+  ~KernelLog() { ::close(fd_); }
+  KernelLog(const KernelLog &) = delete;
+  KernelLog &operator=(const KernelLog &) = delete;
+  // The messages logged since construction (or the last call) that
+  // contain @needle.
+  std::vector<std::string> Grep(const std::string &needle) {
+    std::vector<std::string> found;
+    std::vector<char> rec(8192);
+    for (;;) {
+      const ssize_t n = ::read(fd_, rec.data(), rec.size());
+      if (n < 0 && errno == EPIPE) {  // overwritten meanwhile: go on
+        continue;
+      }
+      if (n <= 0) {
+        break;
+      }
+      // "prio,seq,usec,flags;message\n" and " KEY=value" lines.
+      std::string line(rec.data(), static_cast<std::size_t>(n));
+      line = line.substr(0, line.find('\n'));
+      line = line.substr(line.find(';') + 1);
+      if (line.find(needle) != std::string::npos) {
+        found.push_back(line);
+      }
+    }
+    return found;
+  }
+
+ private:
+  int fd_;
+};
 
 }  // namespace ember_test

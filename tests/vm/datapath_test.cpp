@@ -41,10 +41,18 @@
 namespace {
 
 namespace fs = std::filesystem;
+using ember_test::Activate;
+using ember_test::ActivateRaw;
+using ember_test::Attach;
+using ember_test::Bo;
 using ember_test::ClientLine;
 using ember_test::Copy;
 using ember_test::Crc;
+using ember_test::CreateBo;
+using ember_test::Deactivate;
+using ember_test::Detach;
 using ember_test::Dev;
+using ember_test::Execute;
 using ember_test::Fault;
 using ember_test::Fd;
 using ember_test::FillBo;
@@ -53,121 +61,15 @@ using ember_test::Gemm;
 using ember_test::Ioctl;
 using ember_test::LoadWorkload;
 using ember_test::Msg;
+using ember_test::Reap;
 using ember_test::UnloadWorkload;
+using ember_test::Wait;
 using ember_test::Workload;
 
 drm_ember_get_info Info(int fd) {
   drm_ember_get_info info{};
   REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_GET_INFO, &info) == 0);
   return info;
-}
-
-// ACTIVATE one DBC with rings of @ring entries through MANAGE.
-std::uint32_t Activate(int fd, std::uint32_t ring = 1024) {
-  drm_ember_manage_trans_activate act{};
-  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
-  act.hdr.len = sizeof(act);
-  act.ring_size = ring;
-  drm_ember_manage_msg m{};
-  m.len = sizeof(act);
-  m.count = 1;
-  m.data = reinterpret_cast<std::uintptr_t>(&act);
-  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) == 0);
-  REQUIRE(act.status == EMBER_MANAGE_STATUS_OK);
-  return act.dbc_id;
-}
-
-// A BO without a mapping: returns its handle.
-std::uint32_t CreateBo(int fd, std::uint64_t size) {
-  drm_ember_create_bo c{};
-  c.size = size;
-  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c) == 0);
-  return c.handle;
-}
-
-void Deactivate(int fd, std::uint32_t id) {
-  drm_ember_manage_trans_deactivate d{};
-  d.hdr.type = EMBER_MANAGE_TRANS_DEACTIVATE;
-  d.hdr.len = sizeof(d);
-  d.dbc_id = id;
-  drm_ember_manage_msg m{};
-  m.len = sizeof(d);
-  m.count = 1;
-  m.data = reinterpret_cast<std::uintptr_t>(&d);
-  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) == 0);
-  REQUIRE(d.status == EMBER_MANAGE_STATUS_OK);
-}
-
-// A BO of a file, mapped into this process.
-class Bo {
- public:
-  Bo(int fd, std::uint64_t size) : fd_(fd), size_(size) {
-    drm_ember_create_bo c{};
-    c.size = size;
-    REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c) == 0);
-    handle_ = c.handle;
-    drm_ember_mmap_bo m{};
-    m.handle = handle_;
-    REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MMAP_BO, &m) == 0);
-    void *p =
-        ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(m.offset));
-    REQUIRE(p != MAP_FAILED);
-    map_ = static_cast<std::uint8_t *>(p);
-  }
-  ~Bo() {
-    ::munmap(map_, size_);
-    Close();
-  }
-  Bo(const Bo &) = delete;
-  Bo &operator=(const Bo &) = delete;
-  [[nodiscard]] std::uint32_t handle() const { return handle_; }
-  [[nodiscard]] std::uint8_t *data() const { return map_; }
-  // Drop the handle (the mapping stays).
-  void Close() {
-    if (handle_ != 0) {
-      drm_gem_close c{};
-      c.handle = handle_;
-      CHECK(Ioctl(fd_, DRM_IOCTL_GEM_CLOSE, &c) == 0);
-      handle_ = 0;
-    }
-  }
-
- private:
-  int fd_;
-  std::uint64_t size_;
-  std::uint32_t handle_ = 0;
-  std::uint8_t *map_ = nullptr;
-};
-
-int Attach(int fd, std::uint32_t handle, std::uint32_t dbc, const std::vector<drm_ember_slice> &s) {
-  drm_ember_attach_slice_bo a{};
-  a.handle = handle;
-  a.dbc_id = dbc;
-  a.count = static_cast<std::uint32_t>(s.size());
-  a.slices = reinterpret_cast<std::uintptr_t>(s.data());
-  return Ioctl(fd, DRM_IOCTL_EMBER_ATTACH_SLICE_BO, &a);
-}
-
-int Detach(int fd, std::uint32_t handle) {
-  drm_ember_detach_slice_bo d{};
-  d.handle = handle;
-  return Ioctl(fd, DRM_IOCTL_EMBER_DETACH_SLICE_BO, &d);
-}
-
-int Execute(int fd, const std::vector<drm_ember_execute_entry> &e, bool partial = false) {
-  drm_ember_execute_bo x{};
-  x.count = static_cast<std::uint32_t>(e.size());
-  x.entries = reinterpret_cast<std::uintptr_t>(e.data());
-  return Ioctl(fd, partial ? DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO : DRM_IOCTL_EMBER_EXECUTE_BO, &x);
-}
-
-int Execute(int fd, std::uint32_t handle) { return Execute(fd, {{handle, 0}}); }
-
-int Wait(int fd, std::uint32_t handle, std::uint32_t timeout_ms = 0) {
-  drm_ember_wait_bo w{};
-  w.handle = handle;
-  w.timeout_ms = timeout_ms;
-  return Ioctl(fd, DRM_IOCTL_EMBER_WAIT_BO, &w);
 }
 
 // Run the slices of a fresh attachment of @bo once and detach them.
@@ -204,13 +106,6 @@ constexpr std::uint64_t kMiB = 1ULL << 20;
 constexpr std::uint64_t kPage = 4096;
 constexpr std::uint64_t kBlk = 65536;         // GEMM operand spacing
 constexpr std::uint64_t kDevSize = 4 * kMiB;  // device memory a test loads
-
-int Reap(pid_t pid) {
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return st;
-}
 
 // Device memory for the client of @fd: the one region of a workload it
 // loads (slices may touch only regions of the caller's workloads).
@@ -714,21 +609,6 @@ std::uint32_t FwWorkloads(int fd) {
   return ember_test::Get<std::uint32_t>(pt->data, 32);
 }
 
-// ACTIVATE without Catch2 assertions (for children of fork()).
-int ActivateRaw(int fd, std::uint32_t *id) {
-  drm_ember_manage_trans_activate act{};
-  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
-  act.hdr.len = sizeof(act);
-  act.ring_size = 64;
-  drm_ember_manage_msg m{};
-  m.len = sizeof(act);
-  m.count = 1;
-  m.data = reinterpret_cast<std::uintptr_t>(&act);
-  const int err = Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m);
-  *id = act.dbc_id;
-  return err;
-}
-
 bool HasWorkloads(const std::string &ids) {
   return ClientLine(::getpid()).find(" workloads=" + ids) != std::string::npos;
 }
@@ -946,7 +826,7 @@ TEST_CASE("device memory: a device reset forgets the workloads; BOs sliced into 
   const Bo bo(fd.get(), kPage);
   REQUIRE(Attach(fd.get(), bo.handle(), dbc, {Copy(0, kPage, r, EMBER_SLICE_TO_DEV)}) == 0);
 
-  ember_test::WriteFile("/sys/bus/pci/devices/" + Dev().bdf + "/reset", "1");
+  ember_test::ResetDevice();
   CHECK(HasWorkloads("-"));
   // The same DBC again (the firmware hands out the first free one): only
   // the workload check stands between the stale slicing and memory the

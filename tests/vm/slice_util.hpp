@@ -1,7 +1,8 @@
 // Raw-ioctl helpers shared by the in-guest data-path tests and the load
 // generator of the storm test and the benchmark (tests/vm/ember_load.hpp):
-// an errno-returning ioctl wrapper and makers for every kind of
-// drm_ember_slice (docs/datapath.md, "Slices"). No test framework here, so
+// an errno-returning ioctl wrapper, makers for every kind of
+// drm_ember_slice (docs/datapath.md, "Slices") and errno-returning
+// ATTACH / DETACH / EXECUTE / WAIT / GEM_CLOSE calls. No test framework here, so
 // non-Catch2 programs can include it.
 #ifndef EMBER_TESTS_VM_SLICE_UTIL_HPP_
 #define EMBER_TESTS_VM_SLICE_UTIL_HPP_
@@ -10,6 +11,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <vector>
 
 #include "ember_accel.h"
 
@@ -81,6 +83,49 @@ inline drm_ember_slice Gemm(std::uint64_t a, std::uint64_t b, std::uint64_t c, s
   s.n = n;
   s.k = k;
   return s;
+}
+
+// ATTACH_SLICE_BO of @s to BO @handle for DBC @dbc: 0 or the errno.
+inline int Attach(int fd, std::uint32_t handle, std::uint32_t dbc,
+                  const std::vector<drm_ember_slice> &s) {
+  drm_ember_attach_slice_bo a{};
+  a.handle = handle;
+  a.dbc_id = dbc;
+  a.count = static_cast<std::uint32_t>(s.size());
+  a.slices = reinterpret_cast<std::uintptr_t>(s.data());
+  return Ioctl(fd, DRM_IOCTL_EMBER_ATTACH_SLICE_BO, &a);
+}
+
+// DETACH_SLICE_BO: 0 or the errno.
+inline int Detach(int fd, std::uint32_t handle) {
+  drm_ember_detach_slice_bo d{};
+  d.handle = handle;
+  return Ioctl(fd, DRM_IOCTL_EMBER_DETACH_SLICE_BO, &d);
+}
+
+// EXECUTE_BO (PARTIAL_EXECUTE_BO with @partial) of @e: 0 or the errno.
+inline int Execute(int fd, const std::vector<drm_ember_execute_entry> &e, bool partial = false) {
+  drm_ember_execute_bo x{};
+  x.count = static_cast<std::uint32_t>(e.size());
+  x.entries = reinterpret_cast<std::uintptr_t>(e.data());
+  return Ioctl(fd, partial ? DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO : DRM_IOCTL_EMBER_EXECUTE_BO, &x);
+}
+
+inline int Execute(int fd, std::uint32_t handle) { return Execute(fd, {{handle, 0}}); }
+
+// WAIT_BO (@timeout_ms 0: the driver's default): 0 or the errno.
+inline int Wait(int fd, std::uint32_t handle, std::uint32_t timeout_ms = 0) {
+  drm_ember_wait_bo w{};
+  w.handle = handle;
+  w.timeout_ms = timeout_ms;
+  return Ioctl(fd, DRM_IOCTL_EMBER_WAIT_BO, &w);
+}
+
+// GEM_CLOSE of a handle: 0 or the errno.
+inline int GemClose(int fd, std::uint32_t handle) {
+  drm_gem_close c{};
+  c.handle = handle;
+  return Ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
 }
 
 }  // namespace ember_test
