@@ -2,7 +2,7 @@
 // datapath_test.cpp): finding the ember accel node of the VM, one open file
 // per client, the driver's debugfs fault-injection knobs and clients file,
 // and building MANAGE calls and firmware commands (LOAD_WORKLOAD,
-// UNLOAD_WORKLOAD, docs/nnc.md §15).
+// UNLOAD_WORKLOAD, docs/nnc.md §15), ACTIVATE and DEACTIVATE.
 #pragma once
 
 #include <catch2/catch_test_macros.hpp>
@@ -273,6 +273,45 @@ inline int UnloadWorkload(int fd, std::uint32_t id, std::uint32_t *status = null
     *status = m.At<drm_ember_manage_trans_passthrough>(off)->status;
   }
   return err;
+}
+
+// ACTIVATE a DBC with rings of `ring` entries through MANAGE: returns 0
+// (and the DBC in *id) or the errno of the call (ENOSPC: no DBC free). No
+// Catch2 assertions, so children of fork() can use it.
+inline int ActivateDbc(int fd, std::uint32_t ring, std::uint32_t *id) {
+  drm_ember_manage_trans_activate act{};
+  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
+  act.hdr.len = sizeof(act);
+  act.ring_size = ring;
+  drm_ember_manage_msg m{};
+  m.len = sizeof(act);
+  m.count = 1;
+  m.data = reinterpret_cast<std::uintptr_t>(&act);
+  if (::ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) != 0) {
+    return errno;
+  }
+  if (act.status != EMBER_MANAGE_STATUS_OK) {
+    return EPROTO;
+  }
+  *id = act.dbc_id;
+  return 0;
+}
+
+// DEACTIVATE a DBC of the caller through MANAGE: 0 or the errno of the
+// call. No Catch2 assertions.
+inline int DeactivateDbc(int fd, std::uint32_t id) {
+  drm_ember_manage_trans_deactivate d{};
+  d.hdr.type = EMBER_MANAGE_TRANS_DEACTIVATE;
+  d.hdr.len = sizeof(d);
+  d.dbc_id = id;
+  drm_ember_manage_msg m{};
+  m.len = sizeof(d);
+  m.count = 1;
+  m.data = reinterpret_cast<std::uintptr_t>(&d);
+  if (::ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) != 0) {
+    return errno;
+  }
+  return d.status == EMBER_MANAGE_STATUS_OK ? 0 : EPROTO;
 }
 
 }  // namespace ember_test
