@@ -82,6 +82,8 @@ constexpr std::uint64_t kPage = 4096;
 constexpr int kPlannedExit = 3;
 // How long ACTIVATE / LOAD keep retrying ENOSPC before it counts as an error.
 constexpr auto kRetryFor = std::chrono::seconds(15);
+// How long UNLOAD may be EBUSY after the BOs that pinned it were freed.
+constexpr auto kUnpinWithin = std::chrono::seconds(5);
 // How long a killed or stopped worker may take to exit.
 constexpr auto kExitWithin = std::chrono::seconds(30);
 // Kernel log lines that fail the test.
@@ -130,7 +132,39 @@ struct Note {
   std::array<char, 240> text{};
 };
 
-constexpr std::size_t kNotes = 32;
+// Errors are kept per operation (the first word of the note), the first
+// few of each, so that one frequent error does not hide the others.
+constexpr std::array<const char *, 14> kKinds = {"open",
+                                                 "LOAD_WORKLOAD",
+                                                 "ACTIVATE",
+                                                 "DEACTIVATE",
+                                                 "UNLOAD_WORKLOAD",
+                                                 "CREATE_BO",
+                                                 "MMAP_BO",
+                                                 "mmap",
+                                                 "ATTACH_SLICE_BO",
+                                                 "DETACH_SLICE_BO",
+                                                 "GEM_CLOSE",
+                                                 "EXECUTE_BO",
+                                                 "WAIT_BO",
+                                                 "wrong"};
+constexpr std::size_t kNotesPerKind = 3;
+
+struct Kind {
+  std::atomic<std::uint64_t> count{0};
+  std::atomic<std::uint32_t> nnotes{0};
+  std::array<Note, kNotesPerKind> notes;
+};
+
+std::size_t KindOf(const std::string &what) {
+  const auto word = what.substr(0, what.find(' '));
+  for (std::size_t k = 0; k < kKinds.size(); k++) {
+    if (word == kKinds.at(k)) {
+      return k;
+    }
+  }
+  return kKinds.size() - 1;
+}
 
 struct Shared {
   std::atomic<std::uint64_t> lifecycles{0};      // completed lifecycles
@@ -144,8 +178,7 @@ struct Shared {
   std::atomic<std::uint64_t> dbc_busy{0};        // ACTIVATE ENOSPC, retried
   std::atomic<std::uint64_t> mem_full{0};        // LOAD ENOSPC/ENOMEM, retried
   std::atomic<std::uint64_t> unload_busy{0};     // UNLOAD EBUSY just after a free
-  std::atomic<std::uint32_t> nnotes{0};
-  std::array<Note, kNotes> notes;
+  std::array<Kind, kKinds.size()> kinds;
 };
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
@@ -201,18 +234,23 @@ class Worker {
   void Error(const std::string &what, int err) {
     sh_->errors.fetch_add(1);
     std::ostringstream os;
-    os << "worker " << id_ << " (pid " << ::getpid() << ") lifecycle " << cycle_ << ": " << what;
+    os << what;
     if (err != 0) {
       os << ": " << std::strerror(err) << " (" << err << ")";
     }
     Remember(os.str());
   }
 
+  // @text starts with the operation (kKinds).
   void Remember(const std::string &text) {
-    const auto i = sh_->nnotes.fetch_add(1);
-    if (i < kNotes) {
-      Note &n = sh_->notes.at(i);
-      std::snprintf(n.text.data(), n.text.size(), "%s", text.c_str());
+    Kind &kind = sh_->kinds.at(KindOf(text));
+    kind.count.fetch_add(1);
+    const auto i = kind.nnotes.fetch_add(1);
+    if (i < kNotesPerKind) {
+      Note &n = kind.notes.at(i);
+      std::snprintf(n.text.data(), n.text.size(), "%s [worker %u pid %d lifecycle %llu]",
+                    text.c_str(), id_, static_cast<int>(::getpid()),
+                    static_cast<unsigned long long>(cycle_));
       n.ready.store(1);
     }
   }
@@ -275,7 +313,7 @@ class Worker {
   // a moment after WAIT_BO returned: EBUSY then is retried, for a while.
   bool Unload(bool freed_bos) {
     loaded_ = false;
-    const auto until = Clock::now() + kRetryFor;
+    const auto until = Clock::now() + kUnpinWithin;
     for (;;) {
       std::uint32_t status = 0;
       const int err = UnloadWorkload(fd_, wl_.id, &status);
@@ -287,7 +325,7 @@ class Worker {
         return false;
       }
       sh_->unload_busy.fetch_add(1);
-      std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
 
@@ -431,9 +469,9 @@ class Worker {
     }
     if (bad != 0) {
       std::ostringstream os;
-      os << "worker " << id_ << " lifecycle " << cycle_ << ": " << bad
-         << " wrong bytes in a job of dbc" << dbc_ << " (" << (bo.fill_kind ? "FILL" : "COPY")
-         << " of " << bo.len << " bytes, BO of " << bo.size << "), first at BO offset " << first;
+      os << "wrong bytes: " << bad << " in a job of dbc" << dbc_ << " ("
+         << (bo.fill_kind ? "FILL" : "COPY") << " of " << bo.len << " bytes, BO of " << bo.size
+         << "), first at BO offset " << first;
       Remember(os.str());
     }
     return bad;
@@ -1009,9 +1047,16 @@ TEST_CASE("random client lifecycles and kills leave the driver consistent") {
                << " DBCs, service " << service);
 
   std::vector<std::string> notes;
-  for (std::size_t i = 0; i < std::min<std::size_t>(sh->nnotes.load(), kNotes); i++) {
-    if (sh->notes.at(i).ready.load() != 0) {
-      notes.emplace_back(sh->notes.at(i).text.data());
+  for (std::size_t k = 0; k < kKinds.size(); k++) {
+    const Kind &kind = sh->kinds.at(k);
+    if (kind.count.load() == 0) {
+      continue;
+    }
+    notes.push_back(std::to_string(kind.count.load()) + " x " + kKinds.at(k) + ", e.g.:");
+    for (const auto &n : kind.notes) {
+      if (n.ready.load() != 0) {
+        notes.push_back(std::string("  ") + n.text.data());
+      }
     }
   }
   for (const auto &n : notes) {
