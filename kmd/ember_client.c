@@ -25,9 +25,11 @@
  * the scheduler nor the response drain touches the DBC for it. When the
  * firmware confirms, the rings are freed (jobs still in them fail with
  * -ECANCELED); when it definitely did not execute the message, the record
- * is LIVE again (ember_act_stay()); when the outcome is unknown, the jobs
- * in the ring fail with -ECANCELED and the rings stay until TERMINATE
- * (ember_act_abandon()).
+ * is LIVE again (ember_act_stay()); when the outcome is unknown, the record
+ * stays LEAVING with its rings and jobs (the DBC may still be running them,
+ * so their BOs must stay mapped) until a repeated DEACTIVATE is confirmed,
+ * the client's TERMINATE or a reset; when the firmware says another client
+ * has the DBC, the jobs fail with -ECANCELED (ember_act_abandon()).
  *
  * Close (ember_client_close(), from &drm_driver.postclose): if the client
  * ever reached the firmware in the current mailbox generation, TERMINATE
@@ -131,12 +133,6 @@ int ember_client_open(struct ember_device *edev, struct drm_file *file)
 	if (handle < 0) {
 		kfree(client);
 		return handle;
-	}
-	client->pins = ember_pin_acct_new();
-	if (!client->pins) {
-		ida_free(&edev->handles, handle);
-		kfree(client);
-		return -ENOMEM;
 	}
 	client->edev = edev;
 	client->file = file;
@@ -279,10 +275,12 @@ void ember_act_release(struct ember_act *act)
  * the driver still had on record for the DBC must have lost it (its
  * DEACTIVATE was executed with the reply lost): the DBC now has the new
  * rings, so the old record's rings are freed and it is forgotten. Records
- * of the same DBC id the client lost to a reset, or let go of with a
- * DEACTIVATE whose outcome was unknown (LEAVING: the firmware evidently
- * executed it), are superseded: moved to @superseded for the caller to
- * free (it holds the client's lock).
+ * of the same DBC id the client lost to a reset are superseded: moved to
+ * @superseded for the caller to free (it holds the client's lock). Records
+ * of the DBC it let go of with a DEACTIVATE whose outcome was unknown
+ * (LEAVING: the firmware evidently executed it) lose their rings but stay
+ * on the list until they are released or the client closes: a MANAGE call
+ * in progress may still refer to them.
  */
 static void ember_act_install(struct ember_act *act, u32 dbc_id,
 			      struct list_head *superseded)
@@ -303,12 +301,12 @@ static void ember_act_install(struct ember_act *act, u32 dbc_id,
 		old->dbc_id = -1;
 	}
 	list_for_each_entry_safe(old, tmp, &client->acts, node) {
-		if (old == act || old->dbc_id != dbc_id ||
-		    (old->state != EMBER_ACT_DEAD &&
-		     old->state != EMBER_ACT_LEAVING))
+		if (old == act || old->dbc_id != dbc_id)
 			continue;
-		ember_act_free_rings(old);
-		list_move(&old->node, superseded);
+		if (old->state == EMBER_ACT_LEAVING)
+			ember_act_free_rings(old);
+		else if (old->state == EMBER_ACT_DEAD)
+			list_move(&old->node, superseded);
 	}
 	act->state = EMBER_ACT_LIVE;
 	act->dbc_id = dbc_id;
@@ -460,12 +458,14 @@ void ember_act_stay(struct ember_act *act)
 }
 
 /**
- * ember_act_abandon() - the outcome of letting go of a DBC is unknown
+ * ember_act_abandon() - the firmware gave the DBC to another client
  * @act: a LEAVING record; the caller holds its client's &ember_client.lock
  *
- * The firmware may or may not have stopped the DBC: the jobs in the ring
- * fail with -ECANCELED, the rings stay with the record until the client's
- * TERMINATE is confirmed or the DBCs are reset.
+ * For a DEACTIVATE the firmware refused because another client has the
+ * DBC: it runs that client's rings now, not these, so the jobs in them fail
+ * with -ECANCELED. The rings stay with the record until the client's
+ * TERMINATE is confirmed or the DBCs are reset (the firmware's view may be
+ * the stale one).
  */
 void ember_act_abandon(struct ember_act *act)
 {
@@ -481,7 +481,7 @@ void ember_act_abandon(struct ember_act *act)
  * ember_client_find_dbc() - the client's activation of a DBC
  * @client: the client, whose &ember_client.lock the caller holds
  * @dbc_id: DBC id from user space
- * @act: receives the LIVE record
+ * @act: receives the LIVE record, or else the LEAVING one
  *
  * Client isolation: a DBC is usable only by the client it was activated
  * for. A record the client let go of with a DEACTIVATE whose outcome is
@@ -496,24 +496,35 @@ int ember_client_find_dbc(struct ember_client *client, u32 dbc_id,
 			  struct ember_act **act)
 {
 	struct ember_device *edev = client->edev;
-	struct ember_act *a, *dead = NULL;
+	struct ember_act *a, *dead = NULL, *leaving = NULL;
 	int ret;
 
 	mutex_lock(&edev->dbc_lock);
 	list_for_each_entry(a, &client->acts, node) {
 		if (a->dbc_id < 0 || a->dbc_id != dbc_id)
 			continue;
-		if (a->state == EMBER_ACT_LIVE ||
-		    (a->state == EMBER_ACT_LEAVING && a->req_ring)) {
+		if (a->state == EMBER_ACT_LIVE) {
 			*act = a;
 			mutex_unlock(&edev->dbc_lock);
 			return 0;
 		}
+		if (a->state == EMBER_ACT_LEAVING && a->req_ring && !leaving)
+			leaving = a;
 		if (a->state == EMBER_ACT_DEAD && !dead)
 			dead = a;
 	}
+	if (leaving) {
+		*act = leaving;
+		mutex_unlock(&edev->dbc_lock);
+		return 0;
+	}
 	if (dead) {
-		list_del(&dead->node);
+		/*
+		 * Reported once: the record no longer names the DBC. It stays
+		 * on the list until the client closes, because a MANAGE call
+		 * in progress may still refer to it.
+		 */
+		dead->dbc_id = -1;
 		ret = -ENODEV;
 	} else if (dbc_id < edev->info.num_dbcs && edev->dbcs[dbc_id].act) {
 		ret = -EPERM;
@@ -521,7 +532,6 @@ int ember_client_find_dbc(struct ember_client *client, u32 dbc_id,
 		ret = -ENOENT;
 	}
 	mutex_unlock(&edev->dbc_lock);
-	kfree(dead);
 	return ret;
 }
 
@@ -741,7 +751,6 @@ void ember_client_close(struct ember_client *client)
 	if (!retire)
 		ida_free(&edev->handles, client->handle);
 	client->file->driver_priv = NULL;
-	ember_pin_acct_put(client->pins);
 	mutex_destroy(&client->lock);
 	kfree(client);
 }

@@ -26,19 +26,19 @@
  * the BO may detach it.
  *
  * Pinned memory: slicing pins the BO's shmem pages (they cannot be
- * swapped or reclaimed until the BO is freed). The client that first
- * pins a BO is charged its size against max_pinned_mb until the BO is
- * freed, even if the client closes first; the pages themselves are
- * allocated in the caller's context, so the kernel charges them to its
- * memory cgroup.
+ * swapped or reclaimed until the BO is freed). The process that first
+ * pins a BO is charged its pages in its mm's pinned_vm (VmPin, as RDMA and
+ * VFIO do) against max_pinned_mb until the BO is freed, even if the file
+ * closes first; the pages themselves are allocated in the caller's
+ * context, so the kernel charges them to its memory cgroup.
  */
 
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
-#include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
@@ -67,7 +67,7 @@ MODULE_PARM_DESC(wait_exec_default_timeout_ms,
 static unsigned int ember_max_pinned_mb;
 module_param_named(max_pinned_mb, ember_max_pinned_mb, uint, 0644);
 MODULE_PARM_DESC(max_pinned_mb,
-		 "Most BO memory one client may pin by slicing BOs, MiB; 0: half of the system's RAM (default 0)");
+		 "Most memory one process may have pinned (VmPin) for slicing BOs, MiB; 0: half of the system's RAM (default 0)");
 
 /* WAIT_BO looks at the ring itself after these intervals (doubling). */
 #define EMBER_WAIT_RECHECK_MIN_US	1000
@@ -130,17 +130,7 @@ static bool ember_client_alive(struct ember_device *edev, u64 id)
 /* ---- pinned memory ---- */
 
 /**
- * struct ember_pin_acct - BO memory a client pinned
- * @ref: references: the client, and every BO charged to it
- * @bytes: bytes of the BOs charged to it
- */
-struct ember_pin_acct {
-	struct kref ref;
-	atomic64_t bytes;
-};
-
-/**
- * ember_pin_limit() - bytes one client may pin (max_pinned_mb)
+ * ember_pin_limit() - bytes one process may pin (max_pinned_mb)
  *
  * Return: the limit in bytes.
  */
@@ -154,68 +144,42 @@ u64 ember_pin_limit(void)
 }
 
 /**
- * ember_pin_acct_new() - the pinned-memory account of a new client
- *
- * Return: the account, or NULL.
- */
-struct ember_pin_acct *ember_pin_acct_new(void)
-{
-	struct ember_pin_acct *acct = kzalloc(sizeof(*acct), GFP_KERNEL);
-
-	if (acct)
-		kref_init(&acct->ref);
-	return acct;
-}
-
-static void ember_pin_acct_free(struct kref *ref)
-{
-	kfree(container_of(ref, struct ember_pin_acct, ref));
-}
-
-/**
- * ember_pin_acct_put() - drop a reference to an account
- * @acct: the account, or NULL
- */
-void ember_pin_acct_put(struct ember_pin_acct *acct)
-{
-	if (acct)
-		kref_put(&acct->ref, ember_pin_acct_free);
-}
-
-/**
  * ember_bo_uncharge() - a BO is freed: its pinned pages go
  * @bo: the BO
  *
- * Any context that may free a BO; takes no lock.
+ * Process context; takes no lock of the driver.
  */
 void ember_bo_uncharge(struct ember_bo *bo)
 {
-	if (!bo->pins)
+	if (!bo->pin_mm)
 		return;
-	atomic64_sub(bo->base.base.size, &bo->pins->bytes);
-	ember_pin_acct_put(bo->pins);
-	bo->pins = NULL;
+	atomic64_sub(bo->base.base.size >> PAGE_SHIFT, &bo->pin_mm->pinned_vm);
+	mmdrop(bo->pin_mm);
+	bo->pin_mm = NULL;
 }
 
 /*
- * Charge @bo's size to @client before its pages are pinned, once per BO:
- * -ENOMEM if that takes the client over max_pinned_mb.
+ * Charge @bo's pages to the calling process (mm_struct.pinned_vm, VmPin in
+ * /proc/<pid>/status) before they are pinned, once per BO: -ENOMEM if that
+ * takes the process over max_pinned_mb. A kernel thread cannot pin.
  */
-static int ember_bo_charge(struct ember_client *client, struct ember_bo *bo)
+static int ember_bo_charge(struct ember_device *edev, struct ember_bo *bo)
 {
-	struct ember_device *edev = client->edev;
-	struct ember_pin_acct *acct = client->pins;
-	u64 size = bo->base.base.size;
+	u64 pages = bo->base.base.size >> PAGE_SHIFT;
+	struct mm_struct *mm = current->mm;
 	int ret = 0;
 
+	if (!mm)
+		return -EPERM;
 	mutex_lock(&edev->dbc_lock);
-	if (!bo->pins) {
-		if (atomic64_add_return(size, &acct->bytes) > ember_pin_limit()) {
-			atomic64_sub(size, &acct->bytes);
+	if (!bo->pin_mm) {
+		if ((u64)atomic64_add_return(pages, &mm->pinned_vm) >
+		    ember_pin_limit() >> PAGE_SHIFT) {
+			atomic64_sub(pages, &mm->pinned_vm);
 			ret = -ENOMEM;
 		} else {
-			kref_get(&acct->ref);
-			bo->pins = acct;
+			mmgrab(mm);
+			bo->pin_mm = mm;
 		}
 	}
 	mutex_unlock(&edev->dbc_lock);
@@ -439,15 +403,16 @@ static long ember_slice_build(struct ember_wl_set *wls,
  * Every device-memory range of the slices must lie inside one region of a
  * workload the caller loaded; the BO pins those workloads until it is
  * detached or freed, so they cannot be unloaded meanwhile. The BO's pages
- * are pinned and charged to the caller (max_pinned_mb) the first time it
- * is sliced.
+ * are pinned and charged to the calling process (max_pinned_mb) the first
+ * time it is sliced; they stay pinned, and charged, until the BO is freed,
+ * also when the call fails after pinning them.
  *
  * Return: 0; -EINVAL (pad, count, a malformed slice, a device-memory range
  * outside the caller's workload regions, more requests than the DBC's ring
  * holds); -EFAULT; -ENOENT (BO or DBC not the caller's); -EPERM (DBC of
  * another client, or the BO is sliced by another client); -EBUSY (already
  * sliced by the caller); -ENOMEM (also: pinning the BO would take the
- * caller over max_pinned_mb); -ENODEV (the DBC, or a workload a slice
+ * calling process over max_pinned_mb); -ENODEV (the DBC, or a workload a slice
  * names, was lost to a device reset; the device is gone).
  */
 int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
@@ -492,7 +457,7 @@ int ember_ioctl_attach_slice_bo(struct drm_device *drm, void *data,
 	if (ret)
 		goto out_put;
 
-	ret = ember_bo_charge(client, bo);
+	ret = ember_bo_charge(edev, bo);
 	if (ret)
 		goto out_put;
 	/* Pins the pages and DMA-maps them until the BO is freed. */

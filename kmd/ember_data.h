@@ -16,7 +16,7 @@ struct dma_fence;
 struct ember_act;
 struct ember_dbc;
 struct ember_device;
-struct ember_pin_acct;
+struct mm_struct;
 struct ember_wl_set;
 
 /**
@@ -47,8 +47,9 @@ struct ember_bo_req {
  * @sliced: ATTACH_SLICE_BO succeeded and DETACH_SLICE_BO was not called
  * @slicer: &ember_client.id of the client that sliced it, 0 when not
  *	sliced
- * @pins: the account of the client charged for the BO's pinned pages
- *	(the first to slice it) until the BO is freed, NULL before
+ * @pin_mm: the process charged for the BO's pinned pages (the first to
+ *	slice it; a reference to its mm_struct) until the BO is freed, NULL
+ *	before
  * @dbc_id: DBC the BO is sliced for
  * @reqs: @nreqs requests of the slices, in order
  * @nreqs: entries in @reqs
@@ -70,7 +71,7 @@ struct ember_bo {
 	struct drm_gem_shmem_object base;
 	bool sliced;
 	u64 slicer;
-	struct ember_pin_acct *pins;
+	struct mm_struct *pin_mm;
 	u32 dbc_id;
 	struct ember_bo_req *reqs;
 	u32 nreqs;
@@ -95,8 +96,6 @@ struct drm_gem_object *ember_gem_create_object(struct drm_device *drm,
 
 u32 ember_bo_count(const struct ember_bo *bo, u64 resize);
 
-struct ember_pin_acct *ember_pin_acct_new(void);
-void ember_pin_acct_put(struct ember_pin_acct *acct);
 u64 ember_pin_limit(void);
 void ember_bo_uncharge(struct ember_bo *bo);
 

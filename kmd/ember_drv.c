@@ -294,7 +294,10 @@ static const struct drm_ioctl_desc ember_drm_ioctls[] = {
  */
 static bool ember_ioctl_refused(unsigned int cmd)
 {
-	return cmd == DRM_IOCTL_GEM_FLINK || cmd == DRM_IOCTL_GEM_OPEN;
+	/* drm_ioctl() dispatches on the number alone, whatever size or dir. */
+	return _IOC_TYPE(cmd) == DRM_IOCTL_BASE &&
+	       (_IOC_NR(cmd) == _IOC_NR(DRM_IOCTL_GEM_FLINK) ||
+		_IOC_NR(cmd) == _IOC_NR(DRM_IOCTL_GEM_OPEN));
 }
 
 static long ember_unlocked_ioctl(struct file *filp, unsigned int cmd,

@@ -191,7 +191,6 @@ struct ember_irq {
 };
 
 struct ember_act;
-struct ember_pin_acct;
 
 /**
  * struct ember_dbc_stats - data-path counters of one DBC (debugfs
@@ -303,7 +302,8 @@ enum ember_act_state {
  * @client: the owner
  * @node: entry in &ember_client.acts
  * @state: enum ember_act_state
- * @dbc_id: the DBC (LIVE; DEAD if known), -1 if unknown
+ * @dbc_id: the DBC (LIVE, LEAVING; DEAD if known and not reported yet),
+ *	-1 if unknown
  * @ring_size: entries per ring
  * @req_ring: request ring, @ring_size × 64 bytes, NULL once freed
  * @req_dma: its bus address
@@ -345,8 +345,6 @@ struct ember_act {
  * @pid: thread group of the process that opened the file; constant
  * @comm: its command name; constant
  * @id: unique id of the client on the device, never reused; constant
- * @pins: what the client's BOs pin (ember_data.c), shared with the BOs it
- *	charged, which may outlive the client
  * @lock: serialises the client's MANAGE calls with each other and with
  *	close, so that a client never has two messages in flight (DMA
  *	continuation, docs/nnc.md §8); protects @next_xfer_id, @fw_used and
@@ -365,7 +363,6 @@ struct ember_client {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 	u64 id;
-	struct ember_pin_acct *pins;
 	struct mutex lock; /* see kernel-doc above */
 	u32 next_xfer_id;
 	bool fw_used;

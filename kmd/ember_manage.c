@@ -457,18 +457,44 @@ static void ember_manage_build(struct ember_client *client,
 }
 
 /*
+ * The firmware stopped DBC @dbc_id for @client (DEACTIVATE answered OK, or
+ * NOENT: it holds no such DBC): every record of the client on that DBC
+ * loses it, @act (the transaction's target) and any record an ACTIVATE
+ * earlier in the same call installed on it.
+ */
+static void ember_manage_release_dbc(struct ember_client *client,
+				     struct ember_manage_call *call,
+				     struct ember_act *act, u32 dbc_id)
+{
+	struct ember_act *a, *tmp;
+	u32 j;
+
+	list_for_each_entry_safe(a, tmp, &client->acts, node) {
+		if (a != act && (a->dbc_id < 0 || a->dbc_id != dbc_id ||
+				 (a->state != EMBER_ACT_LIVE &&
+				  a->state != EMBER_ACT_LEAVING)))
+			continue;
+		for (j = 0; j < call->count; j++)
+			if (call->trans[j].deact == a)
+				call->trans[j].deact = NULL;
+		ember_act_release(a);
+	}
+}
+
+/*
  * Apply the decoded reply to a message: record statuses and Out values,
  * take ownership of activated DBCs, free deactivated ones. Returns the
  * errno of the first failed transaction, 0 if none failed.
  */
-static int ember_manage_apply(struct ember_manage_call *call,
+static int ember_manage_apply(struct ember_client *client,
+			      struct ember_manage_call *call,
 			      struct ember_manage_work *w)
 {
 	struct ember_manage_trans *t;
 	struct ember_nnc_rsp *r;
-	struct ember_act *act;
+	struct drm_ember_manage_trans_deactivate *deact;
 	int err = 0;
-	u32 i, j;
+	u32 i;
 
 	for (i = 0; i < w->hdr.count; i++) {
 		t = &call->trans[w->info.first + i];
@@ -504,13 +530,10 @@ static int ember_manage_apply(struct ember_manage_call *call,
 			    r->status != EMBER_NNC_ST_NOENT)
 				break;
 			/* The firmware no longer uses the DBC's rings. */
-			act = t->deact;
-			if (!act)
-				break;
-			for (j = 0; j < call->count; j++)
-				if (call->trans[j].deact == act)
-					call->trans[j].deact = NULL;
-			ember_act_release(act);
+			deact = (void *)(call->buf + t->off);
+			if (t->deact)
+				ember_manage_release_dbc(client, call, t->deact,
+							 deact->dbc_id);
 			break;
 		default:
 			break;
@@ -679,7 +702,7 @@ static int ember_manage_run(struct ember_client *client,
 			break;
 		}
 		*executed = true;
-		err = ember_manage_apply(call, w);
+		err = ember_manage_apply(client, call, w);
 		partial = w->info.more;
 		ember_mbox_msg_put(msg);
 		first = false;
@@ -704,15 +727,15 @@ static int ember_manage_run(struct ember_client *client,
 /*
  * A DEACTIVATE whose DBC was not freed by ember_manage_apply(): the DBC is
  * served again if the firmware certainly kept it (not sent, or refused
- * for a reason other than the DBC being another client's), abandoned if
- * that is not known.
+ * for a reason other than the DBC being another client's); its jobs fail
+ * if another client has it; the record stays LEAVING, jobs and all, if
+ * the outcome is unknown (the DBC may still run them).
  */
 static void ember_manage_deact_finish(struct ember_manage_trans *t)
 {
-	if (t->sent == EMBER_MANAGE_UNKNOWN ||
-	    (t->sent == EMBER_MANAGE_ANSWERED && t->status == EMBER_NNC_ST_PERM))
+	if (t->sent == EMBER_MANAGE_ANSWERED && t->status == EMBER_NNC_ST_PERM)
 		ember_act_abandon(t->deact);
-	else if (t->left)
+	else if (t->sent != EMBER_MANAGE_UNKNOWN && t->left)
 		ember_act_stay(t->deact);
 	t->deact = NULL;
 }

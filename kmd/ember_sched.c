@@ -173,17 +173,44 @@ static void ember_job_response(struct ember_dbc *dbc, struct ember_act *act,
 		ember_job_done(job);
 }
 
+/* Is DBC @dbc programmed with @act's rings? */
+static bool ember_dbc_has_rings(struct ember_dbc *dbc,
+				const struct ember_act *act)
+{
+	void __iomem *regs = dbc->regs;
+	u64 req, rsp;
+
+	req = readl(regs + EMBER_DBC_REQ_BASE_LO) |
+	      (u64)readl(regs + EMBER_DBC_REQ_BASE_HI) << 32;
+	rsp = readl(regs + EMBER_DBC_RSP_BASE_LO) |
+	      (u64)readl(regs + EMBER_DBC_RSP_BASE_HI) << 32;
+	return req == act->req_dma && rsp == act->rsp_dma &&
+	       readl(regs + EMBER_DBC_RING_SIZE) == act->ring_size;
+}
+
 /*
  * Reset DBC @dbc, whose response ring broke the accounting of @act (its
  * LIVE owner), and start it again on the same rings: the jobs in the ring
  * fail with -EIO, jobs still in the scheduler run afterwards. The firmware
  * still has the DBC activated for the client, so nobody else can have it
- * (docs/datapath.md, "Accounting errors"). Under dbc_lock.
+ * (docs/datapath.md, "Accounting errors"). If the DBC is not programmed
+ * with @act's rings any more, it is not the client's: the data path lets
+ * go of it (LEAVING, jobs kept until the client's DEACTIVATE or TERMINATE)
+ * and touches nothing. Under dbc_lock.
  */
 static void ember_dbc_recover(struct ember_dbc *dbc, struct ember_act *act,
 			      u32 tail)
 {
 	void __iomem *regs = dbc->regs;
+
+	if (!ember_dbc_has_rings(dbc, act)) {
+		dev_err_ratelimited(dbc->edev->drm.dev,
+				    "DBC %u: programmed with rings that are not its owner's; not serving it any more\n",
+				    dbc->id);
+		dbc->act = NULL;
+		act->state = EMBER_ACT_LEAVING;
+		return;
+	}
 
 	dev_warn_ratelimited(dbc->edev->drm.dev,
 			     "DBC %u: response tail %u does not match %u request(s) in flight from head %u; resetting the DBC, its queued jobs fail with -EIO\n",
