@@ -5,10 +5,11 @@
 // 1. A lost DBC interrupt (debugfs fault drop_irq): WAIT_BO with the
 //    default timeout still returns the job, found by re-checking the ring
 //    (debugfs datapath rechecks=N); with mitigation on and off.
-// 2. Pinned BO memory is bounded per client (module parameter
-//    max_pinned_mb): CREATE_BO and ATTACH_SLICE_BO over the bound are
-//    ENOMEM, each client has its own budget; pages are charged to the
-//    caller's memory cgroup.
+// 2. Pinned BO memory is bounded per process (module parameter
+//    max_pinned_mb, against VmPin): CREATE_BO and ATTACH_SLICE_BO over
+//    the bound are ENOMEM, each process has its own budget (another file
+//    of the same process does not); pages are charged to the caller's
+//    memory cgroup.
 // 3. A BO shared through PRIME is run, re-sliced and detached only by the
 //    client that sliced it (EPERM for the importer) until that client is
 //    gone.
@@ -22,6 +23,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -35,6 +37,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -220,7 +223,24 @@ int CreateBoErr(int fd, std::uint64_t size) {
 
 }  // namespace
 
-TEST_CASE("max_pinned_mb bounds the BO pages a client pins; each client has its own budget") {
+namespace {
+
+// VmPin of this process (mm->pinned_vm), bytes.
+std::uint64_t VmPin() {
+  std::istringstream in(ember_test::ReadFile("/proc/self/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmPin:", 0) == 0) {
+      return std::stoull(line.substr(6)) * 1024;
+    }
+  }
+  FAIL("no VmPin in /proc/self/status");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("max_pinned_mb bounds the memory a process pins; each process has its own budget") {
   const PinnedBound bound("64");
   Fd fd;
   const auto dbc = Activate(fd.get());
@@ -232,9 +252,21 @@ TEST_CASE("max_pinned_mb bounds the BO pages a client pins; each client has its 
   for (std::uint64_t off = 0; off < kSize; off += kMiB) {
     second.data()[off + 4096] = PatternByte(off / kMiB, 7);
   }
-  // A FILL of the BO touches no device memory; the ATTACH pins all of it.
+  // A FILL of the BO touches no device memory; the ATTACH pins all of it,
+  // charged to this process (VmPin).
+  const auto pinned = VmPin();
   REQUIRE(Attach(fd.get(), first, dbc, {FillBo(0, kPage, 0x11)}) == 0);
+  CHECK(VmPin() == pinned + kSize);
   CHECK(Attach(fd.get(), second.handle(), dbc, {FillBo(0, kPage, 0x22)}) == ENOMEM);
+  CHECK(VmPin() == pinned + kSize);
+  // The budget is the process's, not the file's: another open file of the
+  // same process gets nothing more.
+  {
+    Fd again;
+    const auto dbc2 = Activate(again.get());
+    const auto third = CreateBo(again.get(), kSize);
+    CHECK(Attach(again.get(), third, dbc2, {FillBo(0, kPage, 0x33)}) == ENOMEM);
+  }
 
   // Another client (process) pins 48 MiB while this one holds 48.
   const pid_t pid = ::fork();
@@ -432,6 +464,26 @@ TEST_CASE("GEM_FLINK and GEM_OPEN are EOPNOTSUPP as root") {
   CHECK(bad.empty());
 }
 
+TEST_CASE("GEM_FLINK and GEM_OPEN numbers with another size or direction are EOPNOTSUPP too") {
+  // drm_ioctl() dispatches on the ioctl number whatever the size and
+  // direction bits say, so the driver must refuse the numbers, not two
+  // exact command values.
+  Fd fd;
+  const auto bo = CreateBo(fd.get(), kPage);
+  std::array<std::uint32_t, 16> arg{};
+  for (const unsigned nr : {_IOC_NR(DRM_IOCTL_GEM_FLINK), _IOC_NR(DRM_IOCTL_GEM_OPEN)}) {
+    for (const unsigned size : {0U, 4U, 8U, 12U, 16U, 24U, 64U}) {
+      for (const unsigned dir : {_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE}) {
+        arg.fill(0);
+        arg[0] = bo;  // FLINK: the handle; GEM_OPEN: name = the handle
+        const unsigned long cmd = _IOC(dir, DRM_IOCTL_BASE, nr, size);
+        INFO("nr " << nr << " size " << size << " dir " << dir);
+        CHECK(ErrName(Ioctl(fd.get(), cmd, arg.data())) == ErrName(EOPNOTSUPP));
+      }
+    }
+  }
+}
+
 TEST_CASE("GEM_FLINK and GEM_OPEN are EOPNOTSUPP for an unprivileged user") {
   const ModeGuard mode(Dev().node, 0666);
   std::array<int, 2> pipe_fds{};
@@ -481,6 +533,47 @@ TEST_CASE("GEM_FLINK and GEM_OPEN are EOPNOTSUPP for an unprivileged user") {
   INFO("GEM_OPEN of names 1..16: " << res[2] << " not EOPNOTSUPP, e.g. "
                                    << (res[2] != 0 ? ErrName(res[3]) : "-"));
   CHECK(res[2] == 0);
+}
+
+// ---- 1b. letting go of a DBC ----
+
+TEST_CASE("a DEACTIVATE whose reply is lost keeps the DBC's jobs until it is repeated") {
+  // The outcome is unknown: the DEACTIVATE may still be queued and the DBC
+  // still running the jobs, so they must neither complete nor be cancelled
+  // (their BOs stay mapped) until a repeated DEACTIVATE is confirmed.
+  Fd fd;
+  const auto dbc = Activate(fd.get());
+  Workload wl;
+  REQUIRE(LoadWorkload(fd.get(), {kPage}, &wl) == 0);
+  const Bo bo(fd.get(), kPage);
+  REQUIRE(Attach(fd.get(), bo.handle(), dbc,
+                 {Copy(0, kPage, wl.offsets.at(0), EMBER_SLICE_TO_DEV)}) == 0);
+  {
+    const Fault hang("dbc_hang", 1U << dbc);
+    REQUIRE(Execute(fd.get(), bo.handle()) == 0);
+    CHECK(ErrName(Wait(fd.get(), bo.handle(), 100)) == ErrName(ETIMEDOUT));
+    {
+      const Fault corrupt("mbox_corrupt", 1);
+      CHECK(ErrName(ember_test::DeactivateRaw(fd.get(), dbc)) == ErrName(EIO));
+    }
+    const auto line = ember_test::ClientLine(::getpid());
+    INFO("debugfs clients: " << line);
+    CHECK(line.find(" leaving=1") != std::string::npos);
+    CHECK(ErrName(Wait(fd.get(), bo.handle(), 100)) == ErrName(ETIMEDOUT));
+    CHECK(ErrName(Detach(fd.get(), bo.handle())) == ErrName(EBUSY));
+    // The DBC is not the data path's any more: no new execution on it.
+    CHECK(ErrName(Execute(fd.get(), bo.handle())) == ErrName(EBUSY));
+  }
+  // Repeated: the firmware did execute the first one (NOENT now), so the
+  // record goes and its job ends cancelled.
+  const int again = ember_test::DeactivateRaw(fd.get(), dbc);
+  INFO("repeated DEACTIVATE: " << ErrName(again));
+  CHECK((again == 0 || again == ENOENT));
+  CHECK(ErrName(Wait(fd.get(), bo.handle(), 1000)) == ErrName(ECANCELED));
+  CHECK(ErrName(Detach(fd.get(), bo.handle())) == "0");
+  const auto line = ember_test::ClientLine(::getpid());
+  INFO("debugfs clients: " << line);
+  CHECK(line.find(" dbcs=- pending=0 dead=0 leaving=0") != std::string::npos);
 }
 
 // ---- 5. after a device reset ----
