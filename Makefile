@@ -5,13 +5,14 @@
 #   make demo    boot the emulated device, load the driver, show it working
 #   make fuzz    long libFuzzer run of the NNC codec (1,000,000 runs a target)
 #   make bench   one-VM benchmark: ember modes vs emulated NVMe baseline
+#   make soak    long churn of the data path on every interrupt topology
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 KVER ?= $(shell $(ROOT)/scripts/kver)
 
-.PHONY: all deps build qemu kmd userspace unit vm-test lint fuzz bench test demo clean
+.PHONY: all deps build qemu kmd userspace unit vm-test lint fuzz bench soak test demo clean
 
 all: build
 
@@ -43,6 +44,9 @@ fuzz: deps
 
 bench: build
 	@$(ROOT)/tests/bench/run.sh
+
+soak: build
+	@$(ROOT)/tests/vm/soak.sh
 
 lint: userspace
 	@$(ROOT)/scripts/lint.sh
