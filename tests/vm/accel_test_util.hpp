@@ -26,6 +26,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ember_accel.h"
@@ -298,17 +299,9 @@ inline int ActivateRaw(int fd, std::uint32_t *id, std::uint32_t ring = 64) {
 
 // ACTIVATE one DBC with rings of @ring entries: its id.
 inline std::uint32_t Activate(int fd, std::uint32_t ring = 1024) {
-  drm_ember_manage_trans_activate act{};
-  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
-  act.hdr.len = sizeof(act);
-  act.ring_size = ring;
-  drm_ember_manage_msg m{};
-  m.len = sizeof(act);
-  m.count = 1;
-  m.data = reinterpret_cast<std::uintptr_t>(&act);
-  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) == 0);
-  REQUIRE(act.status == EMBER_MANAGE_STATUS_OK);
-  return act.dbc_id;
+  std::uint32_t id = 0;
+  REQUIRE(ActivateRaw(fd, &id, ring) == 0);
+  return id;
 }
 
 // DEACTIVATE a DBC of the caller through MANAGE without Catch2 assertions
@@ -412,25 +405,37 @@ class KernelLog {
   ~KernelLog() { ::close(fd_); }
   KernelLog(const KernelLog &) = delete;
   KernelLog &operator=(const KernelLog &) = delete;
-  // The messages logged since construction (or the last call) that
-  // contain @needle.
-  std::vector<std::string> Grep(const std::string &needle) {
-    std::vector<std::string> found;
+  KernelLog(KernelLog &&) = delete;
+  KernelLog &operator=(KernelLog &&) = delete;
+
+  // The messages logged since construction (or the last call).
+  [[nodiscard]] std::vector<std::string> Read() const {
+    std::vector<std::string> lines;
     std::vector<char> rec(8192);
     for (;;) {
       const ssize_t n = ::read(fd_, rec.data(), rec.size());
-      if (n < 0 && errno == EPIPE) {  // overwritten meanwhile: go on
-        continue;
+      if (n < 0 && (errno == EINTR || errno == EPIPE)) {
+        continue;  // EPIPE: records were overwritten meanwhile; go on
       }
       if (n <= 0) {
-        break;
+        break;  // EAGAIN: nothing more
       }
       // "prio,seq,usec,flags;message\n" and " KEY=value" lines.
       std::string line(rec.data(), static_cast<std::size_t>(n));
       line = line.substr(0, line.find('\n'));
       line = line.substr(line.find(';') + 1);
+      lines.push_back(line);
+    }
+    return lines;
+  }
+
+  // The messages logged since construction (or the last call) that
+  // contain @needle.
+  [[nodiscard]] std::vector<std::string> Grep(const std::string &needle) const {
+    std::vector<std::string> found;
+    for (auto &line : Read()) {
       if (line.find(needle) != std::string::npos) {
-        found.push_back(line);
+        found.push_back(std::move(line));
       }
     }
     return found;

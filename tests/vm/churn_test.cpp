@@ -732,45 +732,6 @@ class Worker {
 
 // ---- the parent ----
 
-// The kernel log from now on (/dev/kmsg, positioned at its end).
-class KernelLog {
- public:
-  KernelLog() : fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) {
-    REQUIRE(fd_ >= 0);
-    REQUIRE(::lseek(fd_, 0, SEEK_END) >= 0);
-  }
-  ~KernelLog() { ::close(fd_); }
-  KernelLog(const KernelLog &) = delete;
-  KernelLog &operator=(const KernelLog &) = delete;
-  KernelLog(KernelLog &&) = delete;
-  KernelLog &operator=(KernelLog &&) = delete;
-
-  // The messages logged since the start (or the last call).
-  [[nodiscard]] std::vector<std::string> Read() const {
-    std::vector<std::string> lines;
-    std::vector<char> buf(8192);
-    for (;;) {
-      const ssize_t n = ::read(fd_, buf.data(), buf.size());
-      if (n < 0 && (errno == EINTR || errno == EPIPE)) {
-        continue;  // EPIPE: records were overwritten; go on with the next
-      }
-      if (n <= 0) {
-        break;  // EAGAIN: nothing more
-      }
-      std::string rec(buf.data(), static_cast<std::size_t>(n));
-      const auto semi = rec.find(';');
-      const auto nl = rec.find('\n');
-      if (semi != std::string::npos) {
-        lines.push_back(rec.substr(semi + 1, nl == std::string::npos ? nl : nl - semi - 1));
-      }
-    }
-    return lines;
-  }
-
- private:
-  int fd_;
-};
-
 std::optional<int> ReapWithin(pid_t pid, Clock::duration within) {
   const auto until = Clock::now() + within;
   sigset_t chld;
@@ -864,7 +825,7 @@ TEST_CASE("random client lifecycles and kills leave the driver consistent") {
   // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): placement new, destroyed at the end
   auto *sh = new (mem) Shared;
 
-  const KernelLog klog;
+  const ember_test::KernelLog klog;
 
   // SIGCHLD blocked: the parent waits for it with sigtimedwait().
   sigset_t chld;

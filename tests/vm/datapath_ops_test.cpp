@@ -277,19 +277,11 @@ std::vector<std::uint8_t> FwCmd(std::uint16_t cmd, std::size_t len) {
 }
 
 std::uint32_t ActivateDbc(int fd, std::uint32_t ring) {
-  drm_ember_manage_trans_activate act{};
-  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
-  act.hdr.len = sizeof(act);
-  act.ring_size = ring;
-  drm_ember_manage_msg m{};
-  m.len = sizeof(act);
-  m.count = 1;
-  m.data = reinterpret_cast<std::uintptr_t>(&act);
-  const int err = Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m);
-  INFO("ACTIVATE ring " << ring << ": errno " << err << " status " << act.status);
+  std::uint32_t id = 0;
+  const int err = ember_test::ActivateRaw(fd, &id, ring);
+  INFO("ACTIVATE ring " << ring << ": errno " << err);
   REQUIRE(err == 0);
-  REQUIRE(act.status == EMBER_MANAGE_STATUS_OK);
-  return act.dbc_id;
+  return id;
 }
 
 // A client (open file) with one workload LOADed: its regions are the
