@@ -401,6 +401,30 @@ void ember_client_resolve_pending(struct ember_client *client)
 }
 
 /**
+ * ember_client_live_act() - the client's LIVE record of a DBC
+ * @client: the client, whose &ember_client.lock the caller holds
+ * @dbc_id: the DBC
+ *
+ * Return: the record, or NULL if the client has no LIVE record of it.
+ */
+struct ember_act *ember_client_live_act(struct ember_client *client,
+					u32 dbc_id)
+{
+	struct ember_device *edev = client->edev;
+	struct ember_act *a, *live = NULL;
+
+	mutex_lock(&edev->dbc_lock);
+	list_for_each_entry(a, &client->acts, node) {
+		if (a->state == EMBER_ACT_LIVE && a->dbc_id == dbc_id) {
+			live = a;
+			break;
+		}
+	}
+	mutex_unlock(&edev->dbc_lock);
+	return live;
+}
+
+/**
  * ember_act_leave() - stop serving a DBC the firmware is about to take away
  * @act: the record, whose client's &ember_client.lock the caller holds
  *

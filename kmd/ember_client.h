@@ -19,6 +19,8 @@ void ember_client_close(struct ember_client *client);
 struct ember_act *ember_act_alloc(struct ember_client *client, u32 ring_size);
 void ember_act_release(struct ember_act *act);
 int ember_act_activated(struct ember_act *act, u32 dbc_id);
+struct ember_act *ember_client_live_act(struct ember_client *client,
+					u32 dbc_id);
 bool ember_act_leave(struct ember_act *act);
 void ember_act_stay(struct ember_act *act);
 void ember_act_abandon(struct ember_act *act);

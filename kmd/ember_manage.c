@@ -372,8 +372,6 @@ static int ember_manage_prepare(struct ember_client *client,
 					    &t->deact);
 		if (ret)
 			return ret;
-		/* The firmware may give the DBC away once it executes this. */
-		t->left = ember_act_leave(t->deact);
 	}
 	for (i = 0; i < call->count; i++) {
 		t = &call->trans[i];
@@ -615,6 +613,36 @@ static void ember_manage_write_out(struct ember_manage_call *call,
  * *@executed tells whether the firmware executed any message of it (then
  * the Out fields must be written back).
  */
+/*
+ * The DBCs that DEACTIVATEs among transactions @first .. @first + @count - 1
+ * name: the data path lets go of them now, right before the message that
+ * carries them is queued, because the firmware may give a DBC to another
+ * client as soon as it executes the DEACTIVATE (ember_act_leave()). The
+ * target is looked up again: an ACTIVATE earlier in the call may have
+ * installed a record on the DBC since prepare found the old one.
+ */
+static void ember_manage_leave(struct ember_client *client,
+			       struct ember_manage_call *call, u32 first,
+			       u32 count)
+{
+	struct drm_ember_manage_trans_deactivate *d;
+	struct ember_manage_trans *t;
+	struct ember_act *live;
+	u32 i;
+
+	for (i = first; i < first + count; i++) {
+		t = &call->trans[i];
+		if (t->type != EMBER_MANAGE_TRANS_DEACTIVATE || !t->deact)
+			continue;
+		d = (void *)(call->buf + t->off);
+		live = ember_client_live_act(client, d->dbc_id);
+		if (live)
+			t->deact = live;
+		if (ember_act_leave(t->deact))
+			t->left = true;
+	}
+}
+
 static int ember_manage_run(struct ember_client *client,
 			    struct ember_manage_call *call,
 			    struct ember_manage_work *w, bool *executed)
@@ -658,6 +686,7 @@ static int ember_manage_run(struct ember_client *client,
 			break;
 		}
 		kref_get(&call->ref);
+		ember_manage_leave(client, call, w->info.first, w->info.count);
 		ret = ember_mbox_send(edev, msg, w->wire, len, gen, seq,
 				      first ? EMBER_MBOX_F_INTR : 0);
 		if (!ret) {
