@@ -850,9 +850,11 @@ TEST_CASE("device memory: a BO shared with another client does not run on its DB
   const auto bo = CreateBo(a.get(), kPage);
   REQUIRE(Attach(a.get(), bo, dbc, {Copy(0, kPage, wl.offsets[0], EMBER_SLICE_TO_DEV)}) == 0);
   int prime = -1;
-  if (drmPrimeHandleToFD(a.get(), bo, DRM_CLOEXEC | DRM_RDWR, &prime) != 0) {
-    SKIP("PRIME export of an ember BO: " << std::strerror(errno));
-  }
+  // The 6.12 accel core exports GEM shmem BOs: a failure is a bug, not a
+  // missing feature.
+  const int exported = drmPrimeHandleToFD(a.get(), bo, DRM_CLOEXEC | DRM_RDWR, &prime);
+  INFO("PRIME export of an ember BO: " << std::strerror(errno));
+  REQUIRE(exported == 0);
   std::uint32_t hb = 0;
   const int imported = drmPrimeFDToHandle(b.get(), prime, &hb);
   ::close(prime);
