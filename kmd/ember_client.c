@@ -62,7 +62,6 @@
 #include <drm/drm_managed.h>
 
 #include "ember_client.h"
-#include "ember_data.h"
 #include "ember_drv.h"
 #include "ember_poll.h"
 #include "ember_sched.h"
@@ -679,6 +678,9 @@ static void ember_client_stop_dbcs(struct ember_client *client)
 
 	for (i = 0; i < edev->info.num_dbcs; i++) {
 		regs = edev->dbcs[i].regs;
+		/* A stopped DBC runs nobody's rings; it may be given out. */
+		if (!(readl(regs + EMBER_DBC_STATUS) & EMBER_DBC_STATUS_ENABLED))
+			continue;
 		base = readl(regs + EMBER_DBC_REQ_BASE_LO) |
 		       (u64)readl(regs + EMBER_DBC_REQ_BASE_HI) << 32;
 		list_for_each_entry(act, &client->acts, node) {

@@ -366,16 +366,13 @@ u32 ember_sched_recheck(struct ember_dbc *dbc, u64 serial)
 {
 	struct ember_device *edev = dbc->edev;
 	struct ember_act *act;
-	u32 n = 0, got;
+	u32 n = 0;
 
 	mutex_lock(&edev->dbc_lock);
 	act = ember_sched_dbc_act(dbc);
-	if (act && act->serial == serial) {
-		do {
-			got = ember_rsp_ring_drain(dbc, act, act->ring_size);
-			n += got;
-		} while (got == act->ring_size);
-	}
+	/* Drains until the ring is empty: at most ring_size - 1 in flight. */
+	if (act && act->serial == serial)
+		n = ember_rsp_ring_drain(dbc, act, act->ring_size);
 	mutex_unlock(&edev->dbc_lock);
 	if (n)
 		atomic64_add(n, &dbc->stats.rechecks);
