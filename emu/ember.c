@@ -197,6 +197,7 @@
 #define EMBER_FI_MBOX_DROP              0x414
 #define EMBER_FI_MBOX_DELAY_MS          0x418
 #define EMBER_FI_MBOX_CORRUPT           0x41c
+#define EMBER_FI_DUP_RSP                0x420
 
 /* RAS */
 #define EMBER_RAS_STATUS                0x480
@@ -562,6 +563,7 @@ struct EmberState {
     uint32_t fi_dbc_hang;
     uint32_t fi_drop_irq;
     uint32_t fi_corrupt_rsp;
+    uint32_t fi_dup_rsp;
     uint32_t fi_fail_flr;
     uint32_t fi_mbox_drop;
     uint32_t fi_mbox_delay_ms;
@@ -1151,6 +1153,20 @@ static void ember_dbc_complete(EmberDbc *d, const EmberReq *r, uint8_t status,
     }
     old_tail = d->rsp_tail;
     d->rsp_tail = (d->rsp_tail + 1) & (d->size - 1);
+
+    /*
+     * EMBER_FI_DUP_RSP: a faulty engine writes the response a second time
+     * into the next slot, if there is room; the host then finds more
+     * responses than it has requests in flight.
+     */
+    if (s->fi_dup_rsp &&
+        ((d->rsp_tail + 1) & (d->size - 1)) != d->rsp_head) {
+        addr = d->rsp_base + (uint64_t)d->rsp_tail * EMB_RSP_SIZE;
+        if (ember_host_write(s, addr, raw, sizeof(raw)) == MEMTX_OK) {
+            s->fi_dup_rsp--;
+            d->rsp_tail = (d->rsp_tail + 1) & (d->size - 1);
+        }
+    }
 
     if (old_tail == d->rsp_head || (r->flags & EMBER_REQ_FORCE_IRQ)) {
         if (ember_irq_raise(s, 1 + d->idx)) {
@@ -2411,6 +2427,7 @@ static void ember_function_reset(EmberState *s, uint32_t cause)
     s->fi_dbc_hang = 0;
     s->fi_drop_irq = 0;
     s->fi_corrupt_rsp = 0;
+    s->fi_dup_rsp = 0;
     s->fi_mbox_drop = 0;
     s->fi_mbox_delay_ms = 0;
     s->fi_mbox_corrupt = 0;
@@ -2812,6 +2829,8 @@ static uint64_t ember_mmio_read(void *opaque, hwaddr addr, unsigned size)
         return s->fi_mbox_delay_ms;
     case EMBER_FI_MBOX_CORRUPT:
         return s->fi_mbox_corrupt;
+    case EMBER_FI_DUP_RSP:
+        return s->fi_dup_rsp;
 
     case EMBER_RAS_STATUS:
         return s->ras_status;
@@ -2950,6 +2969,9 @@ static void ember_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
         break;
     case EMBER_FI_MBOX_CORRUPT:
         s->fi_mbox_corrupt = val;
+        break;
+    case EMBER_FI_DUP_RSP:
+        s->fi_dup_rsp = val;
         break;
 
     case EMBER_RAS_STATUS:

@@ -108,6 +108,7 @@ static const struct ember_reg_name ember_global_regs[] = {
 	EMBER_REG(EMBER_FI_MBOX_DROP),
 	EMBER_REG(EMBER_FI_MBOX_DELAY_MS),
 	EMBER_REG(EMBER_FI_MBOX_CORRUPT),
+	EMBER_REG(EMBER_FI_DUP_RSP),
 	EMBER_REG(EMBER_RAS_STATUS),
 	EMBER_REG(EMBER_RAS_DBC),
 };
@@ -492,6 +493,7 @@ static const struct ember_fault_reg ember_fault_regs[] = {
 	{ "mbox_drop", EMBER_FI_MBOX_DROP },
 	{ "mbox_delay_ms", EMBER_FI_MBOX_DELAY_MS },
 	{ "mbox_corrupt", EMBER_FI_MBOX_CORRUPT },
+	{ "dup_rsp", EMBER_FI_DUP_RSP },
 };
 
 static int ember_fault_show(struct seq_file *m, void *data)

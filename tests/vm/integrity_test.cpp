@@ -535,6 +535,48 @@ TEST_CASE("GEM_FLINK and GEM_OPEN are EOPNOTSUPP for an unprivileged user") {
   CHECK(res[2] == 0);
 }
 
+// ---- 1a. accounting errors ----
+
+TEST_CASE(
+    "a DBC reporting more responses than requests is reset: its job fails with EIO, then it "
+    "works") {
+  // EMBER_FI_DUP_RSP: the device writes the next response twice. The
+  // driver must not consume it nor poll a ring it cannot account for: it
+  // resets the DBC, fails the job in it with EIO and restarts the DBC on
+  // the same rings.
+  Fd fd;
+  const auto dbc = Activate(fd.get(), 64);
+  Workload wl;
+  REQUIRE(LoadWorkload(fd.get(), {kPage}, &wl) == 0);
+  const auto r = wl.offsets.at(0);
+  const Bo in(fd.get(), kPage);
+  const Bo out(fd.get(), kPage);
+  for (std::uint64_t i = 0; i < kPage; i++) {
+    in.data()[i] = PatternByte(i, 3);
+  }
+  REQUIRE(Attach(fd.get(), in.handle(), dbc, {Copy(0, kPage, r, EMBER_SLICE_TO_DEV)}) == 0);
+  REQUIRE(Attach(fd.get(), out.handle(), dbc, {Copy(0, kPage, r, EMBER_SLICE_FROM_DEV)}) == 0);
+  const ember_test::KernelLog log;
+  const auto recoveries = DbcCounter(dbc, "recoveries");
+  REQUIRE(recoveries >= 0);
+  {
+    const Fault dup("dup_rsp", 1);
+    REQUIRE(Execute(fd.get(), in.handle()) == 0);
+    CHECK(ErrName(Wait(fd.get(), in.handle(), 0)) == ErrName(EIO));
+    CHECK(dup.Read() == 0);
+  }
+  CHECK(DbcCounter(dbc, "recoveries") == recoveries + 1);
+  const auto lines = log.Grep("resetting the DBC");
+  CHECK(lines.size() == 1);
+  // The DBC runs again, on the same rings, for the same client.
+  REQUIRE(Execute(fd.get(), in.handle()) == 0);
+  REQUIRE(Wait(fd.get(), in.handle(), 0) == 0);
+  std::memset(out.data(), 0, kPage);
+  REQUIRE(Execute(fd.get(), out.handle()) == 0);
+  REQUIRE(Wait(fd.get(), out.handle(), 0) == 0);
+  CHECK(std::memcmp(out.data(), in.data(), kPage) == 0);
+}
+
 // ---- 1b. letting go of a DBC ----
 
 TEST_CASE("a DEACTIVATE whose reply is lost keeps the DBC's jobs until it is repeated") {
