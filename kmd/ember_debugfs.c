@@ -247,31 +247,48 @@ static void ember_debugfs_dump(struct seq_file *m, struct ember_device *edev,
 	}
 }
 
+/*
+ * The one access check of the files that read or write BAR0 registers:
+ * -ENODEV once the device is gone, -EBUSY while it resets (memory space
+ * is disabled: reads would return all ones). On success
+ * &ember_device.hw_lock is held; ember_debugfs_hw_exit() ends the access.
+ */
+static int ember_debugfs_hw_enter(struct ember_device *edev, int *idx)
+{
+	if (!drm_dev_enter(&edev->drm, idx))
+		return -ENODEV;
+	mutex_lock(&edev->hw_lock);
+	if (edev->state == EMBER_STATE_RESETTING) {
+		mutex_unlock(&edev->hw_lock);
+		drm_dev_exit(*idx);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void ember_debugfs_hw_exit(struct ember_device *edev, int idx)
+{
+	mutex_unlock(&edev->hw_lock);
+	drm_dev_exit(idx);
+}
+
 static int ember_debugfs_regs_show(struct seq_file *m, void *data)
 {
 	struct ember_device *edev = ember_debugfs_edev(m);
 	unsigned int i;
-	int idx, ret = 0;
+	int idx, ret;
 
-	if (!drm_dev_enter(&edev->drm, &idx))
-		return -ENODEV;
-
-	mutex_lock(&edev->hw_lock);
-	if (edev->state == EMBER_STATE_RESETTING) {
-		/* Memory space is disabled: reads would return all ones. */
-		ret = -EBUSY;
-		goto out;
-	}
+	ret = ember_debugfs_hw_enter(edev, &idx);
+	if (ret)
+		return ret;
 	ember_debugfs_dump(m, edev, ember_global_regs,
 			   ARRAY_SIZE(ember_global_regs), 0, -1);
 	for (i = 0; i < edev->info.num_dbcs; i++)
 		ember_debugfs_dump(m, edev, ember_dbc_regs,
 				   ARRAY_SIZE(ember_dbc_regs),
 				   EMBER_DBC_BASE(i), i);
-out:
-	mutex_unlock(&edev->hw_lock);
-	drm_dev_exit(idx);
-	return ret;
+	ember_debugfs_hw_exit(edev, idx);
+	return 0;
 }
 
 static const char *const ember_mbox_state_names[] = {
@@ -440,11 +457,6 @@ static int ember_test_irq_show(struct seq_file *m, void *data)
 	return 0;
 }
 
-static int ember_test_irq_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, ember_test_irq_show, inode->i_private);
-}
-
 static ssize_t ember_test_irq_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
@@ -465,14 +477,7 @@ static ssize_t ember_test_irq_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
-static const struct file_operations ember_test_irq_fops = {
-	.owner = THIS_MODULE,
-	.open = ember_test_irq_open,
-	.read = seq_read,
-	.write = ember_test_irq_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(ember_test_irq);
 
 /**
  * struct ember_fault_reg - a fault-injection register of the fault file
@@ -500,27 +505,16 @@ static int ember_fault_show(struct seq_file *m, void *data)
 {
 	struct ember_device *edev = m->private;
 	unsigned int i;
-	int idx, ret = 0;
+	int idx, ret;
 
-	if (!drm_dev_enter(&edev->drm, &idx))
-		return -ENODEV;
-	mutex_lock(&edev->hw_lock);
-	if (edev->state == EMBER_STATE_RESETTING) {
-		ret = -EBUSY;
-		goto out;
-	}
+	ret = ember_debugfs_hw_enter(edev, &idx);
+	if (ret)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(ember_fault_regs); i++)
 		seq_printf(m, "%s: %u\n", ember_fault_regs[i].name,
 			   ember_rd(edev, ember_fault_regs[i].offset));
-out:
-	mutex_unlock(&edev->hw_lock);
-	drm_dev_exit(idx);
-	return ret;
-}
-
-static int ember_fault_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, ember_fault_show, inode->i_private);
+	ember_debugfs_hw_exit(edev, idx);
+	return 0;
 }
 
 static ssize_t ember_fault_write(struct file *file, const char __user *ubuf,
@@ -555,26 +549,15 @@ static ssize_t ember_fault_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	if (!drm_dev_enter(&edev->drm, &idx))
-		return -ENODEV;
-	mutex_lock(&edev->hw_lock);
-	if (edev->state == EMBER_STATE_RESETTING)
-		ret = -EBUSY;
-	else
-		ember_wr(edev, reg->offset, val);
-	mutex_unlock(&edev->hw_lock);
-	drm_dev_exit(idx);
-	return ret ? ret : count;
+	ret = ember_debugfs_hw_enter(edev, &idx);
+	if (ret)
+		return ret;
+	ember_wr(edev, reg->offset, val);
+	ember_debugfs_hw_exit(edev, idx);
+	return count;
 }
 
-static const struct file_operations ember_fault_fops = {
-	.owner = THIS_MODULE,
-	.open = ember_fault_open,
-	.read = seq_read,
-	.write = ember_fault_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(ember_fault);
 
 /*
  * dbc_service_ns: the device model's per-request service time of each DBC
@@ -586,28 +569,17 @@ static int ember_service_ns_show(struct seq_file *m, void *data)
 {
 	struct ember_device *edev = m->private;
 	unsigned int i;
-	int idx, ret = 0;
+	int idx, ret;
 
-	if (!drm_dev_enter(&edev->drm, &idx))
-		return -ENODEV;
-	mutex_lock(&edev->hw_lock);
-	if (edev->state == EMBER_STATE_RESETTING) {
-		ret = -EBUSY;
-		goto out;
-	}
+	ret = ember_debugfs_hw_enter(edev, &idx);
+	if (ret)
+		return ret;
 	for (i = 0; i < edev->info.num_dbcs; i++)
 		seq_printf(m, "dbc%u: %u\n", i,
 			   ember_rd(edev, EMBER_DBC_BASE(i) +
 				    EMBER_DBC_SERVICE_NS));
-out:
-	mutex_unlock(&edev->hw_lock);
-	drm_dev_exit(idx);
-	return ret;
-}
-
-static int ember_service_ns_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, ember_service_ns_show, inode->i_private);
+	ember_debugfs_hw_exit(edev, idx);
+	return 0;
 }
 
 static ssize_t ember_service_ns_write(struct file *file,
@@ -618,7 +590,7 @@ static ssize_t ember_service_ns_write(struct file *file,
 	struct ember_device *edev = m->private;
 	unsigned int dbc;
 	char buf[32];
-	int idx, ret = 0;
+	int idx, ret;
 	u32 ns;
 
 	if (count >= sizeof(buf))
@@ -630,26 +602,15 @@ static ssize_t ember_service_ns_write(struct file *file,
 	    dbc >= edev->info.num_dbcs)
 		return -EINVAL;
 
-	if (!drm_dev_enter(&edev->drm, &idx))
-		return -ENODEV;
-	mutex_lock(&edev->hw_lock);
-	if (edev->state == EMBER_STATE_RESETTING)
-		ret = -EBUSY;
-	else
-		ember_wr(edev, EMBER_DBC_BASE(dbc) + EMBER_DBC_SERVICE_NS, ns);
-	mutex_unlock(&edev->hw_lock);
-	drm_dev_exit(idx);
-	return ret ? ret : count;
+	ret = ember_debugfs_hw_enter(edev, &idx);
+	if (ret)
+		return ret;
+	ember_wr(edev, EMBER_DBC_BASE(dbc) + EMBER_DBC_SERVICE_NS, ns);
+	ember_debugfs_hw_exit(edev, idx);
+	return count;
 }
 
-static const struct file_operations ember_service_ns_fops = {
-	.owner = THIS_MODULE,
-	.open = ember_service_ns_open,
-	.read = seq_read,
-	.write = ember_service_ns_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(ember_service_ns);
 
 /**
  * ember_debugfs_init() - create the debugfs files of a device
