@@ -26,29 +26,65 @@ BACKPORTS_PKGS=(catch2)
 
 SRC_LIST=/etc/apt/sources.list.d/ember.sources
 
+# The mirror this machine already uses for suite $1 (first match), from its
+# deb822 .sources files or one-line .list files; ember's own file is
+# skipped. Nothing here names an archive host: whatever mirror the machine
+# is configured with is the one ember's extra entries use.
+apt_uri() {
+	local suite=$1 f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		if [ ! -r "$f" ] || [ "$f" = "$SRC_LIST" ]; then
+			continue
+		fi
+		awk -v s="$suite" 'BEGIN { RS = "" }
+			{
+				types = ""; uris = ""; suites = ""
+				n = split($0, l, "\n")
+				for (i = 1; i <= n; i++) {
+					if (l[i] ~ /^Types:/) types = l[i]
+					if (l[i] ~ /^URIs:/) uris = l[i]
+					if (l[i] ~ /^Suites:/) suites = l[i]
+				}
+				if (types ~ /[ \t]deb([ \t]|$)/ && (suites " ") ~ ("[ \t]" s "[ \t]")) {
+					sub(/^URIs:[ \t]*/, "", uris)
+					split(uris, u, /[ \t]+/)
+					print u[1]
+					exit
+				}
+			}' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk -v s="$suite" '$1 == "deb" {
+				i = 2
+				if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+				if ($(i + 1) == s) { print $i; exit }
+			}' "$f"
+	done
+}
+
+# One deb822 stanza of ember's sources file.
+stanza() {
+	printf 'Types: %s\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n' \
+		"$1" "$2" "$3"
+}
+
 need_update=0
 if [ ! -f "$SRC_LIST" ]; then
-	echo "deps: adding bookworm-backports and bookworm deb-src to $SRC_LIST"
-	cat >"$SRC_LIST" <<'SRC'
-# Added by ember (make deps): backports for Catch2 3, sources for QEMU.
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+	main_uri=$(apt_uri bookworm | head -n 1)
+	sec_uri=$(apt_uri bookworm-security | head -n 1)
+	if [ -z "$main_uri" ]; then
+		echo "deps: no apt source for bookworm is configured on this machine; cannot add bookworm-backports and deb-src entries" >&2
+		exit 1
+	fi
+	echo "deps: adding bookworm-backports and bookworm deb-src ($main_uri) to $SRC_LIST"
+	{
+		echo "# Added by ember (make deps): backports for Catch2 3, sources for QEMU,"
+		echo "# from the mirrors this machine's own apt sources use."
+		stanza deb "$main_uri" bookworm-backports
+		stanza deb-src "$main_uri" "bookworm bookworm-updates"
+		[ -z "$sec_uri" ] || stanza deb-src "$sec_uri" bookworm-security
+	} >"$SRC_LIST"
 	need_update=1
 fi
 
