@@ -280,42 +280,11 @@ inline int UnloadWorkload(int fd, std::uint32_t id, std::uint32_t *status = null
   return err;
 }
 
-// ACTIVATE one DBC with rings of @ring entries through MANAGE, without
-// Catch2 assertions (for children of fork()): 0 or the errno, the DBC id
-// through @id.
-inline int ActivateRaw(int fd, std::uint32_t *id, std::uint32_t ring = 64) {
-  drm_ember_manage_trans_activate act{};
-  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
-  act.hdr.len = sizeof(act);
-  act.ring_size = ring;
-  drm_ember_manage_msg m{};
-  m.len = sizeof(act);
-  m.count = 1;
-  m.data = reinterpret_cast<std::uintptr_t>(&act);
-  const int err = Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m);
-  *id = act.dbc_id;
-  return err;
-}
-
 // ACTIVATE one DBC with rings of @ring entries: its id.
 inline std::uint32_t Activate(int fd, std::uint32_t ring = 1024) {
   std::uint32_t id = 0;
   REQUIRE(ActivateRaw(fd, &id, ring) == 0);
   return id;
-}
-
-// DEACTIVATE a DBC of the caller through MANAGE without Catch2 assertions
-// (for children of fork()): 0 or the errno of the call.
-inline int DeactivateRaw(int fd, std::uint32_t id) {
-  drm_ember_manage_trans_deactivate d{};
-  d.hdr.type = EMBER_MANAGE_TRANS_DEACTIVATE;
-  d.hdr.len = sizeof(d);
-  d.dbc_id = id;
-  drm_ember_manage_msg m{};
-  m.len = sizeof(d);
-  m.count = 1;
-  m.data = reinterpret_cast<std::uintptr_t>(&d);
-  return Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m);
 }
 
 inline void Deactivate(int fd, std::uint32_t id) { REQUIRE(DeactivateRaw(fd, id) == 0); }

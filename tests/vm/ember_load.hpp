@@ -328,19 +328,12 @@ class Client {
 
   // ACTIVATE a DBC with rings of `ring` entries; returns its id.
   [[nodiscard]] std::uint32_t Activate(std::uint32_t ring) const {
-    drm_ember_manage_trans_activate act{};
-    act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
-    act.hdr.len = sizeof(act);
-    act.ring_size = ring;
-    drm_ember_manage_msg m{};
-    m.len = sizeof(act);
-    m.count = 1;
-    m.data = reinterpret_cast<std::uintptr_t>(&act);
-    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_MANAGE, &m, "MANAGE ACTIVATE");
-    if (act.status != EMBER_MANAGE_STATUS_OK) {
-      throw Error("ACTIVATE: status " + std::to_string(act.status));
+    std::uint32_t id = 0;
+    // A failed transaction fails the call (docs/nnc.md §14.3).
+    if (const int err = ember_test::ActivateRaw(fd_, &id, ring); err != 0) {
+      throw Error("MANAGE ACTIVATE: " + ErrnoText(err));
     }
-    return act.dbc_id;
+    return id;
   }
 
   // PASSTHROUGH LOAD_WORKLOAD (docs/nnc.md §15.3) of a workload with one

@@ -2,7 +2,8 @@
 // generator of the storm test and the benchmark (tests/vm/ember_load.hpp):
 // an errno-returning ioctl wrapper, makers for every kind of
 // drm_ember_slice (docs/datapath.md, "Slices") and errno-returning
-// ATTACH / DETACH / EXECUTE / WAIT / GEM_CLOSE calls. No test framework here, so
+// ATTACH / DETACH / EXECUTE / WAIT / GEM_CLOSE and one-transaction MANAGE
+// (ACTIVATE, DEACTIVATE) calls. No test framework here, so
 // non-Catch2 programs can include it.
 #ifndef EMBER_TESTS_VM_SLICE_UTIL_HPP_
 #define EMBER_TESTS_VM_SLICE_UTIL_HPP_
@@ -21,6 +22,39 @@ namespace ember_test {
 template <class T>
 int Ioctl(int fd, unsigned long request, T *arg) {
   return ::ioctl(fd, request, arg) == 0 ? 0 : errno;
+}
+
+// One MANAGE transaction @t (its header filled in) as a call of its own:
+// 0 or the errno of the call.
+template <class T>
+int ManageOne(int fd, T *t) {
+  drm_ember_manage_msg m{};
+  m.len = sizeof(*t);
+  m.count = 1;
+  m.data = reinterpret_cast<std::uintptr_t>(t);
+  return Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m);
+}
+
+// ACTIVATE one DBC with rings of @ring entries through MANAGE (no test
+// framework: also for children of fork()): 0 or the errno, the DBC id
+// through @id.
+inline int ActivateRaw(int fd, std::uint32_t *id, std::uint32_t ring = 64) {
+  drm_ember_manage_trans_activate act{};
+  act.hdr.type = EMBER_MANAGE_TRANS_ACTIVATE;
+  act.hdr.len = sizeof(act);
+  act.ring_size = ring;
+  const int err = ManageOne(fd, &act);
+  *id = act.dbc_id;
+  return err;
+}
+
+// DEACTIVATE a DBC of the caller through MANAGE: 0 or the errno.
+inline int DeactivateRaw(int fd, std::uint32_t id) {
+  drm_ember_manage_trans_deactivate d{};
+  d.hdr.type = EMBER_MANAGE_TRANS_DEACTIVATE;
+  d.hdr.len = sizeof(d);
+  d.dbc_id = id;
+  return ManageOne(fd, &d);
 }
 
 // COPY of BO bytes [off, off + size) to (TO_DEV) or from (FROM_DEV)
