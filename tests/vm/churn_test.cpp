@@ -81,6 +81,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::uint64_t kPage = 4096;
 // Exit status of a worker that exits on purpose with jobs in flight.
 constexpr int kPlannedExit = 3;
+// Exit status of a worker that caught an exception (recorded as an error).
+constexpr int kWorkerThrew = 4;
 // How long ACTIVATE / LOAD keep retrying ENOSPC before it counts as an error.
 constexpr auto kRetryFor = std::chrono::seconds(15);
 // How long UNLOAD may be EBUSY after the BOs that pinned it were freed.
@@ -139,20 +141,10 @@ struct Note {
 
 // Errors are kept per operation (the first word of the note), the first
 // few of each, so that one frequent error does not hide the others.
-constexpr std::array<const char *, 14> kKinds = {"open",
-                                                 "LOAD_WORKLOAD",
-                                                 "ACTIVATE",
-                                                 "DEACTIVATE",
-                                                 "UNLOAD_WORKLOAD",
-                                                 "CREATE_BO",
-                                                 "MMAP_BO",
-                                                 "mmap",
-                                                 "ATTACH_SLICE_BO",
-                                                 "DETACH_SLICE_BO",
-                                                 "GEM_CLOSE",
-                                                 "EXECUTE_BO",
-                                                 "WAIT_BO",
-                                                 "wrong"};
+constexpr std::array<const char *, 15> kKinds = {
+    "open",      "LOAD_WORKLOAD", "ACTIVATE", "DEACTIVATE",      "UNLOAD_WORKLOAD",
+    "CREATE_BO", "MMAP_BO",       "mmap",     "ATTACH_SLICE_BO", "DETACH_SLICE_BO",
+    "GEM_CLOSE", "EXECUTE_BO",    "WAIT_BO",  "exception",       "wrong"};
 constexpr std::size_t kNotesPerKind = 3;
 
 struct Kind {
@@ -222,10 +214,20 @@ class Worker {
         bytes_(seed ^ 0x5eedULL),
         hard_stop_(hard_stop) {}
 
-  [[noreturn]] void Run() {
-    while (g_stop == 0 && Clock::now() < hard_stop_) {
-      Lifecycle();
-      ++cycle_;
+  // Never returns into the test framework: the child of fork() reports
+  // through the shared counters and its exit status only.
+  [[noreturn]] void Run() noexcept {
+    try {
+      while (g_stop == 0 && Clock::now() < hard_stop_) {
+        Lifecycle();
+        ++cycle_;
+      }
+    } catch (const std::exception &e) {
+      Error(std::string("exception: ") + e.what(), 0);
+      ::_exit(kWorkerThrew);
+    } catch (...) {
+      Error("exception of an unknown type", 0);
+      ::_exit(kWorkerThrew);
     }
     ::_exit(0);
   }
@@ -852,6 +854,14 @@ TEST_CASE("random client lifecycles and kills leave the driver consistent") {
     const std::uint64_t wseed = SplitMix(s);
     std::fflush(stdout);
     std::fflush(stderr);
+    // SIGTERM stays blocked across fork() until the child has its own
+    // handler: the stop at the end may come before a new worker ran at
+    // all, and Catch2's fatal-signal handler, inherited, would report it.
+    sigset_t fork_mask;
+    sigemptyset(&fork_mask);
+    sigaddset(&fork_mask, SIGTERM);
+    sigset_t parent_mask;
+    ::sigprocmask(SIG_BLOCK, &fork_mask, &parent_mask);
     const pid_t pid = ::fork();
     if (pid == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -867,8 +877,10 @@ TEST_CASE("random client lifecycles and kills leave the driver consistent") {
       Worker w(dev.node, id, wseed, sh, hard_stop);
       w.Run();
     }
+    const int fork_err = errno;
+    ::sigprocmask(SIG_SETMASK, &parent_mask, nullptr);
     if (pid < 0) {
-      parent_errors.push_back(std::string("fork: ") + std::strerror(errno));
+      parent_errors.push_back(std::string("fork: ") + std::strerror(fork_err));
     }
     return pid;
   };

@@ -41,6 +41,9 @@ run_catch2() {
 			echo "SKIP $_prefix.$_t: $(echo "$_out" | sed -n '/with message:/{n;s/^ *//;p;q;}')"
 		else
 			fail "$_prefix.$_t" "$(echo "$_out" | grep -E -A 1 'FAILED|REQUIRE|CHECK|with expansion|with message|==|!=' | grep -v '^--$' | head -n 8 | tr '\n' ' ')"
+			# The whole report (its INFO messages name the cause), indented
+			# so that the summary does not count its lines.
+			echo "$_out" | grep -v '^$' | head -n 80 | sed 's/^/    | /'
 		fi
 	done
 }
