@@ -1,8 +1,8 @@
 #!/bin/bash
 # Build qemu-system-x86_64 from Debian's own qemu source package with the
-# ember device model (emu/ember.c) added as hw/misc/ember.c, and the NNC
-# codec it #includes (kmd/ember_nnc.h, kmd/ember_nnc.c) copied beside it as
-# hw/misc/ember_nnc.h and hw/misc/ember-nnc.c.inc.
+# ember device model (emu/ember.c) added as hw/misc/ember.c, and the shared
+# definitions and NNC codec of common/ copied beside it (common/*.h as they
+# are, common/ember_nnc.c as hw/misc/ember-nnc.c.inc).
 #
 # Usage: emu/build-qemu.sh [--force]
 #   QEMU=$(emu/build-qemu.sh | tail -1)
@@ -23,7 +23,7 @@
 # Environment:
 #   EMBER_CACHE         cache root (default $HOME/.cache/ember)
 #   EMBER_EMU_DIR       directory holding ember.c (default: this script's dir)
-#   EMBER_KMD_DIR       directory holding ember_nnc.[ch] (default: the kmd/
+#   EMBER_COMMON_DIR    the shared definitions (default: the common/
 #                       beside EMBER_EMU_DIR)
 #   EMBER_QEMU_VERSION  qemu source version to use (default: newest known
 #                       to apt, else newest already in the cache)
@@ -34,7 +34,7 @@ set -euo pipefail
 self=$(readlink -f "${BASH_SOURCE[0]}")
 here=$(dirname "$self")
 EMU_DIR=$(readlink -f "${EMBER_EMU_DIR:-$here}")
-KMD_DIR=$(readlink -f "${EMBER_KMD_DIR:-$EMU_DIR/../kmd}")
+COMMON_DIR=$(readlink -f "${EMBER_COMMON_DIR:-$EMU_DIR/../common}")
 CACHE=${EMBER_CACHE:-$HOME/.cache/ember}
 KEEP=${EMBER_QEMU_KEEP:-4}
 JOBS=${EMBER_JOBS:-$(nproc)}
@@ -70,8 +70,8 @@ case "${1:-}" in
 esac
 
 [ -f "$EMU_DIR/ember.c" ] || die "no device model: $EMU_DIR/ember.c does not exist"
-for f in ember_nnc.h ember_nnc.c; do
-	[ -f "$KMD_DIR/$f" ] || die "no NNC codec: $KMD_DIR/$f does not exist"
+for f in ember_hw.h ember_fwcmd.h ember_nnc.h ember_nnc.c; do
+	[ -f "$COMMON_DIR/$f" ] || die "no shared definitions: $COMMON_DIR/$f does not exist"
 done
 
 # Newest qemu source version apt knows about (fast: apt-cache reads its
@@ -120,8 +120,8 @@ set_version() {
 			cd "$EMU_DIR"
 			find . -type f ! -name '*.swp' ! -name '*~' -print0 | LC_ALL=C sort -z |
 				xargs -0 -r sha256sum
-			cd "$KMD_DIR"
-			sha256sum ember_nnc.h ember_nnc.c
+			cd "$COMMON_DIR"
+			sha256sum ./*.h ember_nnc.c
 		} | sha256sum | cut -c1-16
 	)
 	bin=$bindir/qemu-system-x86_64-$key
@@ -188,8 +188,10 @@ sync_file "$EMU_DIR/ember.c" "$src/hw/misc/ember.c"
 for h in "$EMU_DIR"/*.h; do
 	[ -f "$h" ] && sync_file "$h" "$src/hw/misc/$(basename "$h")"
 done
-sync_file "$KMD_DIR/ember_nnc.h" "$src/hw/misc/ember_nnc.h"
-sync_file "$KMD_DIR/ember_nnc.c" "$src/hw/misc/ember-nnc.c.inc"
+for h in "$COMMON_DIR"/*.h; do
+	sync_file "$h" "$src/hw/misc/$(basename "$h")"
+done
+sync_file "$COMMON_DIR/ember_nnc.c" "$src/hw/misc/ember-nnc.c.inc"
 if ! grep -q "CONFIG_EMBER" "$src/hw/misc/meson.build"; then
 	log "adding ember.c to hw/misc/meson.build"
 	echo "softmmu_ss.add(when: 'CONFIG_EMBER', if_true: files('ember.c'))" \

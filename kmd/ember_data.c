@@ -58,6 +58,10 @@
 #include "ember_trace.h"
 #include "ember_workload.h"
 
+/* Ring entry sizes of docs/hardware.md §5.2 and §5.5 */
+static_assert(sizeof(struct ember_dbc_req) == 64);
+static_assert(sizeof(struct ember_dbc_rsp) == 32);
+
 static unsigned int ember_wait_default_ms = 5000;
 module_param_named(wait_exec_default_timeout_ms, ember_wait_default_ms,
 		   uint, 0644);
@@ -303,7 +307,7 @@ static long ember_slice_build(struct ember_wl_set *wls,
 		if (!s->size || s->dev_aux || s->dev_out ||
 		    !ember_wl_range_ok(wls, s->dev_offset, s->size))
 			return -EINVAL;
-		tmpl.opcode = EMBER_OP_COPY;
+		tmpl.opcode = EMBER_HW_OP_COPY;
 		if (s->dir == EMBER_SLICE_TO_DEV) {
 			tmpl.flags = EMBER_REQ_DST_DEVMEM;
 			tmpl.dst = cpu_to_le64(s->dev_offset);
@@ -329,7 +333,7 @@ static long ember_slice_build(struct ember_wl_set *wls,
 	case EMBER_SLICE_OP_FILL:
 		if (!s->size || s->dev_aux > 0xff || s->dev_out)
 			return -EINVAL;
-		tmpl.opcode = EMBER_OP_FILL;
+		tmpl.opcode = EMBER_HW_OP_FILL;
 		tmpl.aux = cpu_to_le64(s->dev_aux);
 		if (s->dir == EMBER_SLICE_TO_DEV) {
 			/* Device memory only; the BO is not touched. */
@@ -351,7 +355,7 @@ static long ember_slice_build(struct ember_wl_set *wls,
 		    !ember_wl_range_ok(wls, s->dev_offset, s->dev_aux))
 			return -EINVAL;
 		if (out) {
-			out->req.opcode = EMBER_OP_CRC32;
+			out->req.opcode = EMBER_HW_OP_CRC32;
 			out->req.flags = EMBER_REQ_SRC_DEVMEM;
 			out->req.len = cpu_to_le32(s->dev_aux);
 			out->req.src = cpu_to_le64(s->dev_offset);
@@ -375,7 +379,7 @@ static long ember_slice_build(struct ember_wl_set *wls,
 		    !ember_wl_range_ok(wls, s->dev_out, c))
 			return -EINVAL;
 		if (out) {
-			out->req.opcode = EMBER_OP_GEMM_I8;
+			out->req.opcode = EMBER_HW_OP_GEMM_I8;
 			out->req.flags = EMBER_REQ_SRC_DEVMEM |
 					 EMBER_REQ_DST_DEVMEM;
 			out->req.src = cpu_to_le64(s->dev_offset);

@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #include <drm/drm_gem_shmem_helper.h>
 
-#include "ember_regs.h"
+#include "ember_hw.h"
 
 struct dma_fence;
 struct ember_act;

@@ -155,7 +155,7 @@ static int ember_debugfs_info_show(struct seq_file *m, void *data)
 		seq_printf(m, "function: vf %u\n", info->vf_index);
 	else
 		seq_puts(m, "function: pf\n");
-	seq_printf(m, "hw_version: %lu.%lu\n",
+	seq_printf(m, "hw_version: %u.%u\n",
 		   FIELD_GET(EMBER_HW_VERSION_MAJOR, info->hw_version),
 		   FIELD_GET(EMBER_HW_VERSION_MINOR, info->hw_version));
 	seq_printf(m, "caps: %#x\n", info->caps);
@@ -165,19 +165,19 @@ static int ember_debugfs_info_show(struct seq_file *m, void *data)
 	seq_printf(m, "regs_bar_size: %llu\n", (u64)info->regs_len);
 	seq_printf(m, "devmem_bar_size: %llu\n", (u64)info->devmem_bar_len);
 	seq_printf(m, "serial: %#018llx\n", info->serial);
-	seq_printf(m, "fw_mgmt: %lu.%lu.%lu\n",
+	seq_printf(m, "fw_mgmt: %u.%u.%u\n",
 		   FIELD_GET(EMBER_FW_VER_MAJOR, info->fw_mgmt),
 		   FIELD_GET(EMBER_FW_VER_MINOR, info->fw_mgmt),
 		   FIELD_GET(EMBER_FW_VER_PATCH, info->fw_mgmt));
-	seq_printf(m, "fw_dbc: %lu.%lu.%lu\n",
+	seq_printf(m, "fw_dbc: %u.%u.%u\n",
 		   FIELD_GET(EMBER_FW_VER_MAJOR, info->fw_dbc),
 		   FIELD_GET(EMBER_FW_VER_MINOR, info->fw_dbc),
 		   FIELD_GET(EMBER_FW_VER_PATCH, info->fw_dbc));
-	seq_printf(m, "fw_boot: %lu.%lu.%lu\n",
+	seq_printf(m, "fw_boot: %u.%u.%u\n",
 		   FIELD_GET(EMBER_FW_VER_MAJOR, info->fw_boot),
 		   FIELD_GET(EMBER_FW_VER_MINOR, info->fw_boot),
 		   FIELD_GET(EMBER_FW_VER_PATCH, info->fw_boot));
-	seq_printf(m, "fw_nnc: %lu.%lu\n",
+	seq_printf(m, "fw_nnc: %u.%u\n",
 		   FIELD_GET(EMBER_NNC_VER_MAJOR, info->fw_nnc),
 		   FIELD_GET(EMBER_NNC_VER_MINOR, info->fw_nnc));
 	seq_printf(m, "irq_mode: %s\n", ember_irq_mode_name(edev));

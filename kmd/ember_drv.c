@@ -168,7 +168,7 @@ static int ember_hw_read_info(struct ember_device *edev)
 	info->hw_version = ember_rd(edev, EMBER_HW_VERSION);
 	if (FIELD_GET(EMBER_HW_VERSION_MAJOR, info->hw_version) !=
 	    EMBER_HW_MAJOR_SUPPORTED) {
-		dev_err(dev, "unsupported hardware version %lu.%lu: this driver supports major version %u only\n",
+		dev_err(dev, "unsupported hardware version %u.%u: this driver supports major version %u only\n",
 			FIELD_GET(EMBER_HW_VERSION_MAJOR, info->hw_version),
 			FIELD_GET(EMBER_HW_VERSION_MINOR, info->hw_version),
 			EMBER_HW_MAJOR_SUPPORTED);
@@ -360,7 +360,7 @@ static void ember_log_probe(struct ember_device *edev)
 	const struct ember_hw_info *info = &edev->info;
 
 	dev_info(&edev->pdev->dev,
-		 "ember %s hw %lu.%lu, %u DBC%s, %llu MiB device memory, serial %#llx, fw mgmt %lu.%lu.%lu, accel%d, irq %s (%u vector%s)\n",
+		 "ember %s hw %u.%u, %u DBC%s, %llu MiB device memory, serial %#llx, fw mgmt %u.%u.%u, accel%d, irq %s (%u vector%s)\n",
 		 info->is_vf ? "VF" : "PF",
 		 FIELD_GET(EMBER_HW_VERSION_MAJOR, info->hw_version),
 		 FIELD_GET(EMBER_HW_VERSION_MINOR, info->hw_version),

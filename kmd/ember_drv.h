@@ -23,7 +23,7 @@
 
 #include "ember_compat.h"
 #include "ember_mbox.h"
-#include "ember_regs.h"
+#include "ember_hw.h"
 #include "ember_workload.h"
 
 #define EMBER_DRIVER_NAME		"ember"

@@ -15,7 +15,7 @@
 #include <linux/workqueue.h>
 
 #include "ember_nnc.h"
-#include "ember_regs.h"
+#include "ember_hw.h"
 
 struct ember_device;
 

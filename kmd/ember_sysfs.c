@@ -31,11 +31,11 @@ static ssize_t fw_informations_show(struct device *dev,
 	int len = 0;
 
 	for (i = 0; i < ARRAY_SIZE(fw); i++)
-		len += sysfs_emit_at(buf, len, "%s: %lu.%lu.%lu\n", names[i],
+		len += sysfs_emit_at(buf, len, "%s: %u.%u.%u\n", names[i],
 				     FIELD_GET(EMBER_FW_VER_MAJOR, fw[i]),
 				     FIELD_GET(EMBER_FW_VER_MINOR, fw[i]),
 				     FIELD_GET(EMBER_FW_VER_PATCH, fw[i]));
-	len += sysfs_emit_at(buf, len, "nnc: %lu.%lu\n",
+	len += sysfs_emit_at(buf, len, "nnc: %u.%u\n",
 			     FIELD_GET(EMBER_NNC_VER_MAJOR, info->fw_nnc),
 			     FIELD_GET(EMBER_NNC_VER_MINOR, info->fw_nnc));
 	return len;

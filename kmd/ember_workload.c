@@ -11,7 +11,7 @@
  * of each region. The reply comes from the device, so it is checked
  * before it is believed: the region count is the requested one, every
  * region lies in the function's device memory and overlaps no other
- * recorded region, at most EMBER_WL_MAX workloads are recorded. A reply
+ * recorded region, at most EMBER_FW_MAX_WORKLOADS workloads are recorded. A reply
  * that fails a check is not recorded (the client cannot slice into that
  * workload), nor is a LOAD whose outcome is unknown (no reply).
  *
@@ -60,30 +60,12 @@
 #include <drm/drm_managed.h>
 
 #include "ember_drv.h"
+#include "ember_fwcmd.h"
 #include "ember_nnc.h"
 #include "ember_workload.h"
 
-/* Firmware commands and the fields used here (docs/nnc.md §15). */
-#define EMBER_FW_CMD_LOAD_WORKLOAD	2
-#define EMBER_FW_CMD_UNLOAD_WORKLOAD	3
-#define EMBER_FW_CMD_REPLY		0x8000
-#define EMBER_FW_HDR_LEN		8	/* cmd u16, flags u16, len u32 */
-#define EMBER_FW_NAME_LEN		16
-#define EMBER_FW_LOAD_NAME		8	/* LOAD request */
-#define EMBER_FW_LOAD_NREGIONS		28
-#define EMBER_FW_LOAD_SIZES		48	/* also its fixed length */
-#define EMBER_FW_LOAD_RSP_ID		8	/* LOAD reply */
-#define EMBER_FW_LOAD_RSP_NREGIONS	12
-#define EMBER_FW_LOAD_RSP_OFFSETS	24
-#define EMBER_FW_UNLOAD_ID		8	/* UNLOAD request */
-#define EMBER_FW_UNLOAD_LEN		16
-#define EMBER_FW_REGION_ALIGN		4096
-
-/* Regions of a workload; workloads of a function (docs/nnc.md §15.2). */
-#define EMBER_WL_MAX_REGIONS		8
-#define EMBER_WL_MAX			64
 /* Records lost to resets kept to answer -ENODEV (oldest dropped first). */
-#define EMBER_WL_LOST_MAX		(2 * EMBER_WL_MAX)
+#define EMBER_WL_LOST_MAX		(2 * EMBER_FW_MAX_WORKLOADS)
 
 /**
  * struct ember_workload - a workload the firmware loaded for a client
@@ -124,8 +106,8 @@ struct ember_workload {
 	bool unloading;
 	u32 id;
 	u32 nregions;
-	u64 off[EMBER_WL_MAX_REGIONS];
-	u64 size[EMBER_WL_MAX_REGIONS];
+	u64 off[EMBER_FW_MAX_REGIONS];
+	u64 size[EMBER_FW_MAX_REGIONS];
 	char name[EMBER_FW_NAME_LEN + 1];
 };
 
@@ -145,7 +127,7 @@ struct ember_workload {
 struct ember_wl_op {
 	bool unload;
 	u32 nregions;
-	u64 size[EMBER_WL_MAX_REGIONS];
+	u64 size[EMBER_FW_MAX_REGIONS];
 	u8 name[EMBER_FW_NAME_LEN];
 	struct ember_workload *wl;
 };
@@ -175,19 +157,9 @@ struct ember_wl_set {
 	bool lost;
 	bool pinned;
 	u32 n;
-	DECLARE_BITMAP(used, EMBER_WL_MAX);
-	struct ember_workload *wl[EMBER_WL_MAX];
+	DECLARE_BITMAP(used, EMBER_FW_MAX_WORKLOADS);
+	struct ember_workload *wl[EMBER_FW_MAX_WORKLOADS];
 };
-
-/* Little-endian field of @bytes bytes at @p (any alignment). */
-static u64 ember_wl_get(const u8 *p, unsigned int bytes)
-{
-	u64 v = 0;
-
-	while (bytes--)
-		v = v << 8 | p[bytes];
-	return v;
-}
 
 static void ember_wl_release(struct kref *ref)
 {
@@ -374,29 +346,30 @@ int ember_wl_op_prepare(struct ember_client *client, const u8 *cmd, u32 len,
 	u32 i, n;
 
 	*op = NULL;
-	if (len < EMBER_FW_HDR_LEN || ember_wl_get(cmd + 2, 2) ||
-	    ember_wl_get(cmd + 4, 4) != len)
+	if (len < EMBER_FW_HDR_LEN || ember_fw_get16(cmd, EMBER_FW_HDR_FLAGS) ||
+	    ember_fw_get32(cmd, EMBER_FW_HDR_LEN_FIELD) != len)
 		return 0;
-	switch (ember_wl_get(cmd, 2)) {
+	switch (ember_fw_get16(cmd, EMBER_FW_HDR_CMD)) {
 	case EMBER_FW_CMD_UNLOAD_WORKLOAD:
 		if (len != EMBER_FW_UNLOAD_LEN)
 			return 0;
 		return ember_wl_prepare_unload(client,
-					       ember_wl_get(cmd + EMBER_FW_UNLOAD_ID, 4),
+					       ember_fw_get32(cmd, EMBER_FW_UNLOAD_ID),
 					       op);
 	case EMBER_FW_CMD_LOAD_WORKLOAD:
 		if (len < EMBER_FW_LOAD_SIZES)
 			return 0;
-		n = ember_wl_get(cmd + EMBER_FW_LOAD_NREGIONS, 4);
-		if (n > EMBER_WL_MAX_REGIONS || len < EMBER_FW_LOAD_SIZES + 8 * n)
+		n = ember_fw_get32(cmd, EMBER_FW_LOAD_NREGIONS);
+		if (n > EMBER_FW_MAX_REGIONS ||
+		    len < EMBER_FW_LOAD_SIZES + EMBER_FW_REGION_ENTRY_LEN * n)
 			return 0;
 		load = kzalloc(sizeof(*load), GFP_KERNEL);
 		if (!load)
 			return -ENOMEM;
 		load->nregions = n;
 		for (i = 0; i < n; i++)
-			load->size[i] = ember_wl_get(cmd + EMBER_FW_LOAD_SIZES +
-						     8 * i, 8);
+			load->size[i] = ember_fw_get64(cmd, EMBER_FW_LOAD_SIZES +
+						       EMBER_FW_REGION_ENTRY_LEN * i);
 		memcpy(load->name, cmd + EMBER_FW_LOAD_NAME, EMBER_FW_NAME_LEN);
 		*op = load;
 		return 0;
@@ -420,19 +393,20 @@ static const char *ember_wl_parse_load(const struct ember_device *edev,
 	u64 end;
 	u32 i, j;
 
-	if (rsp_len < EMBER_FW_LOAD_RSP_OFFSETS + 8 * op->nregions ||
-	    ember_wl_get(rsp, 2) !=
+	if (rsp_len < EMBER_FW_LOAD_RSP_OFFSETS +
+		      EMBER_FW_REGION_ENTRY_LEN * op->nregions ||
+	    ember_fw_get16(rsp, EMBER_FW_HDR_CMD) !=
 	    (EMBER_FW_CMD_LOAD_WORKLOAD | EMBER_FW_CMD_REPLY))
 		return "malformed reply";
-	wl->id = ember_wl_get(rsp + EMBER_FW_LOAD_RSP_ID, 4);
+	wl->id = ember_fw_get32(rsp, EMBER_FW_LOAD_RSP_ID);
 	if (!wl->id)
 		return "workload id 0";
-	if (ember_wl_get(rsp + EMBER_FW_LOAD_RSP_NREGIONS, 4) != op->nregions)
+	if (ember_fw_get32(rsp, EMBER_FW_LOAD_RSP_NREGIONS) != op->nregions)
 		return "region count differs from the request's";
 	wl->nregions = op->nregions;
 	for (i = 0; i < wl->nregions; i++) {
-		wl->off[i] = ember_wl_get(rsp + EMBER_FW_LOAD_RSP_OFFSETS + 8 * i,
-					  8);
+		wl->off[i] = ember_fw_get64(rsp, EMBER_FW_LOAD_RSP_OFFSETS +
+					    EMBER_FW_REGION_ENTRY_LEN * i);
 		wl->size[i] = op->size[i];
 		if (!wl->size[i] || wl->off[i] % EMBER_FW_REGION_ALIGN ||
 		    check_add_overflow(wl->off[i], wl->size[i], &end) ||
@@ -486,7 +460,7 @@ static const char *ember_wl_conflict(struct ember_wl_dev *wd,
 		if (old->unloading &&
 		    (old->id == wl->id || ember_wl_overlaps(wl, old)))
 			ember_wl_forget(wd, old, -ENOENT);
-	if (wd->count >= EMBER_WL_MAX)
+	if (wd->count >= EMBER_FW_MAX_WORKLOADS)
 		return "too many workloads";
 	return NULL;
 }
@@ -643,7 +617,7 @@ struct ember_wl_set *ember_wl_set_get(struct ember_client *client)
 	mutex_lock(&wd->lock);
 	list_for_each_entry(wl, &wd->list, node) {
 		if (wl->owner != client || wl->unloading ||
-		    set->n == EMBER_WL_MAX)
+		    set->n == EMBER_FW_MAX_WORKLOADS)
 			continue;
 		kref_get(&wl->ref);
 		set->wl[set->n++] = wl;
@@ -744,7 +718,7 @@ int ember_wl_set_pin(struct ember_wl_set *set)
 	}
 	set->n = n;
 	set->pinned = true;
-	bitmap_zero(set->used, EMBER_WL_MAX);
+	bitmap_zero(set->used, EMBER_FW_MAX_WORKLOADS);
 	mutex_unlock(&wd->lock);
 	return 0;
 }

@@ -40,15 +40,15 @@ mkdir -p "$OUT/artifacts"
 build() { # target
 	local t=$1 src=$ROOT/tests/fuzz/${1}.cpp bin=$OUT/$1
 	src=${src/nnc_/nnc_fuzz_}
-	if [ -x "$bin" ] && [ "$bin" -nt "$src" ] && [ "$bin" -nt "$ROOT/kmd/ember_nnc.c" ] &&
-		[ "$bin" -nt "$ROOT/kmd/ember_nnc.h" ] &&
+	if [ -x "$bin" ] && [ "$bin" -nt "$src" ] && [ "$bin" -nt "$ROOT/common/ember_nnc.c" ] &&
+		[ "$bin" -nt "$ROOT/common/ember_nnc.h" ] &&
 		[ "$bin" -nt "$ROOT/tests/fuzz/nnc_fuzz_util.hpp" ]; then
 		return 0
 	fi
 	"$CC_FUZZ" -std=c11 -Wall -Wextra -Werror "${SAN[@]}" -fsanitize=fuzzer-no-link \
-		-c "$ROOT/kmd/ember_nnc.c" -o "$OUT/ember_nnc.$t.o" &&
+		-c "$ROOT/common/ember_nnc.c" -o "$OUT/ember_nnc.$t.o" &&
 		"$CXX_FUZZ" -std=c++20 -Wall -Wextra -Werror "${SAN[@]}" -fsanitize=fuzzer \
-			-I"$ROOT/kmd" "$src" "$OUT/ember_nnc.$t.o" -o "$bin"
+			-I"$ROOT/common" "$src" "$OUT/ember_nnc.$t.o" -o "$bin"
 }
 
 rc=0

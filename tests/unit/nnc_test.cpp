@@ -1,4 +1,4 @@
-// Host tests of the NNC codec (kmd/ember_nnc.c, docs/nnc.md): round trips
+// Host tests of the NNC codec (common/ember_nnc.c, docs/nnc.md): round trips
 // of every transaction type, one case per validation rule (each breaks
 // exactly that rule and checks errno and reason), DMA_XFER continuation,
 // CRC, the known-answer vectors of docs/nnc.md byte for byte, and the

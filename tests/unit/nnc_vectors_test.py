@@ -2,7 +2,7 @@
 """Independent check of the NNC known-answer vectors (docs/nnc.md §12).
 
 Rebuilds every vector from the layout tables of docs/nnc.md with struct
-and zlib.crc32 only (no code shared with kmd/ember_nnc.c) and compares it
+and zlib.crc32 only (no code shared with common/ember_nnc.c) and compares it
 byte for byte with the hex blocks in the document. The Catch2 test
 unit.nnc.* compares the same blocks with the C encoder, so document,
 Python and C agree."""

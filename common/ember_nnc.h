@@ -3,9 +3,10 @@
  * ember NNC (neural network control) codec: the wire format of the
  * messages that travel through the management mailbox, see docs/nnc.md.
  *
- * Plain C with fixed-width types. It builds in the kernel module and, with
- * the compat branch below, in userspace (host unit tests, fuzzers) and in
- * the QEMU device model, which #includes ember_nnc.c. Nothing here maps
+ * Plain C with the fixed-width types of <linux/types.h>, which the kernel
+ * and Linux userspace share (no typedefs of its own), so the one file
+ * builds in the kernel module, in userspace (host unit tests, fuzzers) and
+ * in the QEMU device model (common/, docs/architecture.md). Nothing here maps
  * memory, allocates or sleeps; every function works on caller buffers.
  *
  * Three kinds of structure are kept apart:
@@ -19,22 +20,10 @@
 #ifndef _EMBER_NNC_H_
 #define _EMBER_NNC_H_
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
+#include <linux/types.h>	/* __u8 .. __u64, kernel and userspace alike */
+#ifndef __KERNEL__
 #include <stdbool.h>
 #include <stddef.h>
-/*
- * The kernel's fixed-width names, as the kernel defines them for every
- * Linux ABI (asm-generic/int-ll64.h). A host that already has them
- * defines EMBER_NNC_HAVE_KERNEL_TYPES.
- */
-#ifndef EMBER_NNC_HAVE_KERNEL_TYPES
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-#endif
 #endif
 
 #ifdef __cplusplus
@@ -227,8 +216,8 @@ enum ember_nnc_reason {
  * @len: bytes, non-zero; @addr + @len must not exceed 2^64 - 1.
  */
 struct ember_nnc_seg {
-	u64 addr;
-	u64 len;
+	__u64 addr;
+	__u64 len;
 };
 
 /**
@@ -244,15 +233,15 @@ struct ember_nnc_seg {
  * @crc: crc32 field as found (decode output).
  */
 struct ember_nnc_hdr {
-	u16 major;
-	u16 minor;
-	u16 flags;
-	u16 status;
-	u32 seq;
-	u32 len;
-	u32 count;
-	u32 handle;
-	u32 crc;
+	__u16 major;
+	__u16 minor;
+	__u16 flags;
+	__u16 status;
+	__u32 seq;
+	__u32 len;
+	__u32 count;
+	__u32 handle;
+	__u32 crc;
 };
 
 /**
@@ -290,37 +279,37 @@ struct ember_nnc_hdr {
  * @u.term.handle: the departing client; equals the message handle.
  */
 struct ember_nnc_req {
-	u32 type;
+	__u32 type;
 	union {
 		struct {
-			u16 major;
-			u16 minor;
-			u32 features;
+			__u16 major;
+			__u16 minor;
+			__u32 features;
 		} status;
 		struct {
-			const u8 *data;
-			u32 len;
+			const __u8 *data;
+			__u32 len;
 		} pt;
 		struct {
-			u32 tag;
-			u32 xfer_id;
-			u32 flags;
-			u32 nsegs;
+			__u32 tag;
+			__u32 xfer_id;
+			__u32 flags;
+			__u32 nsegs;
 			const struct ember_nnc_seg *segs;
-			const u8 *wire;
-			u64 offset;
-			u64 total;
+			const __u8 *wire;
+			__u64 offset;
+			__u64 total;
 		} dma;
 		struct {
-			u32 ring_size;
-			u64 req_base;
-			u64 rsp_base;
+			__u32 ring_size;
+			__u64 req_base;
+			__u64 rsp_base;
 		} act;
 		struct {
-			u32 dbc_id;
+			__u32 dbc_id;
 		} deact;
 		struct {
-			u32 handle;
+			__u32 handle;
 		} term;
 	} u;
 };
@@ -348,30 +337,30 @@ struct ember_nnc_req {
  * @u.term.released: DBCs the firmware released for the client.
  */
 struct ember_nnc_rsp {
-	u32 type;
-	u32 status;
+	__u32 type;
+	__u32 status;
 	union {
 		struct {
-			u16 major;
-			u16 minor;
-			u32 features;
+			__u16 major;
+			__u16 minor;
+			__u32 features;
 		} status;
 		struct {
-			const u8 *data;
-			u32 len;
+			const __u8 *data;
+			__u32 len;
 		} pt;
 		struct {
-			u32 xfer_id;
-			u64 received;
+			__u32 xfer_id;
+			__u64 received;
 		} dma;
 		struct {
-			u32 dbc_id;
+			__u32 dbc_id;
 		} act;
 		struct {
-			u32 dbc_id;
+			__u32 dbc_id;
 		} deact;
 		struct {
-			u32 released;
+			__u32 released;
 		} term;
 	} u;
 };
@@ -386,10 +375,10 @@ struct ember_nnc_rsp {
  * @key: DMA_XFER: transfer id; DEACTIVATE: DBC id; otherwise 0.
  */
 struct ember_nnc_expect {
-	u64 received;
-	u32 type;
-	u32 len;
-	u32 key;
+	__u64 received;
+	__u32 type;
+	__u32 len;
+	__u32 key;
 };
 
 /**
@@ -407,12 +396,12 @@ struct ember_nnc_expect {
  * @trans: per transaction, in message order.
  */
 struct ember_nnc_msg_info {
-	u32 seq;
-	u32 handle;
-	u32 len;
-	u32 flags;
-	u32 count;
-	u32 first;
+	__u32 seq;
+	__u32 handle;
+	__u32 len;
+	__u32 flags;
+	__u32 count;
+	__u32 first;
 	bool more;
 	struct ember_nnc_expect trans[EMBER_NNC_MAX_TRANS];
 };
@@ -430,13 +419,13 @@ struct ember_nnc_msg_info {
  */
 struct ember_nnc_enc {
 	const struct ember_nnc_req *reqs;
-	u32 nreqs;
-	u32 handle;
-	u32 flags;
-	u32 next;
-	u32 seg_done;
-	u64 byte_done;
-	u64 total;
+	__u32 nreqs;
+	__u32 handle;
+	__u32 flags;
+	__u32 next;
+	__u32 seg_done;
+	__u64 byte_done;
+	__u64 total;
 };
 
 /**
@@ -451,49 +440,49 @@ struct ember_nnc_enc {
  */
 struct ember_nnc_reasm {
 	bool active;
-	u32 xfer_id;
-	u32 tag;
-	u64 total;
-	u64 received;
-	u32 chunks;
+	__u32 xfer_id;
+	__u32 tag;
+	__u64 total;
+	__u64 received;
+	__u32 chunks;
 };
 
-u32 ember_nnc_crc32(const void *msg, u32 len);
+__u32 ember_nnc_crc32(const void *msg, __u32 len);
 
 int ember_nnc_enc_init(struct ember_nnc_enc *enc,
-		       const struct ember_nnc_req *reqs, u32 nreqs,
-		       u32 handle, u32 flags, enum ember_nnc_reason *why);
-int ember_nnc_enc_next(struct ember_nnc_enc *enc, void *buf, u32 size,
-		       u32 seq, struct ember_nnc_msg_info *info,
+		       const struct ember_nnc_req *reqs, __u32 nreqs,
+		       __u32 handle, __u32 flags, enum ember_nnc_reason *why);
+int ember_nnc_enc_next(struct ember_nnc_enc *enc, void *buf, __u32 size,
+		       __u32 seq, struct ember_nnc_msg_info *info,
 		       enum ember_nnc_reason *why);
 bool ember_nnc_enc_done(const struct ember_nnc_enc *enc);
 
-int ember_nnc_decode_reply(const void *buf, u32 size,
-			   const struct ember_nnc_msg_info *info, u32 dflags,
+int ember_nnc_decode_reply(const void *buf, __u32 size,
+			   const struct ember_nnc_msg_info *info, __u32 dflags,
 			   struct ember_nnc_hdr *hdr, struct ember_nnc_rsp *rsps,
-			   u32 max, enum ember_nnc_reason *why);
+			   __u32 max, enum ember_nnc_reason *why);
 
-int ember_nnc_decode_request(const void *buf, u32 size, u32 dflags,
+int ember_nnc_decode_request(const void *buf, __u32 size, __u32 dflags,
 			     struct ember_nnc_hdr *hdr,
-			     struct ember_nnc_req *reqs, u32 max,
+			     struct ember_nnc_req *reqs, __u32 max,
 			     enum ember_nnc_reason *why);
-int ember_nnc_encode_reply(void *buf, u32 size,
+int ember_nnc_encode_reply(void *buf, __u32 size,
 			   const struct ember_nnc_hdr *hdr,
-			   const struct ember_nnc_rsp *rsps, u32 n,
+			   const struct ember_nnc_rsp *rsps, __u32 n,
 			   enum ember_nnc_reason *why);
 
 struct ember_nnc_seg ember_nnc_dma_seg(const struct ember_nnc_req *req,
-				       u32 i);
+				       __u32 i);
 int ember_nnc_reasm_begin(struct ember_nnc_reasm *r,
-			  const struct ember_nnc_req *reqs, u32 n,
+			  const struct ember_nnc_req *reqs, __u32 n,
 			  enum ember_nnc_reason *why);
 int ember_nnc_reasm_feed(struct ember_nnc_reasm *r,
-			 const struct ember_nnc_req *chunk, u32 index,
+			 const struct ember_nnc_req *chunk, __u32 index,
 			 enum ember_nnc_reason *why);
 void ember_nnc_reasm_reset(struct ember_nnc_reasm *r);
 
-int ember_nnc_status_to_errno(u32 status);
-u32 ember_nnc_errno_to_status(int err);
+int ember_nnc_status_to_errno(__u32 status);
+__u32 ember_nnc_errno_to_status(int err);
 const char *ember_nnc_reason_str(enum ember_nnc_reason why);
 
 #ifdef __cplusplus

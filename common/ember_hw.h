@@ -1,15 +1,24 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
- * ember hardware registers and in-memory formats, as specified in
- * docs/hardware.md. Names and values here must match that document and the
- * device model (emu/ember.c); tests/unit/regs_consistency_test.py checks it.
+ * ember hardware: PCI identity, registers, ring entry formats and the
+ * hardware opcodes, as specified in docs/hardware.md. This is the one
+ * definition; the driver (kmd/), the device model (emu/, built into QEMU
+ * from here), libember and the tests include it.
+ * tests/unit/regs_consistency_test.py checks it against the document, and
+ * tests/unit/one_definition_test.py that nobody defines these names again.
+ *
+ * Plain C on the types of <linux/types.h>, shared by the kernel and Linux
+ * userspace; bit helpers carry the EMBER_ prefix so that no global name is
+ * defined.
  */
-#ifndef _EMBER_REGS_H_
-#define _EMBER_REGS_H_
+#ifndef _EMBER_HW_H_
+#define _EMBER_HW_H_
 
-#include <linux/bits.h>
-#include <linux/sizes.h>
 #include <linux/types.h>
+
+/* Bit n; bits h..l (h >= l), as 32-bit unsigned constants. */
+#define EMBER_BIT(n)			(1u << (n))
+#define EMBER_GENMASK(h, l)		((~0u >> (31 - (h))) & (~0u << (l)))
 
 #define EMBER_PCI_VENDOR		0x1234
 #define EMBER_PCI_DEVICE_PF		0xeb01
@@ -22,49 +31,49 @@
 #define EMBER_ID_MAGIC			0x454d4252
 #define EMBER_MAX_DBCS			16
 #define EMBER_MBOX_SLOT_SIZE		4096
-#define EMBER_REQ_MAX_LEN		(SZ_64M + SZ_4K)
+#define EMBER_REQ_MAX_LEN		((64u << 20) + 4096u)
 
 /* Global block */
 #define EMBER_ID			0x000
 #define EMBER_HW_VERSION		0x004
-#define   EMBER_HW_VERSION_MAJOR	GENMASK(31, 16)
-#define   EMBER_HW_VERSION_MINOR	GENMASK(15, 0)
+#define   EMBER_HW_VERSION_MAJOR	EMBER_GENMASK(31, 16)
+#define   EMBER_HW_VERSION_MINOR	EMBER_GENMASK(15, 0)
 #define EMBER_CAPS			0x008
 #define EMBER_DBC_INFO			0x00c
-#define   EMBER_DBC_INFO_COUNT		GENMASK(7, 0)
-#define   EMBER_DBC_INFO_FIRST		GENMASK(15, 8)
+#define   EMBER_DBC_INFO_COUNT		EMBER_GENMASK(7, 0)
+#define   EMBER_DBC_INFO_FIRST		EMBER_GENMASK(15, 8)
 #define EMBER_DEVMEM_SIZE_LO		0x010
 #define EMBER_DEVMEM_SIZE_HI		0x014
 #define EMBER_FUNC_INFO			0x018
-#define   EMBER_FUNC_INFO_IS_VF		BIT(0)
-#define   EMBER_FUNC_INFO_VF_INDEX	GENMASK(15, 8)
-#define   EMBER_FUNC_INFO_NUM_VFS	GENMASK(23, 16)
+#define   EMBER_FUNC_INFO_IS_VF		EMBER_BIT(0)
+#define   EMBER_FUNC_INFO_VF_INDEX	EMBER_GENMASK(15, 8)
+#define   EMBER_FUNC_INFO_NUM_VFS	EMBER_GENMASK(23, 16)
 #define EMBER_SCRATCH			0x01c
 #define EMBER_DEV_CTRL			0x020
-#define   EMBER_DEV_CTRL_ENABLE		BIT(0)
-#define   EMBER_DEV_CTRL_SOFT_RESET	BIT(1)
+#define   EMBER_DEV_CTRL_ENABLE		EMBER_BIT(0)
+#define   EMBER_DEV_CTRL_SOFT_RESET	EMBER_BIT(1)
 #define EMBER_DEV_STATUS		0x024
-#define   EMBER_DEV_STATUS_READY	BIT(0)
-#define   EMBER_DEV_STATUS_HALTED	BIT(1)
-#define   EMBER_DEV_STATUS_RESET_FAILED	BIT(2)
-#define   EMBER_DEV_STATUS_QUIESCED	BIT(3)
+#define   EMBER_DEV_STATUS_READY	EMBER_BIT(0)
+#define   EMBER_DEV_STATUS_HALTED	EMBER_BIT(1)
+#define   EMBER_DEV_STATUS_RESET_FAILED	EMBER_BIT(2)
+#define   EMBER_DEV_STATUS_QUIESCED	EMBER_BIT(3)
 #define EMBER_IRQ_CTRL			0x028
-#define   EMBER_IRQ_CTRL_SINGLE		BIT(0)
-#define   EMBER_IRQ_CTRL_MODE		GENMASK(9, 8)
+#define   EMBER_IRQ_CTRL_SINGLE		EMBER_BIT(0)
+#define   EMBER_IRQ_CTRL_MODE		EMBER_GENMASK(9, 8)
 #define     EMBER_IRQ_MODE_NONE		0
 #define     EMBER_IRQ_MODE_MSIX		1
 #define     EMBER_IRQ_MODE_MSIX_SINGLE	2
 #define     EMBER_IRQ_MODE_MSI		3
 #define EMBER_IRQ_STATUS		0x02c
 #define EMBER_IRQ_MASK			0x030
-#define   EMBER_IRQ_SRC_MGMT		BIT(0)
-#define   EMBER_IRQ_SRC_DBC(i)		BIT(1 + (i))
+#define   EMBER_IRQ_SRC_MGMT		EMBER_BIT(0)
+#define   EMBER_IRQ_SRC_DBC(i)		EMBER_BIT(1 + (i))
 #define EMBER_TEST_IRQ			0x034
 #define EMBER_TEST_IRQ_STATUS		0x038
 #define EMBER_MGMT_CAUSE		0x03c
-#define   EMBER_MGMT_CAUSE_MBOX		BIT(0)
-#define   EMBER_MGMT_CAUSE_RAS		BIT(1)
-#define   EMBER_MGMT_CAUSE_TEST		BIT(2)
+#define   EMBER_MGMT_CAUSE_MBOX		EMBER_BIT(0)
+#define   EMBER_MGMT_CAUSE_RAS		EMBER_BIT(1)
+#define   EMBER_MGMT_CAUSE_TEST		EMBER_BIT(2)
 #define EMBER_RESET_COUNT		0x040
 #define EMBER_RESET_CAUSE		0x044
 #define   EMBER_RESET_CAUSE_POWER_ON	0
@@ -76,12 +85,12 @@
 #define EMBER_SERIAL_HI			0x04c
 
 /* EMBER_CAPS */
-#define EMBER_CAP_MSIX			BIT(0)
-#define EMBER_CAP_SRIOV			BIT(1)
-#define EMBER_CAP_MBOX			BIT(2)
-#define EMBER_CAP_TELEMETRY		BIT(3)
-#define EMBER_CAP_FAULT			BIT(4)
-#define EMBER_CAP_GEMM			BIT(5)
+#define EMBER_CAP_MSIX			EMBER_BIT(0)
+#define EMBER_CAP_SRIOV			EMBER_BIT(1)
+#define EMBER_CAP_MBOX			EMBER_BIT(2)
+#define EMBER_CAP_TELEMETRY		EMBER_BIT(3)
+#define EMBER_CAP_FAULT			EMBER_BIT(4)
+#define EMBER_CAP_GEMM			EMBER_BIT(5)
 
 /* Management mailbox */
 #define EMBER_MBOX_REQ_BASE_LO		0x100
@@ -94,21 +103,21 @@
 #define EMBER_MBOX_RSP_HEAD		0x11c
 #define EMBER_MBOX_RSP_TAIL		0x120
 #define EMBER_MBOX_CTRL			0x124
-#define   EMBER_MBOX_CTRL_ENABLE	BIT(0)
+#define   EMBER_MBOX_CTRL_ENABLE	EMBER_BIT(0)
 #define EMBER_MBOX_STATUS		0x128
-#define   EMBER_MBOX_STATUS_ENABLED	BIT(0)
-#define   EMBER_MBOX_STATUS_ERROR	BIT(1)
+#define   EMBER_MBOX_STATUS_ENABLED	EMBER_BIT(0)
+#define   EMBER_MBOX_STATUS_ERROR	EMBER_BIT(1)
 
 /* Firmware versions: major 31:24, minor 23:16, patch 15:0 */
 #define EMBER_FW_MGMT_VERSION		0x200
 #define EMBER_FW_DBC_VERSION		0x204
 #define EMBER_FW_BOOT_VERSION		0x208
 #define EMBER_FW_NNC_VERSION		0x20c
-#define   EMBER_FW_VER_MAJOR		GENMASK(31, 24)
-#define   EMBER_FW_VER_MINOR		GENMASK(23, 16)
-#define   EMBER_FW_VER_PATCH		GENMASK(15, 0)
-#define   EMBER_NNC_VER_MAJOR		GENMASK(31, 16)
-#define   EMBER_NNC_VER_MINOR		GENMASK(15, 0)
+#define   EMBER_FW_VER_MAJOR		EMBER_GENMASK(31, 24)
+#define   EMBER_FW_VER_MINOR		EMBER_GENMASK(23, 16)
+#define   EMBER_FW_VER_PATCH		EMBER_GENMASK(15, 0)
+#define   EMBER_NNC_VER_MAJOR		EMBER_GENMASK(31, 16)
+#define   EMBER_NNC_VER_MINOR		EMBER_GENMASK(15, 0)
 
 /* Telemetry */
 #define EMBER_TEL_TEMP_MC		0x300
@@ -135,10 +144,10 @@
 
 /* RAS */
 #define EMBER_RAS_STATUS		0x480
-#define   EMBER_RAS_CE			BIT(0)
-#define   EMBER_RAS_UE			BIT(1)
-#define   EMBER_RAS_DBC_FATAL		BIT(2)
-#define   EMBER_RAS_FW_FATAL		BIT(3)
+#define   EMBER_RAS_CE			EMBER_BIT(0)
+#define   EMBER_RAS_UE			EMBER_BIT(1)
+#define   EMBER_RAS_DBC_FATAL		EMBER_BIT(2)
+#define   EMBER_RAS_FW_FATAL		EMBER_BIT(3)
 #define EMBER_RAS_DBC			0x484
 
 /* DBC blocks */
@@ -153,13 +162,13 @@
 #define EMBER_DBC_RSP_HEAD		0x1c
 #define EMBER_DBC_RSP_TAIL		0x20
 #define EMBER_DBC_CTRL			0x24
-#define   EMBER_DBC_CTRL_ENABLE		BIT(0)
-#define   EMBER_DBC_CTRL_RESET		BIT(31)
+#define   EMBER_DBC_CTRL_ENABLE		EMBER_BIT(0)
+#define   EMBER_DBC_CTRL_RESET		EMBER_BIT(31)
 #define EMBER_DBC_STATUS		0x28
-#define   EMBER_DBC_STATUS_ENABLED	BIT(0)
-#define   EMBER_DBC_STATUS_BUSY		BIT(1)
-#define   EMBER_DBC_STATUS_ERROR	BIT(2)
-#define   EMBER_DBC_STATUS_HUNG		BIT(3)
+#define   EMBER_DBC_STATUS_ENABLED	EMBER_BIT(0)
+#define   EMBER_DBC_STATUS_BUSY		EMBER_BIT(1)
+#define   EMBER_DBC_STATUS_ERROR	EMBER_BIT(2)
+#define   EMBER_DBC_STATUS_HUNG		EMBER_BIT(3)
 #define EMBER_DBC_SERVICE_NS		0x2c
 #define EMBER_DBC_COMPLETED_LO		0x30
 #define EMBER_DBC_COMPLETED_HI		0x34
@@ -168,17 +177,18 @@
 #define EMBER_DBC_IRQ_COUNT		0x40
 #define EMBER_DBC_ERRORS		0x44
 
-/* Request ring entry opcodes and flags */
-#define EMBER_OP_NOP			0
-#define EMBER_OP_COPY			1
-#define EMBER_OP_FILL			2
-#define EMBER_OP_CRC32			3
-#define EMBER_OP_GEMM_I8		4
+/* Request ring entry opcodes (hardware; the uAPI has EMBER_SLICE_OP_*) */
+#define EMBER_HW_OP_NOP			0
+#define EMBER_HW_OP_COPY		1
+#define EMBER_HW_OP_FILL		2
+#define EMBER_HW_OP_CRC32		3
+#define EMBER_HW_OP_GEMM_I8		4
 
-#define EMBER_REQ_FORCE_IRQ		BIT(0)
-#define EMBER_REQ_SRC_DEVMEM		BIT(1)
-#define EMBER_REQ_DST_DEVMEM		BIT(2)
-#define EMBER_REQ_NO_RSP		BIT(3)
+/* Request ring entry flags */
+#define EMBER_REQ_FORCE_IRQ		EMBER_BIT(0)
+#define EMBER_REQ_SRC_DEVMEM		EMBER_BIT(1)
+#define EMBER_REQ_DST_DEVMEM		EMBER_BIT(2)
+#define EMBER_REQ_NO_RSP		EMBER_BIT(3)
 
 /* Response status */
 #define EMBER_RSP_OK			0
@@ -191,7 +201,7 @@
 /**
  * struct ember_dbc_req - DBC request ring entry (docs/hardware.md §5.2)
  * @req_id: echoed in the response
- * @opcode: EMBER_OP_*
+ * @opcode: EMBER_HW_OP_*
  * @flags: EMBER_REQ_*
  * @len: byte count for COPY, FILL and CRC32
  * @src: source bus address or device-memory offset
@@ -206,8 +216,8 @@
  */
 struct ember_dbc_req {
 	__le16 req_id;
-	u8 opcode;
-	u8 flags;
+	__u8 opcode;
+	__u8 flags;
 	__le32 len;
 	__le64 src;
 	__le64 dst;
@@ -233,8 +243,8 @@ struct ember_dbc_req {
  */
 struct ember_dbc_rsp {
 	__le16 req_id;
-	u8 opcode;
-	u8 status;
+	__u8 opcode;
+	__u8 status;
 	__le32 result;
 	__le64 cookie;
 	__le32 queue_level;
@@ -242,7 +252,4 @@ struct ember_dbc_rsp {
 	__le64 done_ts;
 };
 
-static_assert(sizeof(struct ember_dbc_req) == 64);
-static_assert(sizeof(struct ember_dbc_rsp) == 32);
-
-#endif /* _EMBER_REGS_H_ */
+#endif /* _EMBER_HW_H_ */

@@ -6,7 +6,7 @@
  *
  * All wire access goes through the little-endian byte helpers below, so
  * the code is independent of host endianness and never does an unaligned
- * load. Lengths are u32 and bounded by EMBER_NNC_MSG_MAX before they are
+ * load. Lengths are __u32 and bounded by EMBER_NNC_MSG_MAX before they are
  * added; 64-bit sums (DMA bytes, addresses) are checked against U64 wrap.
  */
 #ifdef __KERNEL__
@@ -21,7 +21,7 @@
 
 #include "ember_nnc.h"
 
-#define NNC_U64_MAX		(~(u64)0)
+#define NNC_U64_MAX		(~(__u64)0)
 
 /* Message header offsets */
 #define NNC_OFF_MAGIC		0
@@ -77,7 +77,7 @@
 #define NNC_TERM_R_RELEASED	12
 
 #ifdef __KERNEL__
-static u32 nnc_crc32_le(u32 crc, const u8 *p, size_t len)
+static __u32 nnc_crc32_le(__u32 crc, const __u8 *p, size_t len)
 {
 	return crc32_le(crc, p, len);
 }
@@ -86,14 +86,14 @@ static u32 nnc_crc32_le(u32 crc, const u8 *p, size_t len)
  * Same function as the kernel's crc32_le(): reflected CRC-32, polynomial
  * 0xedb88320, no pre- or post-inversion; four bits per step.
  */
-static const u32 nnc_crc_nibble[16] = {
+static const __u32 nnc_crc_nibble[16] = {
 	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,
 	0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
 	0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
 	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
 };
 
-static u32 nnc_crc32_le(u32 crc, const u8 *p, size_t len)
+static __u32 nnc_crc32_le(__u32 crc, const __u8 *p, size_t len)
 {
 	while (len--) {
 		crc ^= *p++;
@@ -104,39 +104,39 @@ static u32 nnc_crc32_le(u32 crc, const u8 *p, size_t len)
 }
 #endif
 
-static u16 nnc_get16(const u8 *p)
+static __u16 nnc_get16(const __u8 *p)
 {
-	return (u16)(p[0] | (u16)p[1] << 8);
+	return (__u16)(p[0] | (__u16)p[1] << 8);
 }
 
-static u32 nnc_get32(const u8 *p)
+static __u32 nnc_get32(const __u8 *p)
 {
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+	return (__u32)p[0] | (__u32)p[1] << 8 | (__u32)p[2] << 16 | (__u32)p[3] << 24;
 }
 
-static u64 nnc_get64(const u8 *p)
+static __u64 nnc_get64(const __u8 *p)
 {
-	return (u64)nnc_get32(p) | (u64)nnc_get32(p + 4) << 32;
+	return (__u64)nnc_get32(p) | (__u64)nnc_get32(p + 4) << 32;
 }
 
-static void nnc_put16(u8 *p, u16 v)
+static void nnc_put16(__u8 *p, __u16 v)
 {
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
+	p[0] = (__u8)v;
+	p[1] = (__u8)(v >> 8);
 }
 
-static void nnc_put32(u8 *p, u32 v)
+static void nnc_put32(__u8 *p, __u32 v)
 {
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
-	p[2] = (u8)(v >> 16);
-	p[3] = (u8)(v >> 24);
+	p[0] = (__u8)v;
+	p[1] = (__u8)(v >> 8);
+	p[2] = (__u8)(v >> 16);
+	p[3] = (__u8)(v >> 24);
 }
 
-static void nnc_put64(u8 *p, u64 v)
+static void nnc_put64(__u8 *p, __u64 v)
 {
-	nnc_put32(p, (u32)v);
-	nnc_put32(p + 4, (u32)(v >> 32));
+	nnc_put32(p, (__u32)v);
+	nnc_put32(p + 4, (__u32)(v >> 32));
 }
 
 static int nnc_fail(enum ember_nnc_reason *why, enum ember_nnc_reason r,
@@ -164,11 +164,11 @@ static void nnc_ok(enum ember_nnc_reason *why)
  *
  * Return: the CRC.
  */
-u32 ember_nnc_crc32(const void *msg, u32 len)
+__u32 ember_nnc_crc32(const void *msg, __u32 len)
 {
-	static const u8 zero[4];
-	const u8 *p = msg;
-	u32 crc = ~0u;
+	static const __u8 zero[4];
+	const __u8 *p = msg;
+	__u32 crc = ~0u;
 
 	if (len < EMBER_NNC_HDR_LEN)
 		return ~nnc_crc32_le(crc, p, len);
@@ -178,21 +178,21 @@ u32 ember_nnc_crc32(const void *msg, u32 len)
 	return ~crc;
 }
 
-static bool nnc_type_known(u32 type)
+static bool nnc_type_known(__u32 type)
 {
 	return type >= EMBER_NNC_T_STATUS && type <= EMBER_NNC_T_TERMINATE;
 }
 
 /* A segment is valid if it is non-empty and does not wrap. */
-static bool nnc_seg_ok(u64 addr, u64 len)
+static bool nnc_seg_ok(__u64 addr, __u64 len)
 {
 	return len && len <= NNC_U64_MAX - addr;
 }
 
-static bool nnc_ring_ok(u32 size, u64 req, u64 rsp)
+static bool nnc_ring_ok(__u32 size, __u64 req, __u64 rsp)
 {
-	u64 req_bytes = (u64)size * EMBER_NNC_REQ_ELEM;
-	u64 rsp_bytes = (u64)size * EMBER_NNC_RSP_ELEM;
+	__u64 req_bytes = (__u64)size * EMBER_NNC_REQ_ELEM;
+	__u64 rsp_bytes = (__u64)size * EMBER_NNC_RSP_ELEM;
 
 	if (size < EMBER_NNC_RING_MIN || size > EMBER_NNC_RING_MAX ||
 	    (size & (size - 1)))
@@ -207,7 +207,7 @@ static bool nnc_ring_ok(u32 size, u64 req, u64 rsp)
 }
 
 /* Status sequence of one message: OK* [FAIL NOT_RUN*]. */
-static bool nnc_status_next(u32 status, bool *failed)
+static bool nnc_status_next(__u32 status, bool *failed)
 {
 	if (status >= EMBER_NNC_ST_COUNT)
 		return false;
@@ -222,11 +222,11 @@ static bool nnc_status_next(u32 status, bool *failed)
 
 /* ---- request encoder ------------------------------------------------ */
 
-static int nnc_check_req(const struct ember_nnc_req *t, u32 nreqs, u32 handle,
+static int nnc_check_req(const struct ember_nnc_req *t, __u32 nreqs, __u32 handle,
 			 enum ember_nnc_reason *why)
 {
-	u64 sum = 0;
-	u32 i;
+	__u64 sum = 0;
+	__u32 i;
 
 	switch (t->type) {
 	case EMBER_NNC_T_STATUS:
@@ -239,7 +239,7 @@ static int nnc_check_req(const struct ember_nnc_req *t, u32 nreqs, u32 handle,
 			return nnc_fail(why, EMBER_NNC_E_ARG, -EINVAL);
 		return 0;
 	case EMBER_NNC_T_DMA_XFER:
-		if (t->u.dma.flags & ~(u32)EMBER_NNC_DMA_ABORT)
+		if (t->u.dma.flags & ~(__u32)EMBER_NNC_DMA_ABORT)
 			return nnc_fail(why, EMBER_NNC_E_DMA_FLAGS, -EINVAL);
 		if (!t->u.dma.xfer_id)
 			return nnc_fail(why, EMBER_NNC_E_DMA_ID, -EINVAL);
@@ -301,17 +301,17 @@ static int nnc_check_req(const struct ember_nnc_req *t, u32 nreqs, u32 handle,
  * Return: 0, or -EINVAL if a transaction or argument is invalid.
  */
 int ember_nnc_enc_init(struct ember_nnc_enc *enc,
-		       const struct ember_nnc_req *reqs, u32 nreqs,
-		       u32 handle, u32 flags, enum ember_nnc_reason *why)
+		       const struct ember_nnc_req *reqs, __u32 nreqs,
+		       __u32 handle, __u32 flags, enum ember_nnc_reason *why)
 {
-	u32 i;
+	__u32 i;
 	int ret;
 
 	if (!enc || (!reqs && nreqs))
 		return nnc_fail(why, EMBER_NNC_E_ARG, -EINVAL);
 	if (!nreqs)
 		return nnc_fail(why, EMBER_NNC_E_COUNT, -EINVAL);
-	if (flags & ~(u32)EMBER_NNC_F_CRC)
+	if (flags & ~(__u32)EMBER_NNC_F_CRC)
 		return nnc_fail(why, EMBER_NNC_E_FLAGS, -EINVAL);
 	for (i = 0; i < nreqs; i++) {
 		ret = nnc_check_req(&reqs[i], nreqs, handle, why);
@@ -338,7 +338,7 @@ bool ember_nnc_enc_done(const struct ember_nnc_enc *enc)
 	return enc->next >= enc->nreqs;
 }
 
-static u32 nnc_req_len(const struct ember_nnc_req *t)
+static __u32 nnc_req_len(const struct ember_nnc_req *t)
 {
 	switch (t->type) {
 	case EMBER_NNC_T_STATUS:
@@ -355,7 +355,7 @@ static u32 nnc_req_len(const struct ember_nnc_req *t)
 }
 
 /* Every byte of a transaction is written explicitly by its encoder. */
-static void nnc_put_trans_hdr(u8 *p, u32 type, u32 len)
+static void nnc_put_trans_hdr(__u8 *p, __u32 type, __u32 len)
 {
 	nnc_put32(p + NNC_T_TYPE, type);
 	nnc_put32(p + NNC_T_LEN, len);
@@ -363,8 +363,8 @@ static void nnc_put_trans_hdr(u8 *p, u32 type, u32 len)
 }
 
 /* Encode a non-split request transaction of @len bytes at @p. */
-static void nnc_put_req(u8 *p, const struct ember_nnc_req *t, u32 len,
-			u32 *key)
+static void nnc_put_req(__u8 *p, const struct ember_nnc_req *t, __u32 len,
+			__u32 *key)
 {
 	nnc_put_trans_hdr(p, t->type, len);
 	*key = 0;
@@ -406,13 +406,13 @@ static void nnc_put_req(u8 *p, const struct ember_nnc_req *t, u32 len,
  * Encode the next chunk of the DMA_XFER @t (at most @room bytes) at @p.
  * Returns the bytes written, 0 if not even one segment fits.
  */
-static u32 nnc_put_dma_chunk(struct ember_nnc_enc *enc, u8 *p, u32 room,
-			     const struct ember_nnc_req *t, bool *more,
-			     u64 *received)
+static __u32 nnc_put_dma_chunk(struct ember_nnc_enc *enc, __u8 *p,
+			       __u32 room, const struct ember_nnc_req *t,
+			       bool *more, __u64 *received)
 {
-	u32 left = t->u.dma.nsegs - enc->seg_done;
-	u64 bytes = 0;
-	u32 fit, k, i, len;
+	__u32 left = t->u.dma.nsegs - enc->seg_done;
+	__u64 bytes = 0;
+	__u32 fit, k, i, len;
 
 	if (room < EMBER_NNC_DMA_HDR_LEN + EMBER_NNC_DMA_SEG_LEN)
 		return 0;
@@ -430,7 +430,7 @@ static u32 nnc_put_dma_chunk(struct ember_nnc_enc *enc, u8 *p, u32 room,
 	for (i = 0; i < k; i++) {
 		const struct ember_nnc_seg *s =
 			&t->u.dma.segs[enc->seg_done + i];
-		u8 *q = p + NNC_DMA_SEGS + i * EMBER_NNC_DMA_SEG_LEN;
+		__u8 *q = p + NNC_DMA_SEGS + i * EMBER_NNC_DMA_SEG_LEN;
 
 		nnc_put64(q, s->addr);
 		nnc_put64(q + 8, s->len);
@@ -456,8 +456,8 @@ static u32 nnc_put_dma_chunk(struct ember_nnc_enc *enc, u8 *p, u32 room,
 	return len;
 }
 
-static void nnc_put_hdr(u8 *p, u32 seq, u32 len, u32 count, u32 handle,
-			u16 flags, u16 status)
+static void nnc_put_hdr(__u8 *p, __u32 seq, __u32 len, __u32 count, __u32 handle,
+			__u16 flags, __u16 status)
 {
 	nnc_put32(p + NNC_OFF_MAGIC, EMBER_NNC_MAGIC);
 	nnc_put16(p + NNC_OFF_MAJOR, EMBER_NNC_MAJOR);
@@ -492,13 +492,13 @@ static void nnc_put_hdr(u8 *p, u32 seq, u32 len, u32 count, u32 handle,
  * Return: the message length (> 0), 0 when all transactions have been
  * encoded, or -EINVAL if @size cannot hold the next transaction.
  */
-int ember_nnc_enc_next(struct ember_nnc_enc *enc, void *buf, u32 size,
-		       u32 seq, struct ember_nnc_msg_info *info,
+int ember_nnc_enc_next(struct ember_nnc_enc *enc, void *buf, __u32 size,
+		       __u32 seq, struct ember_nnc_msg_info *info,
 		       enum ember_nnc_reason *why)
 {
-	u32 limit, off = EMBER_NNC_HDR_LEN, count = 0, first;
+	__u32 limit, off = EMBER_NNC_HDR_LEN, count = 0, first;
 	bool more = false;
-	u8 *p = buf;
+	__u8 *p = buf;
 
 	if (!enc || !buf)
 		return nnc_fail(why, EMBER_NNC_E_ARG, -EINVAL);
@@ -506,7 +506,7 @@ int ember_nnc_enc_next(struct ember_nnc_enc *enc, void *buf, u32 size,
 	if (enc->next >= enc->nreqs)
 		return 0;
 	limit = size < EMBER_NNC_MSG_MAX ? size : EMBER_NNC_MSG_MAX;
-	limit &= ~(u32)(EMBER_NNC_ALIGN - 1);
+	limit &= ~(__u32)(EMBER_NNC_ALIGN - 1);
 	if (limit < EMBER_NNC_HDR_LEN)
 		return nnc_fail(why, EMBER_NNC_E_NOSPACE, -EINVAL);
 	if (info)
@@ -515,8 +515,8 @@ int ember_nnc_enc_next(struct ember_nnc_enc *enc, void *buf, u32 size,
 
 	while (enc->next < enc->nreqs && count < EMBER_NNC_MAX_TRANS) {
 		const struct ember_nnc_req *t = &enc->reqs[enc->next];
-		u64 received = 0;
-		u32 len, key = 0;
+		__u64 received = 0;
+		__u32 len, key = 0;
 
 		if (t->type == EMBER_NNC_T_DMA_XFER &&
 		    !(t->u.dma.flags & EMBER_NNC_DMA_ABORT)) {
@@ -546,7 +546,7 @@ int ember_nnc_enc_next(struct ember_nnc_enc *enc, void *buf, u32 size,
 	if (!count)
 		return nnc_fail(why, EMBER_NNC_E_NOSPACE, -EINVAL);
 
-	nnc_put_hdr(p, seq, off, count, enc->handle, (u16)enc->flags, 0);
+	nnc_put_hdr(p, seq, off, count, enc->handle, (__u16)enc->flags, 0);
 	if (info) {
 		info->seq = seq;
 		info->handle = enc->handle;
@@ -566,8 +566,8 @@ int ember_nnc_enc_next(struct ember_nnc_enc *enc, void *buf, u32 size,
  * @info is the request for a reply, NULL for a request. @bad is the errno
  * of a malformed message (-EIO for replies, -EINVAL for requests).
  */
-static int nnc_dec_hdr(const u8 *p, u32 size,
-		       const struct ember_nnc_msg_info *info, u32 dflags,
+static int nnc_dec_hdr(const __u8 *p, __u32 size,
+		       const struct ember_nnc_msg_info *info, __u32 dflags,
 		       struct ember_nnc_hdr *h, enum ember_nnc_reason *why)
 {
 	bool reply = !!info;
@@ -595,7 +595,7 @@ static int nnc_dec_hdr(const u8 *p, u32 size,
 		return nnc_fail(why, EMBER_NNC_E_LEN, bad);
 	if (h->len % EMBER_NNC_ALIGN)
 		return nnc_fail(why, EMBER_NNC_E_ALIGN, bad);
-	if (h->flags & ~(u32)EMBER_NNC_F_ALL)
+	if (h->flags & ~(__u32)EMBER_NNC_F_ALL)
 		return nnc_fail(why, EMBER_NNC_E_FLAGS, bad);
 	if (!(h->flags & EMBER_NNC_F_REPLY) != !reply)
 		return nnc_fail(why, EMBER_NNC_E_DIR, bad);
@@ -631,8 +631,8 @@ static int nnc_dec_hdr(const u8 *p, u32 size,
 }
 
 /* Bounds, alignment and type of the transaction at @off. */
-static int nnc_dec_trans_hdr(const u8 *p, u32 off, u32 end, u32 *type,
-			     u32 *len, int bad, enum ember_nnc_reason *why)
+static int nnc_dec_trans_hdr(const __u8 *p, __u32 off, __u32 end, __u32 *type,
+			     __u32 *len, int bad, enum ember_nnc_reason *why)
 {
 	if (end - off < NNC_T_MIN_LEN)
 		return nnc_fail(why, EMBER_NNC_E_TRANS_LEN, bad);
@@ -647,12 +647,12 @@ static int nnc_dec_trans_hdr(const u8 *p, u32 off, u32 end, u32 *type,
 	return 0;
 }
 
-static int nnc_dec_rsp(const u8 *t, u32 len, const struct ember_nnc_hdr *h,
+static int nnc_dec_rsp(const __u8 *t, __u32 len, const struct ember_nnc_hdr *h,
 		       const struct ember_nnc_expect *e, bool *failed,
 		       struct ember_nnc_rsp *r, enum ember_nnc_reason *why)
 {
-	u32 type = nnc_get32(t + NNC_T_TYPE);
-	u32 fixed;
+	__u32 type = nnc_get32(t + NNC_T_TYPE);
+	__u32 fixed;
 
 	if (type != e->type)
 		return nnc_fail(why, EMBER_NNC_E_TYPE_MISMATCH, -EIO);
@@ -690,7 +690,7 @@ static int nnc_dec_rsp(const u8 *t, u32 len, const struct ember_nnc_hdr *h,
 		r->u.status.minor = nnc_get16(t + NNC_ST_MINOR);
 		if (r->u.status.major != h->major)
 			return nnc_fail(why, EMBER_NNC_E_VERSION, -EIO);
-		if (r->u.status.features & ~(u32)EMBER_NNC_FEAT_ALL)
+		if (r->u.status.features & ~(__u32)EMBER_NNC_FEAT_ALL)
 			return nnc_fail(why, EMBER_NNC_E_FEATURES, -EIO);
 		if (nnc_get32(t + NNC_ST_RSVD))
 			return nnc_fail(why, EMBER_NNC_E_RESERVED, -EIO);
@@ -750,14 +750,14 @@ static int nnc_dec_rsp(const u8 *t, u32 len, const struct ember_nnc_hdr *h,
  * -EOPNOTSUPP if it is of another protocol major; -EINVAL on bad
  * arguments. @hdr and @rsps are undefined on failure.
  */
-int ember_nnc_decode_reply(const void *buf, u32 size,
-			   const struct ember_nnc_msg_info *info, u32 dflags,
+int ember_nnc_decode_reply(const void *buf, __u32 size,
+			   const struct ember_nnc_msg_info *info, __u32 dflags,
 			   struct ember_nnc_hdr *hdr, struct ember_nnc_rsp *rsps,
-			   u32 max, enum ember_nnc_reason *why)
+			   __u32 max, enum ember_nnc_reason *why)
 {
-	const u8 *p = buf;
+	const __u8 *p = buf;
 	bool failed = false;
-	u32 off, i, type, len;
+	__u32 off, i, type, len;
 	int ret;
 
 	if (!buf || !info || !hdr || (!rsps && max))
@@ -786,11 +786,11 @@ int ember_nnc_decode_reply(const void *buf, u32 size,
 	return 0;
 }
 
-static int nnc_dec_dma(const u8 *t, u32 len, bool last,
+static int nnc_dec_dma(const __u8 *t, __u32 len, bool last,
 		       struct ember_nnc_req *r, enum ember_nnc_reason *why)
 {
-	u64 sum = 0, addr, slen;
-	u32 i;
+	__u64 sum = 0, addr, slen;
+	__u32 i;
 
 	if (len < EMBER_NNC_DMA_HDR_LEN)
 		return nnc_fail(why, EMBER_NNC_E_TRANS_SIZE, -EINVAL);
@@ -805,14 +805,14 @@ static int nnc_dec_dma(const u8 *t, u32 len, bool last,
 
 	if (nnc_get32(t + NNC_DMA_RSVD))
 		return nnc_fail(why, EMBER_NNC_E_RESERVED, -EINVAL);
-	if (r->u.dma.flags & ~(u32)(EMBER_NNC_DMA_MORE | EMBER_NNC_DMA_ABORT) ||
+	if (r->u.dma.flags & ~(__u32)(EMBER_NNC_DMA_MORE | EMBER_NNC_DMA_ABORT) ||
 	    r->u.dma.flags == (EMBER_NNC_DMA_MORE | EMBER_NNC_DMA_ABORT))
 		return nnc_fail(why, EMBER_NNC_E_DMA_FLAGS, -EINVAL);
 	if (!r->u.dma.xfer_id)
 		return nnc_fail(why, EMBER_NNC_E_DMA_ID, -EINVAL);
-	/* nsegs < 2^32, so this cannot overflow a u64 */
-	if ((u64)len != EMBER_NNC_DMA_HDR_LEN +
-	    (u64)r->u.dma.nsegs * EMBER_NNC_DMA_SEG_LEN)
+	/* nsegs < 2^32, so this cannot overflow a __u64 */
+	if ((__u64)len != EMBER_NNC_DMA_HDR_LEN +
+	    (__u64)r->u.dma.nsegs * EMBER_NNC_DMA_SEG_LEN)
 		return nnc_fail(why, EMBER_NNC_E_DMA_SEGS, -EINVAL);
 	if (r->u.dma.flags & EMBER_NNC_DMA_ABORT) {
 		if (r->u.dma.nsegs)
@@ -845,11 +845,11 @@ static int nnc_dec_dma(const u8 *t, u32 len, bool last,
 	return 0;
 }
 
-static int nnc_dec_req(const u8 *t, u32 len, const struct ember_nnc_hdr *h,
+static int nnc_dec_req(const __u8 *t, __u32 len, const struct ember_nnc_hdr *h,
 		       bool last, struct ember_nnc_req *r,
 		       enum ember_nnc_reason *why)
 {
-	u32 type = nnc_get32(t + NNC_T_TYPE);
+	__u32 type = nnc_get32(t + NNC_T_TYPE);
 
 	memset(r, 0, sizeof(*r));
 	r->type = type;
@@ -920,13 +920,13 @@ static int nnc_dec_req(const u8 *t, u32 len, const struct ember_nnc_hdr *h,
  * Return: 0; -EINVAL if the request is malformed; -EIO if its CRC is
  * wrong or missing; -EOPNOTSUPP if it is of another protocol major.
  */
-int ember_nnc_decode_request(const void *buf, u32 size, u32 dflags,
+int ember_nnc_decode_request(const void *buf, __u32 size, __u32 dflags,
 			     struct ember_nnc_hdr *hdr,
-			     struct ember_nnc_req *reqs, u32 max,
+			     struct ember_nnc_req *reqs, __u32 max,
 			     enum ember_nnc_reason *why)
 {
-	const u8 *p = buf;
-	u32 off, i, type, len;
+	const __u8 *p = buf;
+	__u32 off, i, type, len;
 	int ret;
 
 	if (!buf || !hdr || (!reqs && max))
@@ -955,12 +955,12 @@ int ember_nnc_decode_request(const void *buf, u32 size, u32 dflags,
 	return 0;
 }
 
-static int nnc_rsp_len(const struct ember_nnc_rsp *r, u32 *len,
+static int nnc_rsp_len(const struct ember_nnc_rsp *r, __u32 *len,
 		       enum ember_nnc_reason *why)
 {
 	switch (r->type) {
 	case EMBER_NNC_T_STATUS:
-		if (r->u.status.features & ~(u32)EMBER_NNC_FEAT_ALL)
+		if (r->u.status.features & ~(__u32)EMBER_NNC_FEAT_ALL)
 			return nnc_fail(why, EMBER_NNC_E_FEATURES, -EINVAL);
 		*len = EMBER_NNC_STATUS_LEN;
 		return 0;
@@ -985,7 +985,7 @@ static int nnc_rsp_len(const struct ember_nnc_rsp *r, u32 *len,
 	}
 }
 
-static void nnc_put_rsp(u8 *t, const struct ember_nnc_rsp *r, u32 len)
+static void nnc_put_rsp(__u8 *t, const struct ember_nnc_rsp *r, __u32 len)
 {
 	nnc_put_trans_hdr(t, r->type, len);
 	nnc_put32(t + NNC_T_STATUS, r->status);
@@ -1032,19 +1032,19 @@ static void nnc_put_rsp(u8 *t, const struct ember_nnc_rsp *r, u32 len)
  * Return: the message length, or -EINVAL if an argument is invalid or the
  * reply does not fit min(@size, EMBER_NNC_MSG_MAX) bytes.
  */
-int ember_nnc_encode_reply(void *buf, u32 size,
+int ember_nnc_encode_reply(void *buf, __u32 size,
 			   const struct ember_nnc_hdr *hdr,
-			   const struct ember_nnc_rsp *rsps, u32 n,
+			   const struct ember_nnc_rsp *rsps, __u32 n,
 			   enum ember_nnc_reason *why)
 {
-	u32 limit, off = EMBER_NNC_HDR_LEN, i, len = 0;
+	__u32 limit, off = EMBER_NNC_HDR_LEN, i, len = 0;
 	bool failed = false;
-	u8 *p = buf;
+	__u8 *p = buf;
 	int ret;
 
 	if (!buf || !hdr || (!rsps && n))
 		return nnc_fail(why, EMBER_NNC_E_ARG, -EINVAL);
-	if (hdr->flags & ~(u32)EMBER_NNC_F_ALL)
+	if (hdr->flags & ~(__u32)EMBER_NNC_F_ALL)
 		return nnc_fail(why, EMBER_NNC_E_FLAGS, -EINVAL);
 	if (hdr->status >= EMBER_NNC_ST_COUNT ||
 	    hdr->status == EMBER_NNC_ST_NOT_RUN)
@@ -1071,7 +1071,7 @@ int ember_nnc_encode_reply(void *buf, u32 size,
 		off += len;
 	}
 	nnc_put_hdr(p, hdr->seq, off, n, hdr->handle,
-		    (u16)((hdr->flags & EMBER_NNC_F_CRC) | EMBER_NNC_F_REPLY),
+		    (__u16)((hdr->flags & EMBER_NNC_F_CRC) | EMBER_NNC_F_REPLY),
 		    hdr->status);
 	nnc_ok(why);
 	return (int)off;
@@ -1087,10 +1087,10 @@ int ember_nnc_encode_reply(void *buf, u32 size,
  * Return: the segment (read from the wire for decoded requests), or a
  * zero segment if @i is out of range.
  */
-struct ember_nnc_seg ember_nnc_dma_seg(const struct ember_nnc_req *req, u32 i)
+struct ember_nnc_seg ember_nnc_dma_seg(const struct ember_nnc_req *req, __u32 i)
 {
 	struct ember_nnc_seg s = { 0, 0 };
-	const u8 *q;
+	const __u8 *q;
 
 	if (req->type != EMBER_NNC_T_DMA_XFER || i >= req->u.dma.nsegs)
 		return s;
@@ -1128,7 +1128,7 @@ void ember_nnc_reasm_reset(struct ember_nnc_reasm *r)
  * continue the partial transfer.
  */
 int ember_nnc_reasm_begin(struct ember_nnc_reasm *r,
-			  const struct ember_nnc_req *reqs, u32 n,
+			  const struct ember_nnc_req *reqs, __u32 n,
 			  enum ember_nnc_reason *why)
 {
 	if (!r || (!reqs && n))
@@ -1161,11 +1161,11 @@ int ember_nnc_reasm_begin(struct ember_nnc_reasm *r,
  * transfer; -ENOENT for an ABORT of a transfer that is not in progress.
  */
 int ember_nnc_reasm_feed(struct ember_nnc_reasm *r,
-			 const struct ember_nnc_req *chunk, u32 index,
+			 const struct ember_nnc_req *chunk, __u32 index,
 			 enum ember_nnc_reason *why)
 {
-	u64 bytes = 0;
-	u32 i;
+	__u64 bytes = 0;
+	__u32 i;
 
 	if (!r || !chunk || chunk->type != EMBER_NNC_T_DMA_XFER)
 		return nnc_fail(why, EMBER_NNC_E_ARG, -EINVAL);
@@ -1213,7 +1213,7 @@ int ember_nnc_reasm_feed(struct ember_nnc_reasm *r,
  * Return: 0 for OK, a negative errno otherwise; -EIO for BADCRC, IO,
  * NOT_RUN (never the first failure of a valid reply) and unknown values.
  */
-int ember_nnc_status_to_errno(u32 status)
+int ember_nnc_status_to_errno(__u32 status)
 {
 	switch (status) {
 	case EMBER_NNC_ST_OK:
@@ -1244,7 +1244,7 @@ int ember_nnc_status_to_errno(u32 status)
  * Return: the status; EMBER_NNC_ST_IO for errnos without their own.
  * (Use EMBER_NNC_ST_BADCRC for the CRC reasons of a request decode.)
  */
-u32 ember_nnc_errno_to_status(int err)
+__u32 ember_nnc_errno_to_status(int err)
 {
 	switch (err) {
 	case 0:
