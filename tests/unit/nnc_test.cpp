@@ -30,7 +30,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-constexpr std::uint64_t kU64Max = ~std::uint64_t{0};
+constexpr std::uint64_t kAllOnes64 = ~std::uint64_t{0};
 
 std::uint16_t get16(const Bytes &b, std::size_t off) {
   return static_cast<std::uint16_t>(b.at(off) | (b.at(off + 1) << 8));
@@ -228,8 +228,8 @@ constexpr std::size_t kRAct = 104;
 constexpr std::size_t kRDeact = 120;
 constexpr std::size_t kRspLen = 136;
 
-constexpr std::array<std::uint8_t, 16> kPtData = {1, 2,  3,  4,  5,  6,  7,  8,
-                                                  9, 10, 11, 12, 13, 14, 15, 16};
+constexpr std::array<std::uint8_t, 16> kPtPayload = {1, 2,  3,  4,  5,  6,  7,  8,
+                                                     9, 10, 11, 12, 13, 14, 15, 16};
 constexpr std::array<std::uint8_t, 8> kPtReply = {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x11, 0x22};
 
 const std::vector<ember_nnc_seg> &base_segs() {
@@ -238,7 +238,7 @@ const std::vector<ember_nnc_seg> &base_segs() {
 }
 
 std::vector<ember_nnc_req> base_reqs() {
-  return {req_status(EMBER_NNC_FEAT_CRC), req_pt(kPtData.data(), n32(kPtData.size())),
+  return {req_status(EMBER_NNC_FEAT_CRC), req_pt(kPtPayload.data(), n32(kPtPayload.size())),
           req_dma(0x77, 3, base_segs()), req_act(16, 0x40000, 0x80000), req_deact(2)};
 }
 
@@ -367,8 +367,8 @@ TEST_CASE("every transaction type round-trips", "[nnc][roundtrip]") {
   CHECK(d.reqs[0].u.status.minor == EMBER_NNC_MINOR);
 
   CHECK(d.reqs[1].type == EMBER_NNC_T_PASSTHROUGH);
-  REQUIRE(d.reqs[1].u.pt.len == kPtData.size());
-  CHECK(std::memcmp(d.reqs[1].u.pt.data, kPtData.data(), kPtData.size()) == 0);
+  REQUIRE(d.reqs[1].u.pt.len == kPtPayload.size());
+  CHECK(std::memcmp(d.reqs[1].u.pt.data, kPtPayload.data(), kPtPayload.size()) == 0);
 
   const ember_nnc_req &dma = d.reqs[2];
   CHECK(dma.type == EMBER_NNC_T_DMA_XFER);
@@ -592,7 +592,7 @@ TEST_CASE("DMA_XFER continuation: split and reassembly with many segments", "[nn
 
 TEST_CASE("DMA_XFER chunks are last in their message, later transactions follow", "[nnc][dma]") {
   const auto segs = random_segs(600, 9);
-  const std::vector<ember_nnc_req> reqs = {req_pt(kPtData.data(), 16), req_dma(5, 6, segs),
+  const std::vector<ember_nnc_req> reqs = {req_pt(kPtPayload.data(), 16), req_dma(5, 6, segs),
                                            req_deact(3)};
   const auto msgs = encode_all(reqs, 4, 0);
   REQUIRE(msgs.size() == 3);
@@ -864,12 +864,12 @@ TEST_CASE("request decoder: each rule, broken alone", "[nnc][rules]") {
        -EINVAL, EMBER_NNC_E_RESERVED},
       {"D6 empty segment", [](Bytes &m) { put64(m, kDma + 48 + 8, 0); }, -EINVAL,
        EMBER_NNC_E_DMA_SEG},
-      {"D6 segment wraps", [](Bytes &m) { put64(m, kDma + 48, kU64Max - 0x10); }, -EINVAL,
+      {"D6 segment wraps", [](Bytes &m) { put64(m, kDma + 48, kAllOnes64 - 0x10); }, -EINVAL,
        EMBER_NNC_E_DMA_SEG},
       {"D7 sum wraps",
        [](Bytes &m) {
          put64(m, kDma + 48, 0);
-         put64(m, kDma + 56, kU64Max);
+         put64(m, kDma + 56, kAllOnes64);
          put64(m, kDma + 64, 0);
          put64(m, kDma + 72, 1);
        },
@@ -893,7 +893,7 @@ TEST_CASE("request decoder: each rule, broken alone", "[nnc][rules]") {
       {"A1 response ring 0", [](Bytes &m) { put64(m, kAct + 24, 0); }, -EINVAL, EMBER_NNC_E_RING},
       {"A1 rings overlap", [](Bytes &m) { put64(m, kAct + 24, 0x40000 + 16 * 64 - 32); }, -EINVAL,
        EMBER_NNC_E_RING},
-      {"A1 ring wraps", [](Bytes &m) { put64(m, kAct + 16, kU64Max - 63); }, -EINVAL,
+      {"A1 ring wraps", [](Bytes &m) { put64(m, kAct + 16, kAllOnes64 - 63); }, -EINVAL,
        EMBER_NNC_E_RING},
   };
   for (const Case &c : cases) {
@@ -1089,8 +1089,8 @@ TEST_CASE("request encoder refuses what the decoder would refuse", "[nnc][rules]
   std::vector<std::uint8_t> data(EMBER_NNC_PT_DATA_MAX + 8, 0);
   const std::vector<ember_nnc_seg> ok = {{0x1000, 0x10}};
   const std::vector<ember_nnc_seg> empty = {{0x1000, 0}};
-  const std::vector<ember_nnc_seg> wraps = {{kU64Max - 4, 0x10}};
-  const std::vector<ember_nnc_seg> sum_wraps = {{0, kU64Max}, {0, 1}};
+  const std::vector<ember_nnc_seg> wraps = {{kAllOnes64 - 4, 0x10}};
+  const std::vector<ember_nnc_seg> sum_wraps = {{0, kAllOnes64}, {0, 1}};
 
   struct EncCase {
     const char *rule;
