@@ -96,7 +96,8 @@ static void ember_clients_release(struct drm_device *drm, void *arg)
  * ember_clients_init() - set up client and DBC bookkeeping of a device
  * @edev: device being probed
  *
- * The handle allocator and the zombie list live as long as the DRM device
+ * Initialises the client list and its lock, the DBC lock, the handle
+ * allocator and the zombie list; they live as long as the DRM device
  * (files may be closed after the PCI device is gone).
  *
  * Return: 0 or a negative errno.
@@ -105,8 +106,12 @@ int ember_clients_init(struct ember_device *edev)
 {
 	int ret;
 
+	INIT_LIST_HEAD(&edev->clients);
 	INIT_LIST_HEAD(&edev->zombies);
 	ida_init(&edev->handles);
+	ret = drmm_mutex_init(&edev->drm, &edev->clients_lock);
+	if (ret)
+		return ret;
 	ret = drmm_mutex_init(&edev->drm, &edev->dbc_lock);
 	if (ret)
 		return ret;

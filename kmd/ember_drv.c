@@ -401,13 +401,10 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(edev);
 	edev->pdev = pdev;
 	edev->state = EMBER_STATE_OFFLINE;
-	INIT_LIST_HEAD(&edev->clients);
 	pci_set_drvdata(pdev, edev);
+	ember_irq_state_init(edev);
 
 	ret = drmm_mutex_init(&edev->drm, &edev->hw_lock);
-	if (ret)
-		return ret;
-	ret = drmm_mutex_init(&edev->drm, &edev->clients_lock);
 	if (ret)
 		return ret;
 	ret = ember_clients_init(edev);
@@ -431,7 +428,6 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * transfers of client handles this instance will hand out again).
 	 * Then stay quiet until the handlers are in place.
 	 */
-	spin_lock_init(&edev->irq.mask_lock);
 	ret = ember_hw_soft_reset(edev);
 	if (ret)
 		return ret;

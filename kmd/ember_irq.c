@@ -420,6 +420,19 @@ void ember_irq_hw_setup(struct ember_device *edev)
 }
 
 /**
+ * ember_irq_state_init() - initialise the interrupt state of a new device
+ * @edev: device being probed, interrupts not requested yet
+ *
+ * Every source is masked in the state (&ember_irq.hw_on false); the
+ * caller masks the hardware with ember_irq_hw_disable().
+ */
+void ember_irq_state_init(struct ember_device *edev)
+{
+	spin_lock_init(&edev->irq.mask_lock);
+	edev->irq.hw_on = false;
+}
+
+/**
  * ember_irq_hw_enable() - unmask the interrupt sources
  * @edev: device
  *

@@ -12,6 +12,7 @@ struct ember_device;
 int ember_irq_init(struct ember_device *edev);
 void ember_irq_hw_setup(struct ember_device *edev);
 void ember_irq_hw_enable(struct ember_device *edev);
+void ember_irq_state_init(struct ember_device *edev);
 void ember_irq_hw_disable(struct ember_device *edev);
 void ember_irq_synchronize(struct ember_device *edev);
 int ember_irq_fire_test(struct ember_device *edev, unsigned int source);
