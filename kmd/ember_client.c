@@ -60,6 +60,7 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_managed.h>
+#include <drm/drm_print.h>
 
 #include "ember_client.h"
 #include "ember_drv.h"
@@ -116,6 +117,28 @@ int ember_clients_init(struct ember_device *edev)
 	if (ret)
 		return ret;
 	return drmm_add_action_or_reset(&edev->drm, ember_clients_release, edev);
+}
+
+/**
+ * ember_client_show_fdinfo() - &drm_driver.show_fdinfo
+ * @p: printer into the file's fdinfo
+ * @file: DRM file of the client
+ *
+ * After the keys drm_show_fdinfo() prints (drm-driver, drm-client-id,
+ * drm-pdev), one drm-engine-dbc<i> line per DBC of the device with the
+ * device time of the client's requests on it, then the memory keys of the
+ * client's BOs (drm-total-memory, drm-shared-memory, drm-resident-memory),
+ * as Documentation/gpu/drm-usage-stats.rst defines them.
+ */
+void ember_client_show_fdinfo(struct drm_printer *p, struct drm_file *file)
+{
+	struct ember_client *client = file->driver_priv;
+	u32 i;
+
+	for (i = 0; i < client->edev->info.num_dbcs; i++)
+		drm_printf(p, "drm-engine-dbc%u:\t%lld ns\n", i,
+			   atomic64_read(&client->busy_ns[i]));
+	drm_show_memory_stats(p, file);
 }
 
 /**

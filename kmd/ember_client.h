@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 struct drm_file;
+struct drm_printer;
 struct ember_act;
 struct ember_client;
 struct ember_device;
@@ -15,6 +16,7 @@ struct ember_device;
 int ember_clients_init(struct ember_device *edev);
 int ember_client_open(struct ember_device *edev, struct drm_file *file);
 void ember_client_close(struct ember_client *client);
+void ember_client_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 struct ember_act *ember_act_alloc(struct ember_client *client, u32 ring_size);
 void ember_act_release(struct ember_act *act);

@@ -32,6 +32,7 @@
 #include "ember_mbox.h"
 #include "ember_reset.h"
 #include "ember_sysfs.h"
+#include "ember_telemetry.h"
 
 bool ember_force_single_msi;
 module_param_named(force_single_msi, ember_force_single_msi, bool, 0444);
@@ -331,6 +332,7 @@ static const struct file_operations ember_accel_fops = {
 	.read = drm_read,
 	.llseek = noop_llseek,
 	.mmap = drm_gem_mmap,
+	.show_fdinfo = drm_show_fdinfo,
 #ifdef FOP_UNSIGNED_OFFSET
 	.fop_flags = FOP_UNSIGNED_OFFSET,
 #endif
@@ -349,6 +351,7 @@ static const struct drm_driver ember_drm_driver = {
 	.patchlevel = EMBER_ABI_PATCH,
 	.open = ember_open,
 	.postclose = ember_postclose,
+	.show_fdinfo = ember_client_show_fdinfo,
 	.gem_create_object = ember_gem_create_object,
 	.ioctls = ember_drm_ioctls,
 	.num_ioctls = ARRAY_SIZE(ember_drm_ioctls),
@@ -461,6 +464,11 @@ static int ember_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_stop;
 	}
 
+	ret = ember_hwmon_init(edev);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot register hwmon device: %d\n", ret);
+		goto err_stop;
+	}
 	ember_debugfs_init(edev);
 
 	ret = drm_dev_register(&edev->drm, 0);

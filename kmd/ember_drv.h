@@ -354,6 +354,9 @@ struct ember_act {
  *	generation @fw_gen, so the firmware may hold state for it
  * @fw_gen: &ember_mbox.gen of that message
  * @acts: &struct ember_act of the client (under &ember_device.dbc_lock)
+ * @busy_ns: per DBC, the device time of the client's requests, summed
+ *	from the responses' device_ns (drm-engine-dbc<i> in fdinfo); added
+ *	to under &ember_device.dbc_lock, read without it
  */
 struct ember_client {
 	struct ember_device *edev;
@@ -368,6 +371,7 @@ struct ember_client {
 	bool fw_used;
 	u32 fw_gen;
 	struct list_head acts;
+	atomic64_t busy_ns[EMBER_MAX_DBCS];
 };
 
 /**

@@ -40,8 +40,27 @@ static void ember_bo_free(struct drm_gem_object *obj)
 	drm_gem_shmem_free(&bo->base);
 }
 
+/*
+ * fdinfo memory stats (drm_show_memory_stats()): a BO is resident while
+ * its shmem pages exist (from first use to free or purge). Called under
+ * &drm_file.table_lock: reads the page pointer without the BO's lock, a
+ * snapshot is all fdinfo promises.
+ */
+static enum drm_gem_object_status ember_bo_status(struct drm_gem_object *obj)
+{
+	return READ_ONCE(to_ember_bo(obj)->base.pages) ?
+	       DRM_GEM_OBJECT_RESIDENT : 0;
+}
+
+static size_t ember_bo_rss(struct drm_gem_object *obj)
+{
+	return READ_ONCE(to_ember_bo(obj)->base.pages) ? obj->size : 0;
+}
+
 static const struct drm_gem_object_funcs ember_bo_funcs = {
 	.free = ember_bo_free,
+	.status = ember_bo_status,
+	.rss = ember_bo_rss,
 	.print_info = drm_gem_shmem_object_print_info,
 	.pin = drm_gem_shmem_object_pin,
 	.unpin = drm_gem_shmem_object_unpin,

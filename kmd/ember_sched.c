@@ -166,6 +166,7 @@ static void ember_job_response(struct ember_dbc *dbc, struct ember_act *act,
 	if (!job->done)
 		bo->queue_level = le32_to_cpu(rsp->queue_level);
 	bo->device_ns += le32_to_cpu(rsp->device_ns);
+	atomic64_add(le32_to_cpu(rsp->device_ns), &act->client->busy_ns[dbc->id]);
 	bo->done_ts = le64_to_cpu(rsp->done_ts);
 	if (act->inflight)
 		act->inflight--;

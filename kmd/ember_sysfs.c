@@ -7,8 +7,10 @@
  * /sys/bus/pci/drivers/ember/ (= /sys/module/ember/drivers/pci:ember/).
  * Both are registered by the driver core through &pci_driver.dev_groups
  * and &pci_driver.groups, so they exist exactly while bound/loaded.
- * Everything is answered from the probe-time snapshot: reading never
- * touches or wakes the device.
+ * Identity and versions are answered from the probe-time snapshot, state
+ * from the driver's records; the telemetry attributes read the device
+ * through ember_tel_read(), which never sleeps (-ENODATA while the device
+ * cannot answer). No attribute waits for the device or the firmware.
  */
 
 #include <linux/bitfield.h>
@@ -19,6 +21,8 @@
 #include "ember_accel.h"
 #include "ember_drv.h"
 #include "ember_sysfs.h"
+#include "ember_telemetry.h"
+#include "ember_workload.h"
 
 static ssize_t fw_informations_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
@@ -50,9 +54,114 @@ static ssize_t ember_ioctl_version_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(ember_ioctl_version);
 
+static struct ember_device *ember_sysfs_edev(struct device *dev)
+{
+	return pci_get_drvdata(to_pci_dev(dev));
+}
+
+static ssize_t serial_number_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%016llx\n", ember_sysfs_edev(dev)->info.serial);
+}
+static DEVICE_ATTR_RO(serial_number);
+
+static ssize_t devmem_total_bytes_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", ember_sysfs_edev(dev)->info.devmem_size);
+}
+static DEVICE_ATTR_RO(devmem_total_bytes);
+
+static ssize_t devmem_used_bytes_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  ember_wl_devmem_used(ember_sysfs_edev(dev)));
+}
+static DEVICE_ATTR_RO(devmem_used_bytes);
+
+static ssize_t reset_count_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	/* A hint without &ember_device.hw_lock, which a reset holds. */
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ember_sysfs_edev(dev)->resets));
+}
+static DEVICE_ATTR_RO(reset_count);
+
+/* One line per DBC: "<i> <state> <pid>", state free or active. */
+static ssize_t dbc_status_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct ember_device *edev = ember_sysfs_edev(dev);
+	struct ember_act *act;
+	int len = 0;
+	u32 i;
+
+	mutex_lock(&edev->dbc_lock);
+	for (i = 0; i < edev->info.num_dbcs; i++) {
+		act = edev->dbcs[i].act;
+		len += sysfs_emit_at(buf, len, "%u %s %d\n", i,
+				     act ? "active" : "free",
+				     act ? act->client->pid : 0);
+	}
+	mutex_unlock(&edev->dbc_lock);
+	return len;
+}
+static DEVICE_ATTR_RO(dbc_status);
+
+/* A telemetry register as a decimal number. */
+static ssize_t ember_sysfs_tel(struct device *dev, char *buf, u32 reg)
+{
+	u32 v;
+	int ret;
+
+	ret = ember_tel_read(ember_sysfs_edev(dev), reg, &v);
+	if (ret)
+		return ret;
+	return sysfs_emit(buf, "%u\n", v);
+}
+
+static ssize_t core_clk_mhz_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return ember_sysfs_tel(dev, buf, EMBER_TEL_CORE_CLK_MHZ);
+}
+static DEVICE_ATTR_RO(core_clk_mhz);
+
+static ssize_t mem_clk_mhz_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return ember_sysfs_tel(dev, buf, EMBER_TEL_MEM_CLK_MHZ);
+}
+static DEVICE_ATTR_RO(mem_clk_mhz);
+
+static ssize_t ecc_ce_count_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return ember_sysfs_tel(dev, buf, EMBER_TEL_ECC_CE);
+}
+static DEVICE_ATTR_RO(ecc_ce_count);
+
+static ssize_t ecc_ue_count_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return ember_sysfs_tel(dev, buf, EMBER_TEL_ECC_UE);
+}
+static DEVICE_ATTR_RO(ecc_ue_count);
+
 static struct attribute *ember_dev_attrs[] = {
 	&dev_attr_fw_informations.attr,
 	&dev_attr_ember_ioctl_version.attr,
+	&dev_attr_serial_number.attr,
+	&dev_attr_devmem_total_bytes.attr,
+	&dev_attr_devmem_used_bytes.attr,
+	&dev_attr_reset_count.attr,
+	&dev_attr_dbc_status.attr,
+	&dev_attr_core_clk_mhz.attr,
+	&dev_attr_mem_clk_mhz.attr,
+	&dev_attr_ecc_ce_count.attr,
+	&dev_attr_ecc_ue_count.attr,
 	NULL
 };
 

@@ -276,6 +276,29 @@ u32 ember_wl_epoch(struct ember_device *edev)
 	return epoch;
 }
 
+/**
+ * ember_wl_devmem_used() - device memory held by recorded workloads
+ * @edev: device
+ *
+ * The regions of every workload the driver recorded, rounded up to
+ * EMBER_FW_REGION_ALIGN as the firmware allocates them (docs/nnc.md §15.2).
+ *
+ * Return: bytes.
+ */
+u64 ember_wl_devmem_used(struct ember_device *edev)
+{
+	struct ember_workload *wl;
+	u64 used = 0;
+	u32 i;
+
+	mutex_lock(&edev->wl.lock);
+	list_for_each_entry(wl, &edev->wl.list, node)
+		for (i = 0; i < wl->nregions; i++)
+			used += ALIGN(wl->size[i], EMBER_FW_REGION_ALIGN);
+	mutex_unlock(&edev->wl.lock);
+	return used;
+}
+
 /* The client's recorded workload @id, or NULL. Under the lock. */
 static struct ember_workload *ember_wl_find(struct ember_wl_dev *wd,
 					    const struct ember_client *client,

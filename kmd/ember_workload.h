@@ -67,7 +67,8 @@ void ember_wl_set_put(struct ember_wl_set *set);
 int ember_wl_set_check(const struct ember_wl_set *set,
 		       const struct ember_client *client);
 
-/* debugfs */
+/* sysfs, debugfs */
+u64 ember_wl_devmem_used(struct ember_device *edev);
 void ember_wl_show_client(struct seq_file *m, struct ember_client *client);
 void ember_wl_show(struct seq_file *m, struct ember_device *edev);
 
