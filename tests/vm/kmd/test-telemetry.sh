@@ -23,7 +23,9 @@ in_range() {
 	fi
 }
 
-kmd_loaded || kmd_load || {
+# Loaded here, unloaded at the end: the suite loads it again afterwards.
+kmd_loaded && kmd_unload
+kmd_load || {
 	ko load "$(tail -n 3 /tmp/kmd-load.log | tr '\n' ' ')"
 	exit 1
 }
@@ -86,6 +88,7 @@ fi
 # fdinfo of an open file: the DRM core's keys, then ours.
 minor=$(accel_minor) || {
 	ko fdinfo.node "no accel node"
+	kmd_unload
 	finish
 	exit
 }
@@ -105,4 +108,5 @@ expect fdinfo.drm-engine "$(grep '^drm-engine-' "$fdinfo" | sed 's/[[:space:]]\+
 expect fdinfo.drm-total-memory "$(sed -n 's/^drm-total-memory:[[:space:]]*//p' "$fdinfo")" 0
 exec 3<&-
 
+if kmd_unload; then ok unload; else ko unload "rmmod failed"; fi
 finish
