@@ -134,16 +134,16 @@ class StepChecker {
 
   bool Run() {
     switch (step_.op) {
-      case EMBER_OP_COPY:
+      case EMBER_SLICE_OP_COPY:
         return Operands(Use::kRequired, Use::kRequired, Use::kNone) && NoShape() && CopyExtents();
-      case EMBER_OP_FILL:
+      case EMBER_SLICE_OP_FILL:
         return Operands(Use::kNone, Use::kRequired, Use::kPattern) && NoShape() &&
                (step_.len == 0 || Fits("dst", step_.dst_kind, step_.dst_index, step_.len));
-      case EMBER_OP_CRC32:
+      case EMBER_SLICE_OP_CRC32:
         return Operands(Use::kRequired, Use::kOptional, Use::kNone) && NoShape() &&
                (step_.len == 0 || Fits("src", step_.src_kind, step_.src_index, step_.len)) &&
                Fits("dst", step_.dst_kind, step_.dst_index, 4);
-      case EMBER_OP_GEMM_I8:
+      case EMBER_SLICE_OP_GEMM_I8:
         return Operands(Use::kRequired, Use::kRequired, Use::kRequired) && GemmShape();
       default:
         return Error("unknown op " + std::to_string(step_.op) +
@@ -280,13 +280,13 @@ class StepChecker {
 
 std::string OpName(std::uint8_t op) {
   switch (op) {
-    case EMBER_OP_COPY:
+    case EMBER_SLICE_OP_COPY:
       return "copy";
-    case EMBER_OP_FILL:
+    case EMBER_SLICE_OP_FILL:
       return "fill";
-    case EMBER_OP_CRC32:
+    case EMBER_SLICE_OP_CRC32:
       return "crc32";
-    case EMBER_OP_GEMM_I8:
+    case EMBER_SLICE_OP_GEMM_I8:
       return "gemm_i8";
     default:
       return "op " + std::to_string(op);
