@@ -190,9 +190,9 @@ class ControlOnly final : public ember::detail::Backend {
   [[nodiscard]] int Fd() const override { return -1; }
 };
 
-ember_slice Copy(std::uint64_t off, std::uint64_t size, std::uint64_t dev, ember_dir dir) {
+ember_slice Copy(std::uint64_t off, std::uint64_t size, std::uint64_t dev, std::uint32_t dir) {
   ember_slice s{};
-  s.op = EMBER_OP_COPY;
+  s.op = EMBER_SLICE_OP_COPY;
   s.dir = dir;
   s.offset = off;
   s.size = size;
@@ -227,6 +227,7 @@ TEST_CASE("data-path structs and limits mirror the uAPI", "[buffer]") {
   STATIC_REQUIRE(EMBER_BO_SIZE_MAX == EMBER_BO_MAX_SIZE);
   STATIC_REQUIRE(EMBER_BO_SLICES_MAX == EMBER_SLICE_MAX);
   STATIC_REQUIRE(EMBER_EXECUTE_MAX == EMBER_EXEC_MAX);
+  // libember 0.1's spellings, deprecated aliases with the uAPI's values.
   STATIC_REQUIRE(EMBER_DIR_TO_DEV == EMBER_SLICE_TO_DEV);
   STATIC_REQUIRE(EMBER_DIR_FROM_DEV == EMBER_SLICE_FROM_DEV);
   STATIC_REQUIRE(EMBER_OP_COPY == EMBER_SLICE_OP_COPY);
@@ -264,8 +265,8 @@ TEST_CASE("data-path structs and limits mirror the uAPI", "[buffer]") {
 
 TEST_CASE("slices: every op's valid forms pass", "[buffer][slice]") {
   const std::uint64_t bo = 8192;
-  CHECK(CheckSlice(Copy(0, bo, kDevmem - bo, EMBER_DIR_TO_DEV), bo, kDevmem).empty());
-  CHECK(CheckSlice(Copy(4096, 4096, 0, EMBER_DIR_FROM_DEV), bo, kDevmem).empty());
+  CHECK(CheckSlice(Copy(0, bo, kDevmem - bo, EMBER_SLICE_TO_DEV), bo, kDevmem).empty());
+  CHECK(CheckSlice(Copy(4096, 4096, 0, EMBER_SLICE_FROM_DEV), bo, kDevmem).empty());
   CHECK(CheckSlice(ember::slice::fill_device(0, kDevmem, 0xff), bo, kDevmem).empty());
   CHECK(CheckSlice(ember::slice::fill_buffer(100, bo - 100, 0), bo, kDevmem).empty());
   CHECK(CheckSlice(ember::slice::crc32(bo - 4, kDevmem - 10, 10), bo, kDevmem).empty());
@@ -277,7 +278,7 @@ TEST_CASE("slices: every op's valid forms pass", "[buffer][slice]") {
 
 TEST_CASE("slices: each broken rule is named", "[buffer][slice]") {
   const std::uint64_t bo = 8192;
-  const auto ok = Copy(0, 4096, 0, EMBER_DIR_TO_DEV);
+  const auto ok = Copy(0, 4096, 0, EMBER_SLICE_TO_DEV);
   auto why = [&](auto change) {
     ember_slice s = ok;
     change(s);
@@ -310,12 +311,12 @@ TEST_CASE("slices: each broken rule is named", "[buffer][slice]") {
   CHECK_THAT(fill([](ember_slice &s) { s.size = kDevmem + 1; }),
              ContainsSubstring("outside the device memory"));
   CHECK_THAT(fill([](ember_slice &s) {
-               s.dir = EMBER_DIR_FROM_DEV;
+               s.dir = EMBER_SLICE_FROM_DEV;
                s.dev_offset = 8;
              }),
              ContainsSubstring("dev_offset must be 0"));
   CHECK_THAT(fill([](ember_slice &s) {
-               s.dir = EMBER_DIR_FROM_DEV;
+               s.dir = EMBER_SLICE_FROM_DEV;
                s.dev_offset = 0;
                s.size = bo + 1;
              }),
@@ -326,7 +327,8 @@ TEST_CASE("slices: each broken rule is named", "[buffer][slice]") {
     change(s);
     return CheckSlice(s, bo, kDevmem);
   };
-  CHECK_THAT(crc([](ember_slice &s) { s.dir = EMBER_DIR_TO_DEV; }), ContainsSubstring("FROM_DEV"));
+  CHECK_THAT(crc([](ember_slice &s) { s.dir = EMBER_SLICE_TO_DEV; }),
+             ContainsSubstring("FROM_DEV"));
   CHECK_THAT(crc([](ember_slice &s) { s.offset = 2; }), ContainsSubstring("multiple of 4"));
   CHECK_THAT(crc([](ember_slice &s) { s.size = 8; }), ContainsSubstring("size 4"));
   CHECK_THAT(crc([](ember_slice &s) { s.dev_aux = 0; }), ContainsSubstring("length"));
@@ -340,7 +342,8 @@ TEST_CASE("slices: each broken rule is named", "[buffer][slice]") {
     change(s);
     return CheckSlice(s, bo, kDevmem);
   };
-  CHECK_THAT(gemm([](ember_slice &s) { s.dir = EMBER_DIR_FROM_DEV; }), ContainsSubstring("TO_DEV"));
+  CHECK_THAT(gemm([](ember_slice &s) { s.dir = EMBER_SLICE_FROM_DEV; }),
+             ContainsSubstring("TO_DEV"));
   CHECK_THAT(gemm([](ember_slice &s) { s.size = 4; }), ContainsSubstring("offset and size"));
   CHECK_THAT(gemm([](ember_slice &s) { s.m = 0; }), ContainsSubstring("shape 0x16x16"));
   CHECK_THAT(gemm([](ember_slice &s) { s.k = 4097; }), ContainsSubstring("shape"));
@@ -422,7 +425,7 @@ TEST_CASE("attach passes the slices in the uAPI format, after the host checks", 
   const auto st = std::make_shared<KernelState>();
   const auto dev = MakeDevice(st);
   const CBo bo = Create(dev.get(), 8192);
-  const std::vector<ember_slice> s = {Copy(0, 4096, 64, EMBER_DIR_TO_DEV),
+  const std::vector<ember_slice> s = {Copy(0, 4096, 64, EMBER_SLICE_TO_DEV),
                                       ember::slice::gemm_i8(0, 4096, 8192, 2, 3, 4),
                                       ember::slice::crc32(4096, 8192, 24)};
   REQUIRE(ember_bo_attach_slices(bo.get(), 3, s.data(), 3) == EMBER_OK);
@@ -596,7 +599,7 @@ TEST_CASE("every data-path entry point refuses NULL", "[buffer][c-abi]") {
   void *addr = nullptr;
   std::uint64_t size = 0;
   std::uint32_t handle = 0;
-  const ember_slice s = Copy(0, 16, 0, EMBER_DIR_TO_DEV);
+  const ember_slice s = Copy(0, 16, 0, EMBER_SLICE_TO_DEV);
   const ember_execute_entry e{bo.get(), 0, 0};
   ember_perf_stats p{};
   auto null = [](ember_status status) {

@@ -54,14 +54,14 @@ TEST_CASE("a valid workload builds into the C description", "[builder]") {
   CHECK(d.noutputs == 1);
   CHECK(d.flags == 0);
   const ember_step &g = d.steps[0];
-  CHECK(g.op == EMBER_OP_GEMM_I8);
+  CHECK(g.op == EMBER_SLICE_OP_GEMM_I8);
   CHECK(g.src_kind == EMBER_OPERAND_INPUT);
   CHECK(g.dst_kind == EMBER_OPERAND_OUTPUT);
   CHECK(g.aux_kind == EMBER_OPERAND_REGION);
   CHECK(g.aux_index == 0);
   CHECK((g.m == 4 && g.n == 8 && g.k == 16 && g.len == 0));
   const ember_step &c = d.steps[1];
-  CHECK(c.op == EMBER_OP_CRC32);
+  CHECK(c.op == EMBER_SLICE_OP_CRC32);
   CHECK(c.src_kind == EMBER_OPERAND_OUTPUT);
   CHECK(c.dst_kind == EMBER_OPERAND_REGION);
   CHECK(c.dst_index == 1);
@@ -137,7 +137,7 @@ TEST_CASE("builder: operand indices must name existing slices and regions", "[bu
   }
   SECTION("unknown operand kind") {
     WorkloadBuilder b;
-    ember_step s = RawStep(EMBER_OP_COPY);
+    ember_step s = RawStep(EMBER_SLICE_OP_COPY);
     s.src_kind = 4;
     s.dst_kind = EMBER_OPERAND_OUTPUT;
     b.add_output();
@@ -147,7 +147,7 @@ TEST_CASE("builder: operand indices must name existing slices and regions", "[bu
   SECTION("an unused operand with an index") {
     WorkloadBuilder b;
     const auto o = b.add_output();
-    ember_step s = RawStep(EMBER_OP_COPY);
+    ember_step s = RawStep(EMBER_SLICE_OP_COPY);
     s.src_kind = EMBER_OPERAND_INPUT;
     s.dst_kind = EMBER_OPERAND_OUTPUT;
     s.dst_index = o.index();
@@ -194,7 +194,7 @@ TEST_CASE("builder: per-op operands and shapes", "[builder]") {
   }
   SECTION("COPY has no aux operand") {
     WorkloadBuilder b;
-    ember_step s = RawStep(EMBER_OP_COPY);
+    ember_step s = RawStep(EMBER_SLICE_OP_COPY);
     s.src_kind = EMBER_OPERAND_INPUT;
     s.dst_kind = EMBER_OPERAND_OUTPUT;
     s.aux_kind = EMBER_OPERAND_INPUT;
@@ -205,7 +205,7 @@ TEST_CASE("builder: per-op operands and shapes", "[builder]") {
   }
   SECTION("FILL has no source") {
     WorkloadBuilder b;
-    ember_step s = RawStep(EMBER_OP_FILL);
+    ember_step s = RawStep(EMBER_SLICE_OP_FILL);
     s.src_kind = EMBER_OPERAND_INPUT;
     s.dst_kind = EMBER_OPERAND_OUTPUT;
     b.add_input();
@@ -231,7 +231,7 @@ TEST_CASE("builder: per-op operands and shapes", "[builder]") {
   }
   SECTION("GEMM with a len") {
     WorkloadBuilder b;
-    ember_step s = RawStep(EMBER_OP_GEMM_I8);
+    ember_step s = RawStep(EMBER_SLICE_OP_GEMM_I8);
     s.src_kind = EMBER_OPERAND_INPUT;
     s.aux_kind = EMBER_OPERAND_INPUT;
     s.dst_kind = EMBER_OPERAND_OUTPUT;
@@ -244,7 +244,7 @@ TEST_CASE("builder: per-op operands and shapes", "[builder]") {
   }
   SECTION("m, n, k on a COPY") {
     WorkloadBuilder b;
-    ember_step s = RawStep(EMBER_OP_COPY);
+    ember_step s = RawStep(EMBER_SLICE_OP_COPY);
     s.src_kind = EMBER_OPERAND_INPUT;
     s.dst_kind = EMBER_OPERAND_OUTPUT;
     s.k = 2;
@@ -263,7 +263,7 @@ TEST_CASE("builder: per-op operands and shapes", "[builder]") {
   }
   SECTION("reserved byte") {
     WorkloadBuilder b;
-    ember_step s = RawStep(EMBER_OP_FILL);
+    ember_step s = RawStep(EMBER_SLICE_OP_FILL);
     s.dst_kind = EMBER_OPERAND_OUTPUT;
     s.reserved = 1;
     b.add_output();
@@ -338,7 +338,7 @@ TEST_CASE("builder: the workload name", "[builder]") {
 
 TEST_CASE("ember_workload_validate checks the C description", "[builder]") {
   ember_step fill{};
-  fill.op = EMBER_OP_FILL;
+  fill.op = EMBER_SLICE_OP_FILL;
   fill.dst_kind = EMBER_OPERAND_OUTPUT;
   ember_workload_desc d{};
   d.name = "";

@@ -167,7 +167,7 @@ TEST_CASE("every entry point refuses NULL with EMBER_ERR_INVALID", "[c-abi]") {
   ember_workload_info wl{};
   std::uint8_t bytes[16] = {};
   ember_step step{};
-  step.op = EMBER_OP_FILL;
+  step.op = EMBER_SLICE_OP_FILL;
   step.dst_kind = EMBER_OPERAND_OUTPUT;
   ember_workload_desc wd{};
   wd.name = "x";

@@ -245,13 +245,13 @@ class FakeFirmware {
     Bytes reply(n, 0);
     std::uint32_t st = EMBER_MANAGE_STATUS_OK;
     switch (Le16(data)) {
-      case fw::kCmdEcho:
+      case EMBER_FW_CMD_ECHO:
         std::memcpy(reply.data(), data, n);
         break;
-      case fw::kCmdLoadWorkload:
+      case EMBER_FW_CMD_LOAD_WORKLOAD:
         st = LoadWorkload(client, data, reply);
         break;
-      case fw::kCmdUnloadWorkload: {
+      case EMBER_FW_CMD_UNLOAD_WORKLOAD: {
         const std::uint32_t id = Le32(data + 8);
         const auto it = workloads_.find(id);
         if (it == workloads_.end()) {
@@ -265,7 +265,7 @@ class FakeFirmware {
         Put32(reply.data() + 8, id);
         break;
       }
-      case fw::kCmdQuery: {
+      case EMBER_FW_CMD_QUERY: {
         std::uint32_t free_dbcs = 0;
         std::uint32_t owned = 0;
         for (const auto owner : dbc_owner_) {
@@ -467,7 +467,7 @@ TEST_CASE("ECHO returns what the firmware sent back", "[device]") {
     CHECK(*r != Image(8));
   }
   SECTION("a reply of another command is refused") {
-    f.corrupt = [](Bytes &reply) { reply[0] = fw::kCmdQuery; };
+    f.corrupt = [](Bytes &reply) { reply[0] = EMBER_FW_CMD_QUERY; };
     const auto r = dev.echo(Image(8));
     REQUIRE_FALSE(r);
     CHECK(r.error().code() == EMBER_ERR_IO);
@@ -740,7 +740,7 @@ TEST_CASE("RAII: workloads unload and DBCs deactivate exactly once", "[device][c
     CHECK(end.workloads == start.workloads);
     CHECK(end.dbcs_free == start.dbcs_free);
     CHECK(end.devmem_free == start.devmem_free);
-    CHECK(count(fw::kCmdUnloadWorkload) == 1);
+    CHECK(count(EMBER_FW_CMD_UNLOAD_WORKLOAD) == 1);
     CHECK(count(0) == 1);
   }
   SECTION("moves transfer ownership") {
@@ -757,7 +757,7 @@ TEST_CASE("RAII: workloads unload and DBCs deactivate exactly once", "[device][c
       CHECK_FALSE(dbc);  // NOLINT(bugprone-use-after-move): checking the moved-from state
       CHECK(dbc2);
     }
-    CHECK(count(fw::kCmdUnloadWorkload) == 1);
+    CHECK(count(EMBER_FW_CMD_UNLOAD_WORKLOAD) == 1);
     CHECK(count(0) == 1);
   }
   SECTION("explicit unload and deactivate are not repeated") {
@@ -769,7 +769,7 @@ TEST_CASE("RAII: workloads unload and DBCs deactivate exactly once", "[device][c
       auto dbc = dev.activate_dbc(16).value();
       REQUIRE(dbc.deactivate());
     }
-    CHECK(count(fw::kCmdUnloadWorkload) == 1);
+    CHECK(count(EMBER_FW_CMD_UNLOAD_WORKLOAD) == 1);
     CHECK(count(0) == 1);
   }
   SECTION("release leaves the object to the device") {
@@ -777,7 +777,7 @@ TEST_CASE("RAII: workloads unload and DBCs deactivate exactly once", "[device][c
       auto wl = dev.load(GemmSpec()).value();
       CHECK(wl.release() != 0);
     }
-    CHECK(count(fw::kCmdUnloadWorkload) == 0);
+    CHECK(count(EMBER_FW_CMD_UNLOAD_WORKLOAD) == 0);
     CHECK(f.Workloads() == 1);
   }
 }

@@ -62,9 +62,10 @@ Bytes LoadReply(std::uint32_t id, std::uint32_t nregions, std::uint64_t image_by
 TEST_CASE("LOAD_WORKLOAD is encoded as in nnc.md 15.3", "[fwcmd]") {
   const std::uint64_t sizes[] = {0x80, 0x40};
   ember_step steps[2] = {
-      Step(EMBER_OP_GEMM_I8, EMBER_OPERAND_INPUT, 0, EMBER_OPERAND_OUTPUT, 0, EMBER_OPERAND_REGION,
-           0),
-      Step(EMBER_OP_CRC32, EMBER_OPERAND_OUTPUT, 0, EMBER_OPERAND_REGION, 1, EMBER_OPERAND_NONE, 0),
+      Step(EMBER_SLICE_OP_GEMM_I8, EMBER_OPERAND_INPUT, 0, EMBER_OPERAND_OUTPUT, 0,
+           EMBER_OPERAND_REGION, 0),
+      Step(EMBER_SLICE_OP_CRC32, EMBER_OPERAND_OUTPUT, 0, EMBER_OPERAND_REGION, 1,
+           EMBER_OPERAND_NONE, 0),
   };
   steps[0].m = 4;
   steps[0].n = 8;
@@ -113,8 +114,8 @@ TEST_CASE("LOAD_WORKLOAD is encoded as in nnc.md 15.3", "[fwcmd]") {
 }
 
 TEST_CASE("LOAD_WORKLOAD: a 16-byte name fills the field, FILL carries its pattern", "[fwcmd]") {
-  ember_step fill =
-      Step(EMBER_OP_FILL, EMBER_OPERAND_NONE, 0, EMBER_OPERAND_OUTPUT, 3, EMBER_OPERAND_NONE, 0xa5);
+  ember_step fill = Step(EMBER_SLICE_OP_FILL, EMBER_OPERAND_NONE, 0, EMBER_OPERAND_OUTPUT, 3,
+                         EMBER_OPERAND_NONE, 0xa5);
   fill.len = 0x1234;
   ember_workload_desc d{};
   d.name = "0123456789abcdef";

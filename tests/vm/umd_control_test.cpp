@@ -135,7 +135,7 @@ RawPassthrough MakeRawLoad(std::uint32_t image_tag) {
   t.Put32(28, 1);     // nregions
   t.Put32(32, 1);     // nsteps
   t.Put32(48, 4096);  // region_size[0]
-  t.Put8(56, EMBER_OP_FILL);
+  t.Put8(56, EMBER_SLICE_OP_FILL);
   t.Put8(58, EMBER_OPERAND_REGION);  // dst region 0
   t.Put32(64, 4096);                 // len
   return t;

@@ -104,7 +104,7 @@ class CClient {
     REQUIRE(ember_device_open(0, &dev_) == EMBER_OK);
     const std::array<std::uint64_t, 1> regions = {kRegion};
     ember_step step{};
-    step.op = EMBER_OP_FILL;
+    step.op = EMBER_SLICE_OP_FILL;
     step.dst_kind = EMBER_OPERAND_REGION;
     ember_workload_desc desc{};
     desc.name = "umd-data-c";
@@ -150,9 +150,9 @@ std::span<std::byte> Map(ember_bo *bo) {
   return {static_cast<std::byte *>(addr), static_cast<std::size_t>(size)};
 }
 
-ember_slice Copy(std::uint64_t off, std::uint64_t size, std::uint64_t dev, ember_dir dir) {
+ember_slice Copy(std::uint64_t off, std::uint64_t size, std::uint64_t dev, std::uint32_t dir) {
   ember_slice s{};
-  s.op = EMBER_OP_COPY;
+  s.op = EMBER_SLICE_OP_COPY;
   s.dir = dir;
   s.offset = off;
   s.size = size;
@@ -261,8 +261,8 @@ TEST_CASE("C: a BO is mapped zeroed, written through the mapping and read back")
   // And through the device: copied into device memory and back into
   // another BO.
   const CBo back = cl.Bo(map.size());
-  Run(bo.get(), cl.dbc(), {Copy(0, map.size(), cl.Dev(), EMBER_DIR_TO_DEV)});
-  Run(back.get(), cl.dbc(), {Copy(0, map.size(), cl.Dev(), EMBER_DIR_FROM_DEV)});
+  Run(bo.get(), cl.dbc(), {Copy(0, map.size(), cl.Dev(), EMBER_SLICE_TO_DEV)});
+  Run(back.get(), cl.dbc(), {Copy(0, map.size(), cl.Dev(), EMBER_SLICE_FROM_DEV)});
   CHECK(std::memcmp(Map(back.get()).data(), data.data(), data.size()) == 0);
 }
 
@@ -277,11 +277,11 @@ TEST_CASE("C: two BOs executed in one call run in order; the bytes come back") {
   // The halves land in device memory swapped and are read back in place.
   const std::uint64_t half = size / 2;
   REQUIRE(Attach(in.get(), cl.dbc(),
-                 {Copy(0, half, cl.Dev(size - half), EMBER_DIR_TO_DEV),
-                  Copy(half, size - half, cl.Dev(), EMBER_DIR_TO_DEV)}) == EMBER_OK);
+                 {Copy(0, half, cl.Dev(size - half), EMBER_SLICE_TO_DEV),
+                  Copy(half, size - half, cl.Dev(), EMBER_SLICE_TO_DEV)}) == EMBER_OK);
   REQUIRE(Attach(out.get(), cl.dbc(),
-                 {Copy(0, half, cl.Dev(size - half), EMBER_DIR_FROM_DEV),
-                  Copy(half, size - half, cl.Dev(), EMBER_DIR_FROM_DEV)}) == EMBER_OK);
+                 {Copy(0, half, cl.Dev(size - half), EMBER_SLICE_FROM_DEV),
+                  Copy(half, size - half, cl.Dev(), EMBER_SLICE_FROM_DEV)}) == EMBER_OK);
   for (int run = 0; run < 3; ++run) {
     std::memset(Map(out.get()).data(), 0xee, size);
     const std::array<ember_execute_entry, 2> entries = {{{in.get(), 0, 0}, {out.get(), 0, 0}}};
@@ -303,26 +303,26 @@ TEST_CASE("C: FILL of device memory and of a BO, and CRC32, match the host") {
   std::memcpy(map.data(), data.data(), n);
 
   std::vector<ember_slice> s;
-  s.push_back(Copy(0, n, cl.Dev(), EMBER_DIR_TO_DEV));
+  s.push_back(Copy(0, n, cl.Dev(), EMBER_SLICE_TO_DEV));
   ember_slice crc{};
-  crc.op = EMBER_OP_CRC32;
-  crc.dir = EMBER_DIR_FROM_DEV;
+  crc.op = EMBER_SLICE_OP_CRC32;
+  crc.dir = EMBER_SLICE_FROM_DEV;
   crc.offset = 100000;
   crc.size = 4;
   crc.dev_offset = cl.Dev();
   crc.dev_aux = n;
   s.push_back(crc);
   ember_slice fill{};
-  fill.op = EMBER_OP_FILL;
-  fill.dir = EMBER_DIR_TO_DEV;
+  fill.op = EMBER_SLICE_OP_FILL;
+  fill.dir = EMBER_SLICE_TO_DEV;
   fill.size = 7000;
   fill.dev_offset = cl.Dev(kPage * 64);
   fill.dev_aux = 0x5a;
   s.push_back(fill);
-  s.push_back(Copy(120000, 7000, cl.Dev(kPage * 64), EMBER_DIR_FROM_DEV));
+  s.push_back(Copy(120000, 7000, cl.Dev(kPage * 64), EMBER_SLICE_FROM_DEV));
   ember_slice fill_bo{};
-  fill_bo.op = EMBER_OP_FILL;
-  fill_bo.dir = EMBER_DIR_FROM_DEV;
+  fill_bo.op = EMBER_SLICE_OP_FILL;
+  fill_bo.dir = EMBER_SLICE_FROM_DEV;
   fill_bo.offset = 200000;
   fill_bo.size = 3000;
   fill_bo.dev_aux = 0xa5;
@@ -349,8 +349,8 @@ TEST_CASE("C: partial execute moves only the first resize bytes") {
   const CClient cl;
   const CBo filler = cl.Bo(kPage);
   ember_slice fill{};
-  fill.op = EMBER_OP_FILL;
-  fill.dir = EMBER_DIR_TO_DEV;
+  fill.op = EMBER_SLICE_OP_FILL;
+  fill.dir = EMBER_SLICE_TO_DEV;
   fill.size = 3 * kPage;
   fill.dev_offset = cl.Dev();
   fill.dev_aux = 0x77;
@@ -358,7 +358,7 @@ TEST_CASE("C: partial execute moves only the first resize bytes") {
 
   const CBo bo = cl.Bo(3 * kPage);
   const auto map = Map(bo.get());
-  REQUIRE(Attach(bo.get(), cl.dbc(), {Copy(0, 3 * kPage, cl.Dev(), EMBER_DIR_FROM_DEV)}) ==
+  REQUIRE(Attach(bo.get(), cl.dbc(), {Copy(0, 3 * kPage, cl.Dev(), EMBER_SLICE_FROM_DEV)}) ==
           EMBER_OK);
   // resize belongs to partial execute, and must fit the BO.
   std::array<ember_execute_entry, 1> e = {{{bo.get(), 5000, 0}}};
@@ -384,8 +384,9 @@ TEST_CASE("C: WAIT times out on a hung DBC; detach and execute are busy until it
   const auto map = Map(bo.get());
   std::memset(map.data(), 0x3c, kPage);
   const CBo back = cl.Bo(kPage);
-  REQUIRE(Attach(bo.get(), cl.dbc(), {Copy(0, kPage, cl.Dev(), EMBER_DIR_TO_DEV)}) == EMBER_OK);
-  REQUIRE(Attach(back.get(), cl.dbc(), {Copy(0, kPage, cl.Dev(), EMBER_DIR_FROM_DEV)}) == EMBER_OK);
+  REQUIRE(Attach(bo.get(), cl.dbc(), {Copy(0, kPage, cl.Dev(), EMBER_SLICE_TO_DEV)}) == EMBER_OK);
+  REQUIRE(Attach(back.get(), cl.dbc(), {Copy(0, kPage, cl.Dev(), EMBER_SLICE_FROM_DEV)}) ==
+          EMBER_OK);
   {
     const Fault hang("dbc_hang", 1U << cl.dbc());
     REQUIRE(ember_bo_execute(bo.get()) == EMBER_OK);
@@ -415,7 +416,7 @@ TEST_CASE("C: perf stats of an execution are plausible") {
   CHECK(st.reserved0 == 0);
 
   // One request on an idle DBC.
-  REQUIRE(Attach(bo.get(), cl.dbc(), {Copy(0, kPage, cl.Dev(), EMBER_DIR_TO_DEV)}) == EMBER_OK);
+  REQUIRE(Attach(bo.get(), cl.dbc(), {Copy(0, kPage, cl.Dev(), EMBER_SLICE_TO_DEV)}) == EMBER_OK);
   ember_perf_stats prev{};
   for (int run = 0; run < 2; ++run) {
     const std::uint64_t before = MonotonicNs();
@@ -442,7 +443,7 @@ TEST_CASE("C: errors map to the documented errno") {
   const CClient cl;
   const CBo bo = cl.Bo(kPage);
   const CBo unsliced = cl.Bo(kPage);
-  const std::vector<ember_slice> ok = {Copy(0, kPage, cl.Dev(), EMBER_DIR_TO_DEV)};
+  const std::vector<ember_slice> ok = {Copy(0, kPage, cl.Dev(), EMBER_SLICE_TO_DEV)};
 
   SECTION("a BO that is not sliced") {
     CheckStatus(ember_bo_execute(unsliced.get()), EMBER_ERR_INVALID, EINVAL);
@@ -461,17 +462,18 @@ TEST_CASE("C: errors map to the documented errno") {
     CheckStatus(Attach(bo.get(), cl.dbc(), ok), EMBER_ERR_BUSY, EBUSY);
     CheckStatus(ember_bo_attach_slices(unsliced.get(), cl.dbc(), ok.data(), 0), EMBER_ERR_INVALID,
                 EINVAL);
-    CheckStatus(Attach(unsliced.get(), cl.dbc(), {Copy(0, kPage + 1, cl.Dev(), EMBER_DIR_TO_DEV)}),
-                EMBER_ERR_INVALID, EINVAL);
+    CheckStatus(
+        Attach(unsliced.get(), cl.dbc(), {Copy(0, kPage + 1, cl.Dev(), EMBER_SLICE_TO_DEV)}),
+        EMBER_ERR_INVALID, EINVAL);
     CHECK_THAT(ember_last_error_message(), ContainsSubstring("slice 0 (COPY TO_DEV)"));
     ember_info info{};
     REQUIRE(ember_device_get_info(cl.dev(), &info) == EMBER_OK);
     CheckStatus(Attach(unsliced.get(), cl.dbc(),
-                       {ok[0], Copy(0, kPage, info.devmem_size - 100, EMBER_DIR_TO_DEV)}),
+                       {ok[0], Copy(0, kPage, info.devmem_size - 100, EMBER_SLICE_TO_DEV)}),
                 EMBER_ERR_INVALID, EINVAL);
     CHECK_THAT(ember_last_error_message(), ContainsSubstring("slice 1"));
     // More requests than the ring holds: only the driver knows.
-    std::vector<ember_slice> many(kRing, Copy(0, 64, cl.Dev(), EMBER_DIR_TO_DEV));
+    std::vector<ember_slice> many(kRing, Copy(0, 64, cl.Dev(), EMBER_SLICE_TO_DEV));
     CheckStatus(Attach(unsliced.get(), cl.dbc(), many), EMBER_ERR_INVALID, EINVAL);
     CHECK(ember_bo_detach_slices(bo.get()) == EMBER_OK);
   }
@@ -732,8 +734,8 @@ TEST_CASE("C++: several threads submit on one device at once") {
 
 TEST_CASE("C++: slice makers fill the documented fields") {
   constexpr ember::Slice g = ember::slice::gemm_i8(1, 2, 3, 4, 5, 6);
-  STATIC_REQUIRE(g.op == EMBER_OP_GEMM_I8);
-  STATIC_REQUIRE(g.dir == EMBER_DIR_TO_DEV);
+  STATIC_REQUIRE(g.op == EMBER_SLICE_OP_GEMM_I8);
+  STATIC_REQUIRE(g.dir == EMBER_SLICE_TO_DEV);
   STATIC_REQUIRE(g.dev_offset == 1);
   STATIC_REQUIRE(g.dev_aux == 2);
   STATIC_REQUIRE(g.dev_out == 3);
@@ -741,7 +743,7 @@ TEST_CASE("C++: slice makers fill the documented fields") {
   STATIC_REQUIRE(g.size == 0);
   constexpr ember::Slice c = ember::slice::crc32(8, 4096, 100);
   STATIC_REQUIRE(c.size == 4);
-  STATIC_REQUIRE(c.dir == EMBER_DIR_FROM_DEV);
+  STATIC_REQUIRE(c.dir == EMBER_SLICE_FROM_DEV);
   STATIC_REQUIRE(c.dev_aux == 100);
   // And the driver agrees: none of them is refused for its shape.
   CppClient cl;

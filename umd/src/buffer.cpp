@@ -21,13 +21,13 @@ std::string Num(std::uint64_t v) { return std::to_string(v); }
 
 const char *OpName(std::uint32_t op) {
   switch (op) {
-    case EMBER_OP_COPY:
+    case EMBER_SLICE_OP_COPY:
       return "COPY";
-    case EMBER_OP_FILL:
+    case EMBER_SLICE_OP_FILL:
       return "FILL";
-    case EMBER_OP_CRC32:
+    case EMBER_SLICE_OP_CRC32:
       return "CRC32";
-    case EMBER_OP_GEMM_I8:
+    case EMBER_SLICE_OP_GEMM_I8:
       return "GEMM_I8";
     default:
       return "op ?";
@@ -36,9 +36,9 @@ const char *OpName(std::uint32_t op) {
 
 const char *DirName(std::uint32_t dir) {
   switch (dir) {
-    case EMBER_DIR_TO_DEV:
+    case EMBER_SLICE_TO_DEV:
       return "TO_DEV";
-    case EMBER_DIR_FROM_DEV:
+    case EMBER_SLICE_FROM_DEV:
       return "FROM_DEV";
     default:
       return "dir ?";
@@ -81,19 +81,19 @@ std::uint64_t PageSize() {
 }
 
 std::string CheckSlice(const ember_slice &s, std::uint64_t bo_size, std::uint64_t devmem_size) {
-  if (s.op < EMBER_OP_COPY || s.op > EMBER_OP_GEMM_I8) {
+  if (s.op < EMBER_SLICE_OP_COPY || s.op > EMBER_SLICE_OP_GEMM_I8) {
     return "op " + Num(s.op) + " is not COPY, FILL, CRC32 or GEMM_I8";
   }
-  if (s.dir != EMBER_DIR_TO_DEV && s.dir != EMBER_DIR_FROM_DEV) {
+  if (s.dir != EMBER_SLICE_TO_DEV && s.dir != EMBER_SLICE_FROM_DEV) {
     return "dir " + Num(s.dir) + " is not TO_DEV or FROM_DEV";
   }
   if (s.reserved != 0) {
     return "reserved must be 0";
   }
-  if (s.op != EMBER_OP_GEMM_I8 && (s.m != 0 || s.n != 0 || s.k != 0)) {
+  if (s.op != EMBER_SLICE_OP_GEMM_I8 && (s.m != 0 || s.n != 0 || s.k != 0)) {
     return "m, n and k must be 0 (they are GEMM_I8's)";
   }
-  const bool fill_dev = s.op == EMBER_OP_FILL && s.dir == EMBER_DIR_TO_DEV;
+  const bool fill_dev = s.op == EMBER_SLICE_OP_FILL && s.dir == EMBER_SLICE_TO_DEV;
   if (s.offset > std::numeric_limits<std::uint64_t>::max() - s.size) {
     return "offset " + Num(s.offset) + " + size " + Num(s.size) + " overflows";
   }
@@ -102,7 +102,7 @@ std::string CheckSlice(const ember_slice &s, std::uint64_t bo_size, std::uint64_
            "-byte BO";
   }
   switch (s.op) {
-    case EMBER_OP_COPY:
+    case EMBER_SLICE_OP_COPY:
       if (s.size == 0) {
         return "size is 0";
       }
@@ -110,7 +110,7 @@ std::string CheckSlice(const ember_slice &s, std::uint64_t bo_size, std::uint64_
         return "dev_aux and dev_out must be 0";
       }
       return DevRange("device memory", s.dev_offset, s.size, devmem_size);
-    case EMBER_OP_FILL:
+    case EMBER_SLICE_OP_FILL:
       if (s.size == 0) {
         return "size is 0";
       }
@@ -130,8 +130,8 @@ std::string CheckSlice(const ember_slice &s, std::uint64_t bo_size, std::uint64_
         return "dev_offset must be 0 (FILL FROM_DEV fills the BO)";
       }
       return {};
-    case EMBER_OP_CRC32:
-      if (s.dir != EMBER_DIR_FROM_DEV) {
+    case EMBER_SLICE_OP_CRC32:
+      if (s.dir != EMBER_SLICE_FROM_DEV) {
         return "CRC32 must be FROM_DEV (its result goes to the BO)";
       }
       if (s.size != 4 || s.offset % 4 != 0) {
@@ -144,8 +144,8 @@ std::string CheckSlice(const ember_slice &s, std::uint64_t bo_size, std::uint64_
         return "length (dev_aux) " + Num(s.dev_aux) + " must be 1.." + Num(EMBER_CRC32_LEN_MAX);
       }
       return DevRange("device memory", s.dev_offset, s.dev_aux, devmem_size);
-    default: {  // EMBER_OP_GEMM_I8
-      if (s.dir != EMBER_DIR_TO_DEV) {
+    default: {  // EMBER_SLICE_OP_GEMM_I8
+      if (s.dir != EMBER_SLICE_TO_DEV) {
         return "GEMM_I8 must be TO_DEV (it works in device memory)";
       }
       if (s.offset != 0 || s.size != 0) {

@@ -1,72 +1,106 @@
 // Firmware commands of docs/nnc.md §15: encoding, reply decoding and
-// workload validation. All fields little-endian, written byte by byte.
+// workload validation. Every number, offset and size is the one of
+// common/ember_fwcmd.h, every field goes through its little-endian
+// accessors.
 #include "fwcmd.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
+
+#include "ember_hw.h"
+
+// ember.h spells the limits and values of its API as numbers (it is
+// installed, common/ is not); they are the firmware's.
+static_assert(EMBER_MAX_REGIONS == EMBER_FW_MAX_REGIONS);
+static_assert(EMBER_MAX_STEPS == EMBER_FW_MAX_STEPS);
+static_assert(EMBER_MAX_SLICES == EMBER_FW_MAX_SLICES);
+static_assert(EMBER_NAME_MAX == EMBER_FW_NAME_LEN);
+static_assert(EMBER_OPERAND_NONE == EMBER_FW_OPND_NONE);
+static_assert(EMBER_OPERAND_INPUT == EMBER_FW_OPND_INPUT);
+static_assert(EMBER_OPERAND_OUTPUT == EMBER_FW_OPND_OUTPUT);
+static_assert(EMBER_OPERAND_REGION == EMBER_FW_OPND_REGION);
+// A step's op goes on the wire as it is: the EMBER_SLICE_OP_* a program
+// uses are the firmware's step opcodes (EMBER_HW_OP_*, docs/nnc.md §15.3).
+static_assert(EMBER_SLICE_OP_COPY == EMBER_HW_OP_COPY);
+static_assert(EMBER_SLICE_OP_FILL == EMBER_HW_OP_FILL);
+static_assert(EMBER_SLICE_OP_CRC32 == EMBER_HW_OP_CRC32);
+static_assert(EMBER_SLICE_OP_GEMM_I8 == EMBER_HW_OP_GEMM_I8);
 
 namespace ember::detail::fw {
 namespace {
 
-void Put8(Bytes &b, std::size_t off, std::uint8_t v) { b.at(off) = v; }
-
-void Put16(Bytes &b, std::size_t off, std::uint16_t v) {
-  b.at(off) = static_cast<std::uint8_t>(v);
-  b.at(off + 1) = static_cast<std::uint8_t>(v >> 8U);
-}
-
-void Put32(Bytes &b, std::size_t off, std::uint32_t v) {
-  for (std::size_t i = 0; i < 4; ++i) {
-    b.at(off + i) = static_cast<std::uint8_t>(v >> (8U * i));
+// The fields of a command (Writer) or a reply (Reader) at the offsets of
+// ember_fwcmd.h, through its accessors; an access outside the buffer
+// throws std::out_of_range.
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> b) : b_(b) {}
+  [[nodiscard]] std::uint16_t Get16(std::size_t off) const {
+    return ember_fw_get16(At(off, 2), Off(off));
   }
-}
-
-void Put64(Bytes &b, std::size_t off, std::uint64_t v) {
-  for (std::size_t i = 0; i < 8; ++i) {
-    b.at(off + i) = static_cast<std::uint8_t>(v >> (8U * i));
+  [[nodiscard]] std::uint32_t Get32(std::size_t off) const {
+    return ember_fw_get32(At(off, 4), Off(off));
   }
-}
-
-std::uint64_t GetLe(std::span<const std::uint8_t> b, std::size_t off, std::size_t n) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    v |= static_cast<std::uint64_t>(b[off + i]) << (8U * i);
+  [[nodiscard]] std::uint64_t Get64(std::size_t off) const {
+    return ember_fw_get64(At(off, 8), Off(off));
   }
-  return v;
+
+ private:
+  [[nodiscard]] const std::uint8_t *At(std::size_t off, std::size_t n) const {
+    if (off > b_.size() || n > b_.size() - off) {
+      throw std::out_of_range("firmware command field outside the reply");
+    }
+    return b_.data();
+  }
+  static unsigned int Off(std::size_t off) { return static_cast<unsigned int>(off); }
+
+  std::span<const std::uint8_t> b_;
+};
+
+class Writer {
+ public:
+  // A command |cmd| of |len| bytes (a multiple of EMBER_FW_ALIGN), zeroed
+  // after its header.
+  Writer(std::uint16_t cmd, std::size_t len) : b_(len, 0) {
+    ember_fw_put_hdr(At(0, EMBER_FW_HDR_LEN), cmd, static_cast<std::uint32_t>(len));
+  }
+  void Put8(std::size_t off, std::uint8_t v) { At(off, 1)[off] = v; }
+  void Put16(std::size_t off, std::uint16_t v) { ember_fw_put16(At(off, 2), Off(off), v); }
+  void Put32(std::size_t off, std::uint32_t v) { ember_fw_put32(At(off, 4), Off(off), v); }
+  void Put64(std::size_t off, std::uint64_t v) { ember_fw_put64(At(off, 8), Off(off), v); }
+  void PutBytes(std::size_t off, std::span<const std::uint8_t> v) {
+    std::copy(v.begin(), v.end(), At(off, v.size()) + off);
+  }
+  Bytes Take() { return std::move(b_); }
+
+ private:
+  std::uint8_t *At(std::size_t off, std::size_t n) {
+    if (off > b_.size() || n > b_.size() - off) {
+      throw std::out_of_range("firmware command field outside the command");
+    }
+    return b_.data();
+  }
+  static unsigned int Off(std::size_t off) { return static_cast<unsigned int>(off); }
+
+  Bytes b_;
+};
+
+std::size_t AlignUp(std::size_t v) {
+  return (v + EMBER_FW_ALIGN - 1) & ~std::size_t{EMBER_FW_ALIGN - 1};
 }
-
-std::uint16_t Get16(std::span<const std::uint8_t> b, std::size_t off) {
-  return static_cast<std::uint16_t>(GetLe(b, off, 2));
-}
-
-std::uint32_t Get32(std::span<const std::uint8_t> b, std::size_t off) {
-  return static_cast<std::uint32_t>(GetLe(b, off, 4));
-}
-
-std::uint64_t Get64(std::span<const std::uint8_t> b, std::size_t off) { return GetLe(b, off, 8); }
-
-// A command of |len| bytes (a multiple of 8) starting with its header.
-Bytes NewCommand(std::uint16_t cmd, std::size_t len) {
-  Bytes b(len, 0);
-  Put16(b, 0, cmd);
-  Put16(b, 2, 0);
-  Put32(b, 4, static_cast<std::uint32_t>(len));
-  return b;
-}
-
-std::size_t AlignUp(std::size_t v) { return (v + kAlign - 1) & ~(kAlign - 1); }
 
 const char *CommandName(std::uint16_t cmd) {
   switch (cmd) {
-    case kCmdEcho:
+    case EMBER_FW_CMD_ECHO:
       return "ECHO";
-    case kCmdLoadWorkload:
+    case EMBER_FW_CMD_LOAD_WORKLOAD:
       return "LOAD_WORKLOAD";
-    case kCmdUnloadWorkload:
+    case EMBER_FW_CMD_UNLOAD_WORKLOAD:
       return "UNLOAD_WORKLOAD";
-    case kCmdQuery:
+    case EMBER_FW_CMD_QUERY:
       return "QUERY";
     default:
       return "command";
@@ -83,17 +117,19 @@ ember_status CheckReplyHeader(std::span<const std::uint8_t> reply, std::uint16_t
           std::to_string(min_len);
     return EMBER_ERR_IO;
   }
-  const std::uint16_t got_cmd = Get16(reply, 0);
-  if (got_cmd != (cmd | kReplyBit)) {
-    why = name + "cmd " + std::to_string(got_cmd) + ", expected " + std::to_string(cmd | kReplyBit);
+  const Reader r(reply);
+  const std::uint16_t want_cmd = cmd | EMBER_FW_CMD_REPLY;
+  const std::uint16_t got_cmd = r.Get16(EMBER_FW_HDR_CMD);
+  if (got_cmd != want_cmd) {
+    why = name + "cmd " + std::to_string(got_cmd) + ", expected " + std::to_string(want_cmd);
     return EMBER_ERR_IO;
   }
-  if (Get16(reply, 2) != 0) {
+  if (r.Get16(EMBER_FW_HDR_FLAGS) != 0) {
     why = name + "non-zero flags";
     return EMBER_ERR_IO;
   }
-  const std::uint32_t len = Get32(reply, 4);
-  if (len != reply.size() || len % kAlign != 0) {
+  const std::uint32_t len = r.Get32(EMBER_FW_HDR_LEN_FIELD);
+  if (len != reply.size() || len % EMBER_FW_ALIGN != 0) {
     why = name + "header len " + std::to_string(len) + " but " + std::to_string(reply.size()) +
           " bytes of reply data";
     return EMBER_ERR_IO;
@@ -134,16 +170,16 @@ class StepChecker {
 
   bool Run() {
     switch (step_.op) {
-      case EMBER_OP_COPY:
+      case EMBER_SLICE_OP_COPY:
         return Operands(Use::kRequired, Use::kRequired, Use::kNone) && NoShape() && CopyExtents();
-      case EMBER_OP_FILL:
+      case EMBER_SLICE_OP_FILL:
         return Operands(Use::kNone, Use::kRequired, Use::kPattern) && NoShape() &&
                (step_.len == 0 || Fits("dst", step_.dst_kind, step_.dst_index, step_.len));
-      case EMBER_OP_CRC32:
+      case EMBER_SLICE_OP_CRC32:
         return Operands(Use::kRequired, Use::kOptional, Use::kNone) && NoShape() &&
                (step_.len == 0 || Fits("src", step_.src_kind, step_.src_index, step_.len)) &&
                Fits("dst", step_.dst_kind, step_.dst_index, 4);
-      case EMBER_OP_GEMM_I8:
+      case EMBER_SLICE_OP_GEMM_I8:
         return Operands(Use::kRequired, Use::kRequired, Use::kRequired) && GemmShape();
       default:
         return Error("unknown op " + std::to_string(step_.op) +
@@ -280,13 +316,13 @@ class StepChecker {
 
 std::string OpName(std::uint8_t op) {
   switch (op) {
-    case EMBER_OP_COPY:
+    case EMBER_SLICE_OP_COPY:
       return "copy";
-    case EMBER_OP_FILL:
+    case EMBER_SLICE_OP_FILL:
       return "fill";
-    case EMBER_OP_CRC32:
+    case EMBER_SLICE_OP_CRC32:
       return "crc32";
-    case EMBER_OP_GEMM_I8:
+    case EMBER_SLICE_OP_GEMM_I8:
       return "gemm_i8";
     default:
       return "op " + std::to_string(op);
@@ -304,9 +340,9 @@ ember_status Validate(const ember_workload_desc &desc, std::string &why) {
   if (desc.name == nullptr) {
     return error("workload name is NULL (use \"\" for none)");
   }
-  const std::string_view name(desc.name, ::strnlen(desc.name, kNameLen + 1));
-  if (name.size() > kNameLen) {
-    return error("workload name is longer than " + std::to_string(kNameLen) + " bytes");
+  const std::string_view name(desc.name, ::strnlen(desc.name, EMBER_FW_NAME_LEN + 1));
+  if (name.size() > EMBER_FW_NAME_LEN) {
+    return error("workload name is longer than " + std::to_string(EMBER_FW_NAME_LEN) + " bytes");
   }
   for (std::size_t i = 0; i < name.size(); ++i) {
     if (name[i] < 0x20 || name[i] > 0x7e) {
@@ -363,74 +399,78 @@ ember_status Validate(const ember_workload_desc &desc, std::string &why) {
 }
 
 Bytes EncodeEcho(std::span<const std::uint8_t> payload) {
-  Bytes b = NewCommand(kCmdEcho, kHeaderLen + AlignUp(payload.size()));
-  std::copy(payload.begin(), payload.end(), b.begin() + kHeaderLen);
-  return b;
+  Writer w(EMBER_FW_CMD_ECHO, EMBER_FW_HDR_LEN + AlignUp(payload.size()));
+  w.PutBytes(EMBER_FW_HDR_LEN, payload);
+  return w.Take();
 }
 
 Bytes EncodeLoad(const ember_workload_desc &desc, std::uint32_t image_tag) {
-  Bytes b = NewCommand(kCmdLoadWorkload, LoadLen(desc.nregions, desc.nsteps));
-  const std::string_view name(desc.name, ::strnlen(desc.name, kNameLen));
-  std::copy(name.begin(), name.end(), b.begin() + 8);
-  Put32(b, 24, image_tag);
-  Put32(b, 28, desc.nregions);
-  Put32(b, 32, desc.nsteps);
-  Put32(b, 36, desc.ninputs);
-  Put32(b, 40, desc.noutputs);
-  Put32(b, 44, 0);
-  std::size_t off = kLoadFixedLen;
-  for (std::uint32_t r = 0; r < desc.nregions; ++r, off += kRegionEntryLen) {
-    Put64(b, off, desc.region_sizes[r]);
+  Writer w(EMBER_FW_CMD_LOAD_WORKLOAD, LoadLen(desc.nregions, desc.nsteps));
+  const std::string_view name(desc.name, ::strnlen(desc.name, EMBER_FW_NAME_LEN));
+  w.PutBytes(EMBER_FW_LOAD_NAME,
+             {reinterpret_cast<const std::uint8_t *>(name.data()), name.size()});
+  w.Put32(EMBER_FW_LOAD_IMAGE_TAG, image_tag);
+  w.Put32(EMBER_FW_LOAD_NREGIONS, desc.nregions);
+  w.Put32(EMBER_FW_LOAD_NSTEPS, desc.nsteps);
+  w.Put32(EMBER_FW_LOAD_NINPUTS, desc.ninputs);
+  w.Put32(EMBER_FW_LOAD_NOUTPUTS, desc.noutputs);
+  w.Put32(EMBER_FW_LOAD_RSVD, 0);
+  std::size_t off = EMBER_FW_LOAD_SIZES;
+  for (std::uint32_t r = 0; r < desc.nregions; ++r, off += EMBER_FW_REGION_ENTRY_LEN) {
+    w.Put64(off, desc.region_sizes[r]);
   }
-  for (std::uint32_t i = 0; i < desc.nsteps; ++i, off += kStepLen) {
+  for (std::uint32_t i = 0; i < desc.nsteps; ++i, off += EMBER_FW_STEP_LEN) {
     const ember_step &s = desc.steps[i];
-    Put8(b, off + 0, s.op);
-    Put8(b, off + 1, s.src_kind);
-    Put8(b, off + 2, s.dst_kind);
-    Put8(b, off + 3, s.aux_kind);
-    Put8(b, off + 4, s.src_index);
-    Put8(b, off + 5, s.dst_index);
-    Put8(b, off + 6, s.aux_index);
-    Put8(b, off + 7, 0);
-    Put32(b, off + 8, s.len);
-    Put32(b, off + 12, s.m);
-    Put32(b, off + 16, s.n);
-    Put32(b, off + 20, s.k);
-    Put64(b, off + 24, 0);
+    w.Put8(off + EMBER_FW_STEP_OP, s.op);
+    w.Put8(off + EMBER_FW_STEP_SRC_KIND, s.src_kind);
+    w.Put8(off + EMBER_FW_STEP_DST_KIND, s.dst_kind);
+    w.Put8(off + EMBER_FW_STEP_AUX_KIND, s.aux_kind);
+    w.Put8(off + EMBER_FW_STEP_SRC_INDEX, s.src_index);
+    w.Put8(off + EMBER_FW_STEP_DST_INDEX, s.dst_index);
+    w.Put8(off + EMBER_FW_STEP_AUX_INDEX, s.aux_index);
+    w.Put8(off + EMBER_FW_STEP_RSVD0, 0);
+    w.Put32(off + EMBER_FW_STEP_LEN_FIELD, s.len);
+    w.Put32(off + EMBER_FW_STEP_M, s.m);
+    w.Put32(off + EMBER_FW_STEP_N, s.n);
+    w.Put32(off + EMBER_FW_STEP_K, s.k);
+    w.Put64(off + EMBER_FW_STEP_RSVD1, 0);
   }
-  return b;
+  return w.Take();
 }
 
 Bytes EncodeUnload(std::uint32_t workload_id) {
-  Bytes b = NewCommand(kCmdUnloadWorkload, kUnloadLen);
-  Put32(b, 8, workload_id);
-  return b;
+  Writer w(EMBER_FW_CMD_UNLOAD_WORKLOAD, EMBER_FW_UNLOAD_LEN);
+  w.Put32(EMBER_FW_UNLOAD_ID, workload_id);
+  w.Put32(EMBER_FW_UNLOAD_RSVD, 0);
+  return w.Take();
 }
 
-Bytes EncodeQuery() { return NewCommand(kCmdQuery, kQueryLen); }
+Bytes EncodeQuery() { return Writer(EMBER_FW_CMD_QUERY, EMBER_FW_QUERY_LEN).Take(); }
 
 ember_status DecodeEcho(std::span<const std::uint8_t> reply, std::span<std::uint8_t> payload_out,
                         std::string &why) {
-  const std::size_t want = kHeaderLen + AlignUp(payload_out.size());
-  if (const ember_status st = CheckReplyHeader(reply, kCmdEcho, want, why); st != EMBER_OK) {
+  const std::size_t want = EMBER_FW_HDR_LEN + AlignUp(payload_out.size());
+  if (const ember_status st = CheckReplyHeader(reply, EMBER_FW_CMD_ECHO, want, why);
+      st != EMBER_OK) {
     return st;
   }
-  const auto data = reply.subspan(kHeaderLen, payload_out.size());
+  const auto data = reply.subspan(EMBER_FW_HDR_LEN, payload_out.size());
   std::copy(data.begin(), data.end(), payload_out.begin());
   return EMBER_OK;
 }
 
 ember_status DecodeLoad(std::span<const std::uint8_t> reply, std::uint32_t nregions,
                         ember_workload_info &out, std::string &why) {
-  const std::size_t want = kLoadReplyFixedLen + (kRegionEntryLen * nregions);
-  if (const ember_status st = CheckReplyHeader(reply, kCmdLoadWorkload, want, why);
+  const std::size_t want = EMBER_FW_LOAD_RSP_FIXED_LEN + (EMBER_FW_REGION_ENTRY_LEN * nregions);
+  if (const ember_status st = CheckReplyHeader(reply, EMBER_FW_CMD_LOAD_WORKLOAD, want, why);
       st != EMBER_OK) {
     return st;
   }
+  const Reader r(reply);
   ember_workload_info info{};
-  info.workload_id = Get32(reply, 8);
-  info.nregions = Get32(reply, 12);
-  info.image_bytes = Get64(reply, 16);
+  info.workload_id = r.Get32(EMBER_FW_LOAD_RSP_ID);
+  info.nregions = r.Get32(EMBER_FW_LOAD_RSP_NREGIONS);
+  info.image_bytes = r.Get64(EMBER_FW_LOAD_RSP_IMAGE_BYTES);
   if (info.workload_id == 0) {
     why = "LOAD_WORKLOAD reply: workload_id 0";
     return EMBER_ERR_IO;
@@ -440,14 +480,16 @@ ember_status DecodeLoad(std::span<const std::uint8_t> reply, std::uint32_t nregi
           std::to_string(nregions);
     return EMBER_ERR_IO;
   }
-  for (std::uint32_t r = 0; r < nregions; ++r) {
-    const std::uint64_t offset = Get64(reply, kLoadReplyFixedLen + (kRegionEntryLen * r));
-    if (offset % kRegionGranule != 0) {
-      why = "LOAD_WORKLOAD reply: region " + std::to_string(r) + " offset " +
-            std::to_string(offset) + " is not 4 KiB aligned";
+  for (std::uint32_t i = 0; i < nregions; ++i) {
+    const std::uint64_t offset =
+        r.Get64(EMBER_FW_LOAD_RSP_OFFSETS + (std::size_t{EMBER_FW_REGION_ENTRY_LEN} * i));
+    if (offset % EMBER_FW_REGION_ALIGN != 0) {
+      why = "LOAD_WORKLOAD reply: region " + std::to_string(i) + " offset " +
+            std::to_string(offset) + " is not " + std::to_string(EMBER_FW_REGION_ALIGN / 1024) +
+            " KiB aligned";
       return EMBER_ERR_IO;
     }
-    info.region_offset[r] = offset;
+    info.region_offset[i] = offset;
   }
   out = info;
   return EMBER_OK;
@@ -455,12 +497,14 @@ ember_status DecodeLoad(std::span<const std::uint8_t> reply, std::uint32_t nregi
 
 ember_status DecodeUnload(std::span<const std::uint8_t> reply, std::uint32_t workload_id,
                           std::string &why) {
-  if (const ember_status st = CheckReplyHeader(reply, kCmdUnloadWorkload, kUnloadLen, why);
+  if (const ember_status st =
+          CheckReplyHeader(reply, EMBER_FW_CMD_UNLOAD_WORKLOAD, EMBER_FW_UNLOAD_LEN, why);
       st != EMBER_OK) {
     return st;
   }
-  if (Get32(reply, 8) != workload_id) {
-    why = "UNLOAD_WORKLOAD reply: workload_id " + std::to_string(Get32(reply, 8)) + ", requested " +
+  const std::uint32_t got = Reader(reply).Get32(EMBER_FW_UNLOAD_ID);
+  if (got != workload_id) {
+    why = "UNLOAD_WORKLOAD reply: workload_id " + std::to_string(got) + ", requested " +
           std::to_string(workload_id);
     return EMBER_ERR_IO;
   }
@@ -469,17 +513,19 @@ ember_status DecodeUnload(std::span<const std::uint8_t> reply, std::uint32_t wor
 
 ember_status DecodeQuery(std::span<const std::uint8_t> reply, ember_resources &out,
                          std::string &why) {
-  if (const ember_status st = CheckReplyHeader(reply, kCmdQuery, kQueryLen, why); st != EMBER_OK) {
+  if (const ember_status st = CheckReplyHeader(reply, EMBER_FW_CMD_QUERY, EMBER_FW_QUERY_LEN, why);
+      st != EMBER_OK) {
     return st;
   }
+  const Reader q(reply);
   ember_resources r{};
-  r.dbcs_total = Get32(reply, 8);
-  r.dbcs_free = Get32(reply, 12);
-  r.devmem_total = Get64(reply, 16);
-  r.devmem_free = Get64(reply, 24);
-  r.workloads = Get32(reply, 32);
-  r.dbcs_owned = Get32(reply, 36);
-  r.staged_bytes = Get64(reply, 40);
+  r.dbcs_total = q.Get32(EMBER_FW_QUERY_DBCS_TOTAL);
+  r.dbcs_free = q.Get32(EMBER_FW_QUERY_DBCS_FREE);
+  r.devmem_total = q.Get64(EMBER_FW_QUERY_DEVMEM_TOTAL);
+  r.devmem_free = q.Get64(EMBER_FW_QUERY_DEVMEM_FREE);
+  r.workloads = q.Get32(EMBER_FW_QUERY_WORKLOADS);
+  r.dbcs_owned = q.Get32(EMBER_FW_QUERY_DBCS_OWNED);
+  r.staged_bytes = q.Get64(EMBER_FW_QUERY_STAGED_BYTES);
   if (r.dbcs_free > r.dbcs_total || r.devmem_free > r.devmem_total) {
     why = "QUERY reply: more free than total (dbcs " + std::to_string(r.dbcs_free) + "/" +
           std::to_string(r.dbcs_total) + ", devmem " + std::to_string(r.devmem_free) + "/" +

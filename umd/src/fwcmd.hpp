@@ -2,6 +2,10 @@
 // (docs/nnc.md §15): encoding of requests, decoding and checking of
 // replies, and host-side validation of workload descriptions.
 //
+// The format itself (command numbers, field offsets, sizes, limits and the
+// little-endian accessors) is common/ember_fwcmd.h, shared with the
+// firmware model and the driver; nothing of it is spelt again here.
+//
 // Pure byte manipulation: no ioctls, no file descriptors, no global state,
 // so it is unit-tested on the host byte for byte against the spec.
 #ifndef EMBER_SRC_FWCMD_HPP_
@@ -14,36 +18,15 @@
 #include <vector>
 
 #include "ember/ember.h"
+#include "ember_fwcmd.h"  // common/: never included by an installed header
 
 namespace ember::detail::fw {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// Command numbers (§15.1); a reply's cmd has kReplyBit set.
-inline constexpr std::uint16_t kCmdEcho = 1;
-inline constexpr std::uint16_t kCmdLoadWorkload = 2;
-inline constexpr std::uint16_t kCmdUnloadWorkload = 3;
-inline constexpr std::uint16_t kCmdQuery = 4;
-inline constexpr std::uint16_t kReplyBit = 0x8000;
-
-// Layout sizes (§15.1, §15.3 - §15.5).
-inline constexpr std::size_t kHeaderLen = 8;
-inline constexpr std::size_t kLoadFixedLen = 48;
-inline constexpr std::size_t kRegionEntryLen = 8;
-inline constexpr std::size_t kStepLen = 32;
-inline constexpr std::size_t kLoadReplyFixedLen = 24;
-inline constexpr std::size_t kUnloadLen = 16;
-inline constexpr std::size_t kQueryLen = 56;
-inline constexpr std::size_t kNameLen = 16;
-inline constexpr std::size_t kAlign = 8;
-// Largest PASSTHROUGH data (EMBER_MANAGE_PT_MAX).
-inline constexpr std::size_t kPassthroughMax = 4048;
-// Firmware rounds regions up to this (§15.2) and aligns their offsets.
-inline constexpr std::uint64_t kRegionGranule = 4096;
-
-// Bytes of a LOAD_WORKLOAD request for the given counts.
+// Bytes of a LOAD_WORKLOAD request (and of its reply) for the given counts.
 constexpr std::size_t LoadLen(std::size_t nregions, std::size_t nsteps) {
-  return kLoadFixedLen + (kRegionEntryLen * nregions) + (kStepLen * nsteps);
+  return EMBER_FW_LOAD_LEN(nregions, nsteps);
 }
 
 // Checks |desc| against every rule of §15.3 that needs no device. On

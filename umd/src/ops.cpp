@@ -5,8 +5,15 @@
 #include <algorithm>
 #include <string>
 
+#include "ember_nnc.h"
 #include "fwcmd.hpp"
 #include "status.hpp"
+
+// ember.h spells these limits as numbers (it is installed, common/ is
+// not); they are the firmware's.
+static_assert(EMBER_RING_MIN == EMBER_NNC_RING_MIN);
+static_assert(EMBER_RING_MAX == EMBER_NNC_RING_MAX);
+static_assert(EMBER_ECHO_MAX == EMBER_NNC_PT_DATA_MAX - EMBER_FW_HDR_LEN);
 
 namespace ember::detail {
 namespace {

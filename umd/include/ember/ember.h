@@ -427,6 +427,57 @@ EMBER_API ember_status ember_echo(ember_device *dev, const void *payload, void *
 EMBER_API ember_status ember_dma_transfer(ember_device *dev, uint32_t tag, const void *data,
                                           size_t size, uint64_t *received);
 
+/* ==== Operations of slices and of workload steps ====
+ *
+ * The names are the uAPI's (uapi/ember_accel.h, docs/datapath.md),
+ * defined here identically, so that a program may include <ember/ember.h>
+ * and <ember/ember_accel.h> in either order. ember_slice.op and
+ * ember_step.op take EMBER_SLICE_OP_*; ember_slice.dir takes
+ * EMBER_SLICE_TO_DEV or EMBER_SLICE_FROM_DEV. (A workload step is an
+ * operation libember turns into a slice; the firmware's step opcodes of
+ * docs/nnc.md §15.3 have the same numbers.)
+ */
+#define EMBER_SLICE_OP_COPY 1    /* copy between the BO (or an operand) and device memory */
+#define EMBER_SLICE_OP_FILL 2    /* fill device memory or the BO with a byte */
+#define EMBER_SLICE_OP_CRC32 3   /* CRC-32 of device memory into the BO */
+#define EMBER_SLICE_OP_GEMM_I8 4 /* int8 GEMM within device memory */
+#define EMBER_SLICE_TO_DEV 1     /* the BO (or nothing) is the source, device memory the target */
+#define EMBER_SLICE_FROM_DEV 2   /* device memory (or a pattern) is the source, the BO the target */
+
+/*
+ * Deprecated names. uAPI names are the names; the old ones are aliases
+ * kept for source compatibility, removed no earlier than SONAME 1
+ * (libember.so.1). enum ember_op (EMBER_OP_COPY, _FILL, _CRC32, _GEMM_I8)
+ * and enum ember_dir (EMBER_DIR_TO_DEV, _FROM_DEV) are libember 0.1's
+ * spellings of the values above, identical in value. New code uses
+ * EMBER_SLICE_OP_* / EMBER_SLICE_TO_DEV / EMBER_SLICE_FROM_DEV and plain
+ * integers (the struct fields are uint32_t / uint8_t, not these enums).
+ * Define EMBER_DEPRECATE_OLD_NAMES before including this header to have
+ * GCC and Clang warn (-Wdeprecated-declarations) at each use of an old
+ * name; without it they compile silently.
+ */
+#if defined(EMBER_DEPRECATE_OLD_NAMES) && defined(__GNUC__)
+#define EMBER_OLD_NAME_(use) __attribute__((__deprecated__("use " #use)))
+#else
+#define EMBER_OLD_NAME_(use)
+#endif
+
+/** enum ember_op - deprecated: the EMBER_SLICE_OP_* values under old names. */
+typedef enum ember_op {
+  EMBER_OP_COPY EMBER_OLD_NAME_(EMBER_SLICE_OP_COPY) = EMBER_SLICE_OP_COPY,
+  EMBER_OP_FILL EMBER_OLD_NAME_(EMBER_SLICE_OP_FILL) = EMBER_SLICE_OP_FILL,
+  EMBER_OP_CRC32 EMBER_OLD_NAME_(EMBER_SLICE_OP_CRC32) = EMBER_SLICE_OP_CRC32,
+  EMBER_OP_GEMM_I8 EMBER_OLD_NAME_(EMBER_SLICE_OP_GEMM_I8) = EMBER_SLICE_OP_GEMM_I8
+} ember_op EMBER_OLD_NAME_(uint32_t);
+
+/** enum ember_dir - deprecated: EMBER_SLICE_TO_DEV / _FROM_DEV under old names. */
+typedef enum ember_dir {
+  EMBER_DIR_TO_DEV EMBER_OLD_NAME_(EMBER_SLICE_TO_DEV) = EMBER_SLICE_TO_DEV,
+  EMBER_DIR_FROM_DEV EMBER_OLD_NAME_(EMBER_SLICE_FROM_DEV) = EMBER_SLICE_FROM_DEV
+} ember_dir EMBER_OLD_NAME_(uint32_t);
+
+#undef EMBER_OLD_NAME_
+
 /* ==== Workloads (docs/nnc.md §15.2, §15.3) ==== */
 
 #define EMBER_MAX_REGIONS 8  /* device-memory regions of a workload */
@@ -434,14 +485,6 @@ EMBER_API ember_status ember_dma_transfer(ember_device *dev, uint32_t tag, const
 #define EMBER_MAX_SLICES 16  /* input slices, and output slices */
 #define EMBER_NAME_MAX 16    /* bytes of a workload name (no NUL needed) */
 #define EMBER_GEMM_MAX 4096u /* largest GEMM m, n, k */
-
-/** enum ember_op - hardware operation of a step (docs/hardware.md §5.3). */
-typedef enum ember_op {
-  EMBER_OP_COPY = 1,   /* copy len bytes src -> dst */
-  EMBER_OP_FILL = 2,   /* write len bytes of a pattern at dst */
-  EMBER_OP_CRC32 = 3,  /* CRC-32 of len bytes at src, stored at dst if any */
-  EMBER_OP_GEMM_I8 = 4 /* C (dst, int32) = A (src, int8 m x k) x B (aux, int8 k x n) */
-} ember_op;
 
 /** enum ember_operand_kind - what a step operand names. */
 typedef enum ember_operand_kind {
@@ -453,7 +496,7 @@ typedef enum ember_operand_kind {
 
 /**
  * struct ember_step - one step of a program (the wire step of §15.3).
- * @op: ember_op.
+ * @op: EMBER_SLICE_OP_COPY, _FILL, _CRC32 or _GEMM_I8.
  * @src_kind: ember_operand_kind of the source (COPY, CRC32, GEMM's A).
  * @dst_kind: of the destination (COPY, FILL, GEMM's C; optional for CRC32).
  * @aux_kind: of GEMM's B; EMBER_OPERAND_NONE for other ops.
@@ -673,12 +716,6 @@ EMBER_API ember_status ember_dbc_deactivate(ember_device *dev, uint32_t dbc_id);
 #define EMBER_CRC32_LEN_MAX ((64u << 20) + 4096u) /* device bytes one CRC32 slice reads */
 #define EMBER_WAIT_DEFAULT 0u /* ember_bo_wait(): the driver's wait_exec_default_timeout_ms */
 
-/** enum ember_dir - which way a slice moves data. */
-typedef enum ember_dir {
-  EMBER_DIR_TO_DEV = 1,  /* the BO (or nothing) is the source, device memory the target */
-  EMBER_DIR_FROM_DEV = 2 /* device memory (or a pattern) is the source, the BO the target */
-} ember_dir;
-
 /**
  * struct ember_slice - one operation of a BO (struct drm_ember_slice).
  * @offset: byte offset of the slice in the BO.
@@ -690,8 +727,8 @@ typedef enum ember_dir {
  *	memory, 1..EMBER_CRC32_LEN_MAX; GEMM: device-memory offset of B;
  *	COPY: 0.
  * @dev_out: GEMM: device-memory offset of C; 0 otherwise.
- * @op: ember_op (EMBER_OP_COPY, _FILL, _CRC32, _GEMM_I8).
- * @dir: ember_dir.
+ * @op: EMBER_SLICE_OP_COPY, _FILL, _CRC32 or _GEMM_I8.
+ * @dir: EMBER_SLICE_TO_DEV or EMBER_SLICE_FROM_DEV.
  * @m: GEMM rows of A and C, 1..EMBER_GEMM_MAX; 0 otherwise.
  * @n: GEMM columns of B and C; 0 otherwise.
  * @k: GEMM columns of A, rows of B; 0 otherwise.

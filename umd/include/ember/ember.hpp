@@ -334,23 +334,23 @@ class WorkloadBuilder {
 
   // COPY |len| bytes (0: the whole source operand) from |src| to |dst|.
   WorkloadBuilder &copy(Operand dst, Operand src, std::uint32_t len = 0) {
-    return Add(EMBER_OP_COPY, src, dst, Operand::none(), len);
+    return Add(EMBER_SLICE_OP_COPY, src, dst, Operand::none(), len);
   }
   // FILL |len| bytes (0: the whole destination) of |dst| with |pattern|.
   WorkloadBuilder &fill(Operand dst, std::uint8_t pattern, std::uint32_t len = 0) {
-    Step s = Make(EMBER_OP_FILL, Operand::none(), dst, Operand::none(), len);
+    Step s = Make(EMBER_SLICE_OP_FILL, Operand::none(), dst, Operand::none(), len);
     s.aux_index = pattern;
     steps_.push_back(s);
     return *this;
   }
   // CRC32 of |len| bytes (0: all) of |src|, stored at |dst| if not none.
   WorkloadBuilder &crc32(Operand src, Operand dst = Operand::none(), std::uint32_t len = 0) {
-    return Add(EMBER_OP_CRC32, src, dst, Operand::none(), len);
+    return Add(EMBER_SLICE_OP_CRC32, src, dst, Operand::none(), len);
   }
   // C (m x n int32) = A (m x k int8) x B (k x n int8).
   WorkloadBuilder &gemm_i8(Operand c, Operand a, Operand b, std::uint32_t m, std::uint32_t n,
                            std::uint32_t k) {
-    Step s = Make(EMBER_OP_GEMM_I8, a, c, b, 0);
+    Step s = Make(EMBER_SLICE_OP_GEMM_I8, a, c, b, 0);
     s.m = m;
     s.n = n;
     s.k = k;
@@ -384,9 +384,9 @@ class WorkloadBuilder {
   }
   static std::uint8_t Next(std::uint32_t &count) { return Index(count++); }
 
-  static Step Make(ember_op op, Operand src, Operand dst, Operand aux, std::uint32_t len) {
+  static Step Make(std::uint8_t op, Operand src, Operand dst, Operand aux, std::uint32_t len) {
     Step s{};
-    s.op = static_cast<std::uint8_t>(op);
+    s.op = op;
     s.src_kind = static_cast<std::uint8_t>(src.kind());
     s.src_index = src.index();
     s.dst_kind = static_cast<std::uint8_t>(dst.kind());
@@ -396,7 +396,7 @@ class WorkloadBuilder {
     s.len = len;
     return s;
   }
-  WorkloadBuilder &Add(ember_op op, Operand src, Operand dst, Operand aux, std::uint32_t len) {
+  WorkloadBuilder &Add(std::uint8_t op, Operand src, Operand dst, Operand aux, std::uint32_t len) {
     steps_.push_back(Make(op, src, dst, aux, len));
     return *this;
   }
@@ -545,8 +545,8 @@ namespace slice {
 [[nodiscard]] constexpr Slice copy_to_device(std::uint64_t offset, std::uint64_t size,
                                              std::uint64_t dev_offset) {
   Slice s{};
-  s.op = EMBER_OP_COPY;
-  s.dir = EMBER_DIR_TO_DEV;
+  s.op = EMBER_SLICE_OP_COPY;
+  s.dir = EMBER_SLICE_TO_DEV;
   s.offset = offset;
   s.size = size;
   s.dev_offset = dev_offset;
@@ -556,15 +556,15 @@ namespace slice {
 [[nodiscard]] constexpr Slice copy_from_device(std::uint64_t offset, std::uint64_t size,
                                                std::uint64_t dev_offset) {
   Slice s = copy_to_device(offset, size, dev_offset);
-  s.dir = EMBER_DIR_FROM_DEV;
+  s.dir = EMBER_SLICE_FROM_DEV;
   return s;
 }
 // FILL |size| bytes of device memory at |dev_offset| with |pattern|.
 [[nodiscard]] constexpr Slice fill_device(std::uint64_t dev_offset, std::uint64_t size,
                                           std::uint8_t pattern) {
   Slice s{};
-  s.op = EMBER_OP_FILL;
-  s.dir = EMBER_DIR_TO_DEV;
+  s.op = EMBER_SLICE_OP_FILL;
+  s.dir = EMBER_SLICE_TO_DEV;
   s.size = size;
   s.dev_offset = dev_offset;
   s.dev_aux = pattern;
@@ -574,8 +574,8 @@ namespace slice {
 [[nodiscard]] constexpr Slice fill_buffer(std::uint64_t offset, std::uint64_t size,
                                           std::uint8_t pattern) {
   Slice s{};
-  s.op = EMBER_OP_FILL;
-  s.dir = EMBER_DIR_FROM_DEV;
+  s.op = EMBER_SLICE_OP_FILL;
+  s.dir = EMBER_SLICE_FROM_DEV;
   s.offset = offset;
   s.size = size;
   s.dev_aux = pattern;
@@ -586,8 +586,8 @@ namespace slice {
 [[nodiscard]] constexpr Slice crc32(std::uint64_t offset, std::uint64_t dev_offset,
                                     std::uint64_t len) {
   Slice s{};
-  s.op = EMBER_OP_CRC32;
-  s.dir = EMBER_DIR_FROM_DEV;
+  s.op = EMBER_SLICE_OP_CRC32;
+  s.dir = EMBER_SLICE_FROM_DEV;
   s.offset = offset;
   s.size = 4;
   s.dev_offset = dev_offset;
@@ -599,8 +599,8 @@ namespace slice {
 [[nodiscard]] constexpr Slice gemm_i8(std::uint64_t dev_a, std::uint64_t dev_b, std::uint64_t dev_c,
                                       std::uint32_t m, std::uint32_t n, std::uint32_t k) {
   Slice s{};
-  s.op = EMBER_OP_GEMM_I8;
-  s.dir = EMBER_DIR_TO_DEV;
+  s.op = EMBER_SLICE_OP_GEMM_I8;
+  s.dir = EMBER_SLICE_TO_DEV;
   s.dev_offset = dev_a;
   s.dev_aux = dev_b;
   s.dev_out = dev_c;

@@ -19,7 +19,9 @@ int main(void) {
     return 1;
   }
   {
-    /* The data path links and its types are plain C. */
+    /* The data path links and its types are plain C. This file keeps
+     * libember 0.1's names (EMBER_OP_*, EMBER_DIR_*), deprecated aliases
+     * of EMBER_SLICE_OP_* / EMBER_SLICE_*: they must keep building. */
     ember_bo *bo = NULL;
     ember_slice slice;
     memset(&slice, 0, sizeof(slice));

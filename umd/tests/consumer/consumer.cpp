@@ -26,7 +26,7 @@ int main() {
     return 1;
   }
   constexpr ember::Slice copy = ember::slice::copy_to_device(0, 64, 4096);
-  static_assert(copy.op == EMBER_OP_COPY && copy.dir == EMBER_DIR_TO_DEV);
+  static_assert(copy.op == EMBER_SLICE_OP_COPY && copy.dir == EMBER_SLICE_TO_DEV);
   static_assert(!std::is_copy_constructible_v<ember::Buffer>);
   const auto buffer = ember::Device::adopt(nullptr).create_buffer(4096);
   if (buffer || buffer.error().code() != EMBER_ERR_INVALID) {
