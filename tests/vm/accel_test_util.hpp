@@ -1,92 +1,51 @@
-// Shared by the in-guest raw-ioctl tests (manage_test.cpp,
-// datapath_test.cpp, integrity_test.cpp): finding the ember accel node of
-// the VM, one open file per client, the driver's debugfs fault-injection
-// knobs and clients file, building MANAGE calls and firmware commands
-// (LOAD_WORKLOAD, UNLOAD_WORKLOAD, docs/nnc.md §15), ACTIVATE/DEACTIVATE,
-// mapped BOs, a device reset (FLR) and the kernel log since a point.
+// The Catch2 layer of the in-guest raw-ioctl tests (manage_test.cpp,
+// datapath_test.cpp, datapath_ops_test.cpp, integrity_test.cpp,
+// churn_test.cpp, getinfo_test.cpp), on the framework-free core
+// ember_raw.hpp: the ember device of the VM (FAIL without one), one open
+// file per client, REQUIRE-checked ACTIVATE / DEACTIVATE / CREATE_BO /
+// GET_INFO / QUERY and a one-shot Run of slices, mapped BOs, the driver's
+// debugfs fault-injection knobs and clients file, a device reset (FLR),
+// module parameters and the kernel log since a point.
 #pragma once
 
 #include <catch2/catch_test_macros.hpp>
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <xf86drm.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
-#include <memory>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "ember_accel.h"
-#include "slice_util.hpp"
+#include "ember_raw.hpp"
 
 namespace ember_test {
 
 namespace fs = std::filesystem;
 
-inline std::string ReadFile(const fs::path &path) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text;
-}
+// A file's contents, empty if it cannot be read.
+inline std::string ReadFile(const fs::path &path) { return ReadText(path).value_or(""); }
 
 inline void WriteFile(const fs::path &path, const std::string &value) {
-  std::ofstream out(path);
-  out << value;
-  out.flush();
-  REQUIRE(out.good());
+  REQUIRE(WriteText(path, value));
 }
 
-// The ember device of this VM: node, PCI address, debugfs directory.
-struct Device {
-  std::string node;
-  std::string bdf;
-  fs::path debugfs;
-};
-
+// The ember device of this VM: node, sysfs directory, PCI address, debugfs
+// directory.
 inline const Device &Dev() {
-  static const Device dev = [] {
-    Device d;
-    for (const auto &entry : fs::directory_iterator("/sys/class/accel")) {
-      const auto node = "/dev/accel/" + entry.path().filename().string();
-      const int fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
-      if (fd < 0) {
-        continue;
-      }
-      std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> ver(drmGetVersion(fd), drmFreeVersion);
-      ::close(fd);
-      if (!ver || std::string(ver->name, ver->name_len) != "ember") {
-        continue;
-      }
-      d.node = node;
-      d.bdf = fs::read_symlink(entry.path() / "device").filename().string();
-      // The 6.12 accel core names the debugfs directory after the PCI
-      // device; older cores after the minor.
-      d.debugfs = fs::path("/sys/kernel/debug/accel") / d.bdf;
-      if (!fs::exists(d.debugfs)) {
-        d.debugfs =
-            fs::path("/sys/kernel/debug/accel") / entry.path().filename().string().substr(5);
-      }
-      break;
-    }
-    return d;
-  }();
-  if (dev.node.empty()) {
+  static const std::optional<Device> dev = FindEmber();
+  if (!dev) {
     FAIL("no ember accel device");
   }
-  return dev;
+  return *dev;
 }
 
 // An open file of the accel node: one client.
@@ -117,10 +76,7 @@ class Fault {
   Fault(const Fault &) = delete;
   Fault &operator=(const Fault &) = delete;
   void Set(std::uint32_t value) const {
-    std::ofstream out(Dev().debugfs / "fault");
-    out << name_ << ' ' << value << '\n';
-    out.flush();
-    CHECK(out.good());
+    CHECK(WriteText(Dev().debugfs / "fault", name_ + ' ' + std::to_string(value) + '\n'));
   }
   [[nodiscard]] std::uint32_t Read() const {
     std::istringstream in(ReadFile(Dev().debugfs / "fault"));
@@ -152,134 +108,6 @@ inline std::string ClientLine(pid_t pid) {
   return "";
 }
 
-// docs/nnc.md §15 firmware commands
-inline constexpr std::uint16_t kCmdEcho = 1;
-inline constexpr std::uint16_t kCmdLoad = 2;
-inline constexpr std::uint16_t kCmdUnload = 3;
-inline constexpr std::uint16_t kCmdQuery = 4;
-inline constexpr std::uint16_t kCmdReply = 0x8000;
-
-// A MANAGE call under construction: transactions back to back.
-class Msg {
- public:
-  std::size_t Add(std::uint32_t type, std::uint32_t len) {
-    const std::size_t off = bytes_.size();
-    bytes_.resize(off + len);
-    auto *h = At<drm_ember_manage_trans_hdr>(off);
-    h->type = type;
-    h->len = len;
-    ++count_;
-    return off;
-  }
-  template <class T>
-  T *At(std::size_t off) {
-    return reinterpret_cast<T *>(bytes_.data() + off);
-  }
-  std::vector<std::uint8_t> &bytes() { return bytes_; }
-  // Returns 0 or the errno of the ioctl.
-  int Send(int fd, std::uint32_t count_override = 0, std::uint32_t len_override = 0) {
-    drm_ember_manage_msg m{};
-    m.len = len_override ? len_override : static_cast<std::uint32_t>(bytes_.size());
-    m.count = count_override ? count_override : count_;
-    m.data = reinterpret_cast<std::uintptr_t>(bytes_.data());
-    return ::ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m) == 0 ? 0 : errno;
-  }
-
- private:
-  // 8-byte aligned storage.
-  std::vector<std::uint8_t> bytes_;
-  std::uint32_t count_ = 0;
-};
-
-inline std::size_t AddPt(Msg &m, const std::vector<std::uint8_t> &cmd) {
-  const auto off =
-      m.Add(EMBER_MANAGE_TRANS_PASSTHROUGH,
-            static_cast<std::uint32_t>(sizeof(drm_ember_manage_trans_passthrough) + cmd.size()));
-  std::memcpy(m.At<drm_ember_manage_trans_passthrough>(off)->data, cmd.data(), cmd.size());
-  return off;
-}
-
-template <class T>
-void Put(std::vector<std::uint8_t> &b, std::size_t off, T v) {
-  std::memcpy(b.data() + off, &v, sizeof(v));
-}
-template <class T>
-T Get(const std::uint8_t *p, std::size_t off) {
-  T v;
-  std::memcpy(&v, p + off, sizeof(v));
-  return v;
-}
-
-// A firmware command of `len` bytes with its 8-byte header filled.
-inline std::vector<std::uint8_t> FwCmd(std::uint16_t cmd, std::size_t len) {
-  std::vector<std::uint8_t> b(len);
-  Put<std::uint16_t>(b, 0, cmd);
-  Put<std::uint32_t>(b, 4, static_cast<std::uint32_t>(len));
-  return b;
-}
-
-// LOAD_WORKLOAD without an image: regions of `sizes` bytes (1..8 of them),
-// one step (CRC-32 of region 0).
-inline std::vector<std::uint8_t> LoadCmd(const std::vector<std::uint64_t> &sizes,
-                                         const char *name = "test") {
-  auto load = FwCmd(kCmdLoad, 48 + (8 * sizes.size()) + 32);
-  std::memcpy(load.data() + 8, name, std::min<std::size_t>(std::strlen(name), 16));
-  Put<std::uint32_t>(load, 28, static_cast<std::uint32_t>(sizes.size()));  // nregions
-  Put<std::uint32_t>(load, 32, 1);                                         // nsteps
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    Put<std::uint64_t>(load, 48 + (8 * i), sizes[i]);
-  }
-  const std::size_t step = 48 + (8 * sizes.size());
-  load[step] = 3;      // EMBER_OP_CRC32
-  load[step + 1] = 3;  // src: region 0
-  return load;
-}
-
-// A loaded workload: its id and the device-memory offset of each region.
-struct Workload {
-  std::uint32_t id = 0;
-  std::vector<std::uint64_t> offsets;
-};
-
-// LOAD_WORKLOAD (LoadCmd) through MANAGE. Returns 0 or the errno of the
-// call (EPROTO for a reply that does not match the request); no Catch2
-// assertions, so children of fork() can use it.
-inline int LoadWorkload(int fd, const std::vector<std::uint64_t> &sizes, Workload *wl,
-                        const char *name = "test") {
-  Msg m;
-  const auto cmd = LoadCmd(sizes, name);
-  const auto off = AddPt(m, cmd);
-  if (const int err = m.Send(fd); err != 0) {
-    return err;
-  }
-  const auto *pt = m.At<drm_ember_manage_trans_passthrough>(off);
-  if (pt->status != EMBER_MANAGE_STATUS_OK || pt->rsp_len != cmd.size() ||
-      Get<std::uint16_t>(pt->data, 0) != (kCmdLoad | kCmdReply) ||
-      Get<std::uint32_t>(pt->data, 12) != sizes.size()) {
-    return EPROTO;
-  }
-  wl->id = Get<std::uint32_t>(pt->data, 8);
-  wl->offsets.clear();
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    wl->offsets.push_back(Get<std::uint64_t>(pt->data, 24 + (8 * i)));
-  }
-  return 0;
-}
-
-// UNLOAD_WORKLOAD through MANAGE: returns 0 or the errno of the call, and
-// the transaction's status.
-inline int UnloadWorkload(int fd, std::uint32_t id, std::uint32_t *status = nullptr) {
-  auto unload = FwCmd(kCmdUnload, 16);
-  Put<std::uint32_t>(unload, 8, id);
-  Msg m;
-  const auto off = AddPt(m, unload);
-  const int err = m.Send(fd);
-  if (status != nullptr) {
-    *status = m.At<drm_ember_manage_trans_passthrough>(off)->status;
-  }
-  return err;
-}
-
 // ACTIVATE one DBC with rings of @ring entries: its id.
 inline std::uint32_t Activate(int fd, std::uint32_t ring = 1024) {
   std::uint32_t id = 0;
@@ -291,28 +119,21 @@ inline void Deactivate(int fd, std::uint32_t id) { REQUIRE(DeactivateRaw(fd, id)
 
 // A BO without a mapping (closing its handle frees it): its handle.
 inline std::uint32_t CreateBo(int fd, std::uint64_t size) {
-  drm_ember_create_bo c{};
-  c.size = size;
-  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c) == 0);
-  return c.handle;
+  std::uint32_t handle = 0;
+  REQUIRE(CreateBoRaw(fd, size, &handle) == 0);
+  return handle;
 }
 
 // A BO of a file, mapped into this process (the mapping keeps the BO
 // alive after its handle is closed).
 class Bo {
  public:
-  Bo(int fd, std::uint64_t size) : fd_(fd), size_(size) {
-    drm_ember_create_bo c{};
-    c.size = size;
-    REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c) == 0);
-    handle_ = c.handle;
-    drm_ember_mmap_bo m{};
-    m.handle = handle_;
-    REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MMAP_BO, &m) == 0);
-    void *p =
-        ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(m.offset));
-    REQUIRE(p != MAP_FAILED);
-    map_ = static_cast<std::uint8_t *>(p);
+  Bo(int fd, std::uint64_t size) : fd_(fd), size_((size + 4095) / 4096 * 4096) {
+    REQUIRE(CreateBoRaw(fd, size, &handle_) == 0);
+    const char *what = "";
+    const int err = MapBoRaw(fd, handle_, size_, &map_, &what);
+    INFO(what << ": " << ErrnoText(err));
+    REQUIRE(err == 0);
   }
   ~Bo() {
     ::munmap(map_, size_);
@@ -320,8 +141,11 @@ class Bo {
   }
   Bo(const Bo &) = delete;
   Bo &operator=(const Bo &) = delete;
+  Bo(Bo &&) = delete;
+  Bo &operator=(Bo &&) = delete;
   [[nodiscard]] std::uint32_t handle() const { return handle_; }
   [[nodiscard]] std::uint8_t *data() const { return map_; }
+  [[nodiscard]] std::uint64_t size() const { return size_; }  // page-rounded
   // Drop the handle (the mapping stays).
   void Close() {
     if (handle_ != 0) {
@@ -337,12 +161,42 @@ class Bo {
   std::uint8_t *map_ = nullptr;
 };
 
-// waitpid() for @pid: its status.
-inline int Reap(pid_t pid) {
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+// Slice @bo with @s, execute it once, wait (@timeout_ms, 0: the driver's
+// default) and detach.
+inline void Run(int fd, const Bo &bo, std::uint32_t dbc, const std::vector<drm_ember_slice> &s,
+                std::uint32_t timeout_ms = 0) {
+  REQUIRE(Attach(fd, bo.handle(), dbc, s) == 0);
+  REQUIRE(Execute(fd, bo.handle()) == 0);
+  REQUIRE(Wait(fd, bo.handle(), timeout_ms) == 0);
+  REQUIRE(Detach(fd, bo.handle()) == 0);
+}
+
+// GET_INFO of @fd.
+inline drm_ember_get_info Info(int fd) {
+  drm_ember_get_info info{};
+  REQUIRE(GetInfo(fd, &info) == 0);
+  return info;
+}
+
+// QUERY (docs/nnc.md §15.5): the errno of the call; a reply that is not
+// one fails the test.
+inline int QueryErr(int fd, Query *q) {
+  std::vector<std::uint8_t> reply;
+  std::uint32_t status = 0;
+  if (const int err = Passthrough(fd, QueryCmd(), &reply, &status); err != 0) {
+    return err;
   }
-  return st;
+  REQUIRE(status == EMBER_MANAGE_STATUS_OK);
+  REQUIRE(reply.size() == EMBER_FW_QUERY_LEN);
+  REQUIRE(FwCmdOf(reply.data()) == FwReply(EMBER_FW_CMD_QUERY));
+  *q = ParseQuery(reply.data());
+  return 0;
+}
+
+inline Query DoQuery(int fd) {
+  Query q{};
+  REQUIRE(QueryErr(fd, &q) == 0);
+  return q;
 }
 
 // A function level reset of the device through sysfs: the write returns
@@ -353,15 +207,7 @@ inline void ResetDevice() { WriteFile("/sys/bus/pci/devices/" + Dev().bdf + "/re
 // A module parameter of ember.ko, trailing newline removed; empty if the
 // parameter does not exist.
 inline std::string ModuleParam(const std::string &name) {
-  const fs::path path = fs::path("/sys/module/ember/parameters") / name;
-  if (!fs::exists(path)) {
-    return "";
-  }
-  auto v = ReadFile(path);
-  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) {
-    v.pop_back();
-  }
-  return v;
+  return ReadModuleParam(name).value_or("");
 }
 
 // The kernel log from construction on (/dev/kmsg, read without blocking).

@@ -37,7 +37,6 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -62,18 +61,23 @@
 #include "accel_test_util.hpp"
 #include "ember_accel.h"
 #include "ember_load.hpp"
-#include "slice_util.hpp"
+#include "ember_raw.hpp"
 
 namespace {
 
 using ember_test::ActivateRaw;
 using ember_test::Copy;
 using ember_test::Crc;
+using ember_test::Crc32;
+using ember_test::CreateBoRaw;
 using ember_test::DeactivateRaw;
+using ember_test::EnvU64;
 using ember_test::FillBo;
 using ember_test::FillDev;
-using ember_test::Ioctl;
+using ember_test::FillRandom;
 using ember_test::LoadWorkload;
+using ember_test::MapBoRaw;
+using ember_test::SplitMix;
 using ember_test::UnloadWorkload;
 using ember_test::Workload;
 using Clock = std::chrono::steady_clock;
@@ -98,38 +102,10 @@ constexpr std::array<const char *, 7> kBadLog = {"responses for",
                                                  "WARNING",
                                                  "BUG"};
 
-std::uint64_t EnvU64(const char *name, std::uint64_t def) {
-  const char *v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 0) : def;
-}
-
-std::uint64_t SplitMix(std::uint64_t &x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27U)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31U);
-}
-
-void FillRandom(std::uint8_t *p, std::size_t n, std::uint64_t &state) {
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const std::uint64_t v = SplitMix(state);
-    std::memcpy(p + i, &v, 8);
-  }
-  if (i < n) {
-    const std::uint64_t v = SplitMix(state);
-    std::memcpy(p + i, &v, n - i);
-  }
-}
-
 std::string Hex(std::uint64_t v) {
   std::ostringstream os;
   os << std::hex << v;
   return os.str();
-}
-
-std::uint32_t Crc32(const std::uint8_t *p, std::size_t n) {
-  return static_cast<std::uint32_t>(::crc32(0, p, static_cast<uInt>(n)));
 }
 
 // ---- what the workers report (shared anonymous memory) ----
@@ -337,26 +313,15 @@ class Worker {
   }
 
   bool CreateBo(WorkerBo &bo) {
-    drm_ember_create_bo c{};
-    c.size = bo.size;
-    if (const int err = Ioctl(fd_, DRM_IOCTL_EMBER_CREATE_BO, &c); err != 0) {
+    if (const int err = CreateBoRaw(fd_, bo.size, &bo.handle); err != 0) {
       Error("CREATE_BO", err);
       return false;
     }
-    bo.handle = c.handle;
-    drm_ember_mmap_bo m{};
-    m.handle = bo.handle;
-    if (const int err = Ioctl(fd_, DRM_IOCTL_EMBER_MMAP_BO, &m); err != 0) {
-      Error("MMAP_BO", err);
+    const char *what = "";
+    if (const int err = MapBoRaw(fd_, bo.handle, bo.size, &bo.map, &what); err != 0) {
+      Error(what, err);
       return false;
     }
-    void *p = ::mmap(nullptr, bo.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
-                     static_cast<off_t>(m.offset));
-    if (p == MAP_FAILED) {
-      Error("mmap of a BO", errno);
-      return false;
-    }
-    bo.map = static_cast<std::uint8_t *>(p);
     return true;
   }
 
@@ -381,12 +346,7 @@ class Worker {
     s.push_back(Copy(bo.half, bo.len, bo.dev, EMBER_SLICE_FROM_DEV));
     s.push_back(Crc(tail, bo.dev, bo.len));
     s.push_back(FillBo(tail + 8, bo.fill_len, bo.fill_byte));
-    drm_ember_attach_slice_bo a{};
-    a.handle = bo.handle;
-    a.dbc_id = dbc_;
-    a.count = static_cast<std::uint32_t>(s.size());
-    a.slices = reinterpret_cast<std::uintptr_t>(s.data());
-    if (const int err = Ioctl(fd_, DRM_IOCTL_EMBER_ATTACH_SLICE_BO, &a); err != 0) {
+    if (const int err = ember_test::Attach(fd_, bo.handle, dbc_, s); err != 0) {
       // What the driver recorded for this client (the parent resolved Dev()).
       auto line = ember_test::ClientLine(::getpid());
       const auto w = line.find(" workloads=");
@@ -402,10 +362,8 @@ class Worker {
   }
 
   bool Detach(WorkerBo &bo) {
-    drm_ember_detach_slice_bo d{};
-    d.handle = bo.handle;
     bo.sliced = false;
-    if (const int err = Ioctl(fd_, DRM_IOCTL_EMBER_DETACH_SLICE_BO, &d); err != 0) {
+    if (const int err = ember_test::Detach(fd_, bo.handle); err != 0) {
       Error("DETACH_SLICE_BO", err);
       return false;
     }
@@ -423,10 +381,9 @@ class Worker {
     if (bo.handle == 0) {
       return true;
     }
-    drm_gem_close c{};
-    c.handle = bo.handle;
+    const std::uint32_t handle = bo.handle;
     bo.handle = 0;
-    if (const int err = Ioctl(fd_, DRM_IOCTL_GEM_CLOSE, &c); err != 0) {
+    if (const int err = ember_test::GemClose(fd_, handle); err != 0) {
       Error("GEM_CLOSE", err);
       return false;
     }
@@ -436,7 +393,7 @@ class Worker {
   // Fresh input, cleared output: a job that did not run shows.
   void Prepare(WorkerBo &bo) {
     if (!bo.fill_kind) {
-      FillRandom(bo.input.data(), bo.len, bytes_);
+      FillRandom(bo.input.data(), bo.len, &bytes_);
       std::memcpy(bo.map, bo.input.data(), bo.len);
     }
     std::memset(bo.map + bo.half, 0, bo.half + kPage);
@@ -456,9 +413,9 @@ class Worker {
     std::uint32_t crc = 0;
     if (bo.fill_kind) {
       const std::vector<std::uint8_t> pattern(bo.len, bo.byte);
-      crc = Crc32(pattern.data(), pattern.size());
+      crc = Crc32::Of(pattern.data(), pattern.size());
     } else {
-      crc = Crc32(bo.input.data(), bo.len);
+      crc = Crc32::Of(bo.input.data(), bo.len);
     }
     for (std::uint64_t i = 0; i < bo.half; i++) {
       const std::uint8_t want = i >= bo.len ? 0 : bo.fill_kind ? bo.byte : bo.input[i];
@@ -490,10 +447,7 @@ class Worker {
     for (const auto *bo : bos) {
       e.push_back({bo->handle, 0});
     }
-    drm_ember_execute_bo x{};
-    x.count = static_cast<std::uint32_t>(e.size());
-    x.entries = reinterpret_cast<std::uintptr_t>(e.data());
-    if (const int err = Ioctl(fd_, DRM_IOCTL_EMBER_EXECUTE_BO, &x); err != 0) {
+    if (const int err = ember_test::Execute(fd_, e); err != 0) {
       Error("EXECUTE_BO of " + std::to_string(e.size()) + " BOs", err);
       return false;
     }
@@ -507,12 +461,7 @@ class Worker {
   // WAIT_BO with the default timeout. @cancel_ok: the DBC was deactivated
   // with the job in flight, ECANCELED is a possible outcome.
   bool Wait(WorkerBo &bo, bool cancel_ok) {
-    drm_ember_wait_bo w{};
-    w.handle = bo.handle;
-    int err = 0;
-    do {
-      err = Ioctl(fd_, DRM_IOCTL_EMBER_WAIT_BO, &w);
-    } while (err == EINTR || err == ERESTART);
+    const int err = ember_test::Wait(fd_, bo.handle);
     bo.queued = false;
     if (err == ECANCELED && cancel_ok) {
       sh_->jobs_cancelled.fetch_add(1);
@@ -804,7 +753,7 @@ TEST_CASE("random client lifecycles and kills leave the driver consistent") {
   drm_ember_get_info info{};
   {
     ember_load::Client probe(dev);
-    REQUIRE(Ioctl(probe.fd(), DRM_IOCTL_EMBER_GET_INFO, &info) == 0);
+    REQUIRE(ember_test::GetInfo(probe.fd(), &info) == 0);
   }
   const std::uint32_t dbcs = info.num_dbcs;
   REQUIRE(dbcs > 0);

@@ -39,18 +39,26 @@
 
 #include "accel_test_util.hpp"
 #include "ember_accel.h"
-#include "slice_util.hpp"
+#include "ember_fwcmd.h"
+#include "ember_raw.hpp"
 
 namespace {
 
+using ember_test::Attach;
+using ember_test::Bo;
 using ember_test::Copy;
 using ember_test::Crc;
+using ember_test::Crc32;
+using ember_test::Detach;
 using ember_test::Dev;
+using ember_test::Execute;
 using ember_test::Fd;
 using ember_test::FillBo;
 using ember_test::FillDev;
+using ember_test::FillRandom;
 using ember_test::Gemm;
-using ember_test::Ioctl;
+using ember_test::Info;
+using ember_test::Random;
 using ember_test::ReadFile;
 
 constexpr std::uint64_t kKiB = 1024;
@@ -66,114 +74,14 @@ constexpr std::uint32_t kWaitMs = 120000;
 // Rings big enough for a 64 MiB range in 4 KiB pages (16385 requests).
 constexpr std::uint32_t kBigRing = 32768;
 
-// docs/nnc.md §15 firmware commands.
-constexpr std::uint16_t kCmdLoad = 2;
-constexpr std::uint16_t kCmdQuery = 4;
-constexpr std::uint16_t kCmdReply = 0x8000;
-constexpr std::uint8_t kOpCrc32 = 3;     // EMBER_OP_CRC32 (hardware.md §5.3)
-constexpr std::uint8_t kKindRegion = 3;  // step operand kind "region"
-
 std::uint64_t RoundUp(std::uint64_t v, std::uint64_t to) { return (v + to - 1) / to * to; }
 
-template <class T>
-void Put(std::vector<std::uint8_t> &b, std::size_t off, T v) {
-  std::memcpy(b.data() + off, &v, sizeof(v));
-}
-template <class T>
-T Get(const std::vector<std::uint8_t> &b, std::size_t off) {
-  T v{};
-  std::memcpy(&v, b.data() + off, sizeof(v));
-  return v;
-}
-
 // ---- data and references ----
-
-std::uint64_t SplitMix(std::uint64_t &x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27U)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31U);
-}
 
 // A seed of this run for the data of one use (@salt).
 std::uint64_t Seed(std::uint64_t salt) {
   return (std::uint64_t{Catch::getSeed()} << 32U) ^ (salt * 0x2545f4914f6cdd1dULL);
 }
-
-// Pseudo-random bytes, 8 at a time (64 MiB take well under a second in TCG).
-void FillRandom(std::uint8_t *p, std::size_t n, std::uint64_t seed) {
-  std::uint64_t x = seed;
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const std::uint64_t v = SplitMix(x);
-    std::memcpy(p + i, &v, 8);
-  }
-  if (i < n) {
-    const std::uint64_t v = SplitMix(x);
-    std::memcpy(p + i, &v, n - i);
-  }
-}
-
-std::vector<std::uint8_t> Random(std::size_t n, std::uint64_t seed) {
-  std::vector<std::uint8_t> v(n);
-  FillRandom(v.data(), n, seed);
-  return v;
-}
-
-// CRC-32 as docs/hardware.md §5.3 defines it (IEEE 802.3, reflected,
-// init and xor-out 0xffffffff: zlib's crc32()), slicing by 8.
-class Crc32 {
- public:
-  void Update(const std::uint8_t *p, std::size_t n) {
-    const auto &t = Tables();
-    std::uint32_t c = state_;
-    while (n >= 8) {
-      std::uint32_t lo = 0;
-      std::uint32_t hi = 0;
-      std::memcpy(&lo, p, 4);
-      std::memcpy(&hi, p + 4, 4);
-      lo ^= c;
-      c = t[7][lo & 0xffU] ^ t[6][(lo >> 8U) & 0xffU] ^ t[5][(lo >> 16U) & 0xffU] ^
-          t[4][lo >> 24U] ^ t[3][hi & 0xffU] ^ t[2][(hi >> 8U) & 0xffU] ^
-          t[1][(hi >> 16U) & 0xffU] ^ t[0][hi >> 24U];
-      p += 8;
-      n -= 8;
-    }
-    while (n-- > 0) {
-      c = t[0][(c ^ *p++) & 0xffU] ^ (c >> 8U);
-    }
-    state_ = c;
-  }
-  [[nodiscard]] std::uint32_t Value() const { return state_ ^ 0xffffffffU; }
-  static std::uint32_t Of(const std::uint8_t *p, std::size_t n) {
-    Crc32 c;
-    c.Update(p, n);
-    return c.Value();
-  }
-
- private:
-  using Table = std::array<std::array<std::uint32_t, 256>, 8>;
-  static const Table &Tables() {
-    static const Table t = [] {
-      Table r{};
-      for (std::uint32_t i = 0; i < 256; i++) {
-        std::uint32_t c = i;
-        for (int b = 0; b < 8; b++) {
-          c = (c & 1U) != 0 ? (c >> 1U) ^ 0xedb88320U : c >> 1U;
-        }
-        r[0][i] = c;
-      }
-      for (std::uint32_t i = 0; i < 256; i++) {
-        for (std::size_t s = 1; s < 8; s++) {
-          r[s][i] = (r[s - 1][i] >> 8U) ^ r[0][r[s - 1][i] & 0xffU];
-        }
-      }
-      return r;
-    }();
-    return t;
-  }
-  std::uint32_t state_ = 0xffffffffU;
-};
 
 // An int8 operand byte as a signed value.
 std::int32_t S8(std::uint8_t v) { return v < 128 ? std::int32_t{v} : std::int32_t{v} - 256; }
@@ -241,39 +149,15 @@ std::string DiffByte(const std::uint8_t *got, std::uint8_t want, std::size_t n) 
 
 // ---- ioctls ----
 
-drm_ember_get_info Info(int fd) {
-  drm_ember_get_info info{};
-  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_GET_INFO, &info) == 0);
-  return info;
-}
-
 // One firmware command through MANAGE PASSTHROUGH: the reply data.
 std::vector<std::uint8_t> Passthrough(int fd, const std::vector<std::uint8_t> &cmd,
                                       std::uint32_t *status) {
-  const std::size_t len = sizeof(drm_ember_manage_trans_passthrough) + cmd.size();
-  std::vector<std::uint64_t> buf((len + 7) / 8);  // 8-byte aligned
-  auto *pt = reinterpret_cast<drm_ember_manage_trans_passthrough *>(buf.data());
-  pt->hdr.type = EMBER_MANAGE_TRANS_PASSTHROUGH;
-  pt->hdr.len = static_cast<std::uint32_t>(len);
-  std::memcpy(pt->data, cmd.data(), cmd.size());
-  drm_ember_manage_msg m{};
-  m.len = pt->hdr.len;
-  m.count = 1;
-  m.data = reinterpret_cast<std::uintptr_t>(buf.data());
-  const int err = Ioctl(fd, DRM_IOCTL_EMBER_MANAGE, &m);
-  *status = pt->status;
-  if (err != 0 && pt->status == EMBER_MANAGE_STATUS_OK) {
+  std::vector<std::uint8_t> reply;
+  const int err = ember_test::Passthrough(fd, cmd, &reply, status);
+  if (err != 0 && *status == EMBER_MANAGE_STATUS_OK) {
     FAIL("MANAGE PASSTHROUGH: errno " << err);
   }
-  return {pt->data, pt->data + pt->rsp_len};
-}
-
-// A firmware command of @len bytes with its header (nnc.md §15.1).
-std::vector<std::uint8_t> FwCmd(std::uint16_t cmd, std::size_t len) {
-  std::vector<std::uint8_t> b(len);
-  Put<std::uint16_t>(b, 0, cmd);
-  Put<std::uint32_t>(b, 4, static_cast<std::uint32_t>(len));
-  return b;
+  return reply;
 }
 
 std::uint32_t ActivateDbc(int fd, std::uint32_t ring) {
@@ -297,37 +181,32 @@ class Client {
       need += s;
     }
     std::uint32_t st = 0;
-    const auto q = Passthrough(fd_.get(), FwCmd(kCmdQuery, 56), &st);
+    const auto q = Passthrough(fd_.get(), ember_test::QueryCmd(), &st);
     REQUIRE(st == EMBER_MANAGE_STATUS_OK);
-    REQUIRE(q.size() == 56);
-    const auto total = Get<std::uint64_t>(q, 16);
-    const auto free = Get<std::uint64_t>(q, 24);
+    REQUIRE(q.size() == EMBER_FW_QUERY_LEN);
+    const auto total = ember_fw_get64(q.data(), EMBER_FW_QUERY_DEVMEM_TOTAL);
+    const auto free = ember_fw_get64(q.data(), EMBER_FW_QUERY_DEVMEM_FREE);
     if (need > total) {
       SKIP("needs " << (need + kMiB - 1) / kMiB << " MiB of device memory, the function has "
                     << total / kMiB << " MiB");
     }
     // One step (a CRC32 of region 0), which the firmware requires; the
     // tests' own slices do the work.
+    ember_test::LoadSpec spec;
+    spec.sizes = sizes;
+    spec.name = "datapath-ops";
+    spec.steps.at(0).len = 4;
+    const auto load = ember_test::LoadCmd(spec);
     const std::size_t n = sizes.size();
-    auto load = FwCmd(kCmdLoad, 48 + (8 * n) + 32);
-    std::memcpy(load.data() + 8, "datapath-ops", 12);
-    Put<std::uint32_t>(load, 28, static_cast<std::uint32_t>(n));  // nregions
-    Put<std::uint32_t>(load, 32, 1);                              // nsteps
-    for (std::size_t i = 0; i < n; i++) {
-      Put<std::uint64_t>(load, 48 + (8 * i), sizes[i]);
-    }
-    const std::size_t step = 48 + (8 * n);
-    load[step] = kOpCrc32;
-    load[step + 1] = kKindRegion;  // src: region 0
-    Put<std::uint32_t>(load, step + 8, 4);
     const auto r = Passthrough(fd_.get(), load, &st);
     INFO("LOAD_WORKLOAD of " << need << " bytes, " << free << " of " << total << " free");
     REQUIRE(st == EMBER_MANAGE_STATUS_OK);
     REQUIRE(r.size() == load.size());
-    REQUIRE(Get<std::uint16_t>(r, 0) == (kCmdLoad | kCmdReply));
-    REQUIRE(Get<std::uint32_t>(r, 12) == n);
+    REQUIRE(ember_test::FwCmdOf(r.data()) == ember_test::FwReply(EMBER_FW_CMD_LOAD_WORKLOAD));
+    REQUIRE(ember_fw_get32(r.data(), EMBER_FW_LOAD_RSP_NREGIONS) == n);
     for (std::size_t i = 0; i < n; i++) {
-      const auto off = Get<std::uint64_t>(r, 24 + (8 * i));
+      const auto off =
+          ember_fw_get64(r.data(), EMBER_FW_LOAD_RSP_OFFSETS + (EMBER_FW_REGION_ENTRY_LEN * i));
       REQUIRE(off % kPage == 0);
       REQUIRE(off + sizes[i] <= info_.devmem_size);
       regions_.emplace_back(off, sizes[i]);
@@ -353,84 +232,18 @@ class Client {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> regions_;  // offset, size
 };
 
-// A BO of a file, mapped into this process.
-class Bo {
- public:
-  Bo(int fd, std::uint64_t size) : fd_(fd), size_(RoundUp(size, kPage)) {
-    drm_ember_create_bo c{};
-    c.size = size;
-    REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c) == 0);
-    handle_ = c.handle;
-    drm_ember_mmap_bo m{};
-    m.handle = handle_;
-    REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_MMAP_BO, &m) == 0);
-    void *p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                     static_cast<off_t>(m.offset));
-    REQUIRE(p != MAP_FAILED);
-    map_ = static_cast<std::uint8_t *>(p);
-  }
-  ~Bo() {
-    ::munmap(map_, size_);
-    drm_gem_close c{};
-    c.handle = handle_;
-    CHECK(Ioctl(fd_, DRM_IOCTL_GEM_CLOSE, &c) == 0);
-  }
-  Bo(const Bo &) = delete;
-  Bo &operator=(const Bo &) = delete;
-  Bo(Bo &&) = delete;
-  Bo &operator=(Bo &&) = delete;
-  [[nodiscard]] std::uint32_t handle() const { return handle_; }
-  [[nodiscard]] std::uint8_t *data() const { return map_; }
-  [[nodiscard]] std::uint64_t size() const { return size_; }  // page-rounded
+// WAIT_BO up to kWaitMs: 0 or the errno.
+int WaitLong(int fd, std::uint32_t handle) { return ember_test::Wait(fd, handle, kWaitMs); }
 
- private:
-  int fd_;
-  std::uint64_t size_;
-  std::uint32_t handle_ = 0;
-  std::uint8_t *map_ = nullptr;
-};
-
-int Attach(int fd, std::uint32_t handle, std::uint32_t dbc, const std::vector<drm_ember_slice> &s) {
-  drm_ember_attach_slice_bo a{};
-  a.handle = handle;
-  a.dbc_id = dbc;
-  a.count = static_cast<std::uint32_t>(s.size());
-  a.slices = reinterpret_cast<std::uintptr_t>(s.data());
-  return Ioctl(fd, DRM_IOCTL_EMBER_ATTACH_SLICE_BO, &a);
-}
-
-int Detach(int fd, std::uint32_t handle) {
-  drm_ember_detach_slice_bo d{};
-  d.handle = handle;
-  return Ioctl(fd, DRM_IOCTL_EMBER_DETACH_SLICE_BO, &d);
-}
-
-int Execute(int fd, const std::vector<drm_ember_execute_entry> &e, bool partial = false) {
-  drm_ember_execute_bo x{};
-  x.count = static_cast<std::uint32_t>(e.size());
-  x.entries = reinterpret_cast<std::uintptr_t>(e.data());
-  return Ioctl(fd, partial ? DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO : DRM_IOCTL_EMBER_EXECUTE_BO, &x);
-}
-
-int Wait(int fd, std::uint32_t handle) {
-  drm_ember_wait_bo w{};
-  w.handle = handle;
-  w.timeout_ms = kWaitMs;
-  return Ioctl(fd, DRM_IOCTL_EMBER_WAIT_BO, &w);
-}
-
-// Slice @bo with @s, execute it once, wait and detach.
-void Run(int fd, const Bo &bo, std::uint32_t dbc, const std::vector<drm_ember_slice> &s) {
-  REQUIRE(Attach(fd, bo.handle(), dbc, s) == 0);
-  REQUIRE(Execute(fd, {{bo.handle(), 0}}) == 0);
-  REQUIRE(Wait(fd, bo.handle()) == 0);
-  REQUIRE(Detach(fd, bo.handle()) == 0);
+// Slice @bo with @s, execute it once, wait (up to kWaitMs) and detach.
+void RunLong(int fd, const Bo &bo, std::uint32_t dbc, const std::vector<drm_ember_slice> &s) {
+  ember_test::Run(fd, bo, dbc, s, kWaitMs);
 }
 
 // Device memory [dev, dev + n) through a BO (COPY FROM_DEV).
 std::vector<std::uint8_t> ReadDev(int fd, std::uint32_t dbc, std::uint64_t dev, std::uint64_t n) {
   const Bo bo(fd, n);
-  Run(fd, bo, dbc, {Copy(0, n, dev, EMBER_SLICE_FROM_DEV)});
+  RunLong(fd, bo, dbc, {Copy(0, n, dev, EMBER_SLICE_FROM_DEV)});
   return {bo.data(), bo.data() + n};
 }
 
@@ -438,7 +251,7 @@ std::vector<std::uint8_t> ReadDev(int fd, std::uint32_t dbc, std::uint64_t dev, 
 void WriteDev(int fd, std::uint32_t dbc, std::uint64_t dev, const std::vector<std::uint8_t> &data) {
   const Bo bo(fd, data.size());
   std::memcpy(bo.data(), data.data(), data.size());
-  Run(fd, bo, dbc, {Copy(0, data.size(), dev, EMBER_SLICE_TO_DEV)});
+  RunLong(fd, bo, dbc, {Copy(0, data.size(), dev, EMBER_SLICE_TO_DEV)});
 }
 
 // Requests DBC @dbc completed so far (EMBER_DBC_COMPLETED in debugfs
@@ -628,9 +441,9 @@ TEST_CASE("COPY to device memory and back, 1 B to 64 MiB at odd offsets: every b
     const std::vector<std::uint8_t> want(src.data() + r.bo_off, src.data() + r.bo_off + r.size);
     // Guard the device range first (slices run in order), then copy in.
     const auto before = Completed(dbc);
-    Run(c.fd(), src, dbc,
-        {FillDev(dev - kGuard, r.size + (2 * kGuard), dev_guard),
-         Copy(r.bo_off, r.size, dev, EMBER_SLICE_TO_DEV)});
+    RunLong(c.fd(), src, dbc,
+            {FillDev(dev - kGuard, r.size + (2 * kGuard), dev_guard),
+             Copy(r.bo_off, r.size, dev, EMBER_SLICE_TO_DEV)});
     const auto after_in = Completed(dbc);
 
     // Destination: random guard bytes around the payload.
@@ -639,7 +452,7 @@ TEST_CASE("COPY to device memory and back, 1 B to 64 MiB at odd offsets: every b
     const std::vector<std::uint8_t> head(dst.data(), dst.data() + r.dst_off);
     const std::uint64_t tail_off = r.dst_off + r.size;
     const std::vector<std::uint8_t> tail(dst.data() + tail_off, dst.data() + dst.size());
-    Run(c.fd(), dst, dbc, {Copy(r.dst_off, r.size, dev, EMBER_SLICE_FROM_DEV)});
+    RunLong(c.fd(), dst, dbc, {Copy(r.dst_off, r.size, dev, EMBER_SLICE_FROM_DEV)});
 
     CHECK(Diff(dst.data() + r.dst_off, want.data(), r.size).empty());
     CHECK(Diff(dst.data(), head.data(), head.size()).empty());
@@ -666,16 +479,16 @@ TEST_CASE("COPY to device memory and back, 1 B to 64 MiB at odd offsets: every b
     REQUIRE(whole == RoundUp(size, kPage));
     const std::uint64_t dev = c.Dev(0, 1, whole);
     FillRandom(src.data(), whole, Seed(salt++));
-    Run(c.fd(), src, dbc, {Copy(0, whole, dev, EMBER_SLICE_TO_DEV)});
+    RunLong(c.fd(), src, dbc, {Copy(0, whole, dev, EMBER_SLICE_TO_DEV)});
     const Bo dst(c.fd(), size);
     FillRandom(dst.data(), whole, Seed(salt++));
-    Run(c.fd(), dst, dbc, {Copy(0, whole, dev, EMBER_SLICE_FROM_DEV)});
+    RunLong(c.fd(), dst, dbc, {Copy(0, whole, dev, EMBER_SLICE_FROM_DEV)});
     CHECK(Diff(dst.data(), src.data(), whole).empty());
     std::vector<std::uint8_t> want(dst.data(), dst.data() + whole);
     want[whole - 4] = src.data()[0];
     std::memset(want.data() + whole - 3, 0xff, 3);
-    Run(c.fd(), dst, dbc,
-        {Copy(whole - 4, 1, dev, EMBER_SLICE_FROM_DEV), FillBo(whole - 3, 3, 0xff)});
+    RunLong(c.fd(), dst, dbc,
+            {Copy(whole - 4, 1, dev, EMBER_SLICE_FROM_DEV), FillBo(whole - 3, 3, 0xff)});
     CHECK(Diff(dst.data(), want.data(), whole).empty());
   }
 }
@@ -699,7 +512,7 @@ TEST_CASE("FILL of a BO range (FROM_DEV): all 256 pattern bytes in one BO of 256
   for (const auto &s : slices) {
     none.Apply(s, want);
   }
-  Run(c.fd(), bo, dbc, slices);
+  RunLong(c.fd(), bo, dbc, slices);
   CHECK(Diff(bo.data(), want.data(), want.size()).empty());
 }
 
@@ -721,7 +534,7 @@ TEST_CASE("FILL of a BO range (FROM_DEV), 1 MiB - 1 to 64 MiB: every byte, guard
     const Bo bo(c.fd(), r.off + r.size + kGuard);
     const auto guard = static_cast<std::uint8_t>(~r.pattern);
     std::memset(bo.data(), guard, bo.size());
-    Run(c.fd(), bo, dbc, {FillBo(r.off, r.size, r.pattern)});
+    RunLong(c.fd(), bo, dbc, {FillBo(r.off, r.size, r.pattern)});
     CHECK(DiffByte(bo.data(), guard, r.off).empty());
     CHECK(DiffByte(bo.data() + r.off, r.pattern, r.size).empty());
     CHECK(DiffByte(bo.data() + r.off + r.size, guard, bo.size() - r.off - r.size).empty());
@@ -749,7 +562,7 @@ TEST_CASE("FILL of device memory (TO_DEV): all 256 pattern bytes, 256 slices ove
     model.Apply(s, unused);
   }
   const Bo bo(c.fd(), kPage);  // not touched by FILL TO_DEV
-  Run(c.fd(), bo, dbc, slices);
+  RunLong(c.fd(), bo, dbc, slices);
   CheckDevice(c.fd(), dbc, model);
   CHECK(DiffByte(bo.data(), 0, kPage).empty());
 }
@@ -773,11 +586,11 @@ TEST_CASE("FILL of device memory (TO_DEV), 1 MiB + 1 to EMBER_REQ_MAX_LEN + 1: g
     const auto guard = static_cast<std::uint8_t>(~r.pattern);
     const std::uint64_t span = r.off + r.size + (2 * kGuard);
     const Bo bo(c.fd(), kPage);
-    Run(c.fd(), bo, dbc,
-        {FillDev(c.Dev(0, 0, span), span, guard),
-         FillDev(c.Dev(0, kGuard + r.off, r.size), r.size, r.pattern)});
+    RunLong(c.fd(), bo, dbc,
+            {FillDev(c.Dev(0, 0, span), span, guard),
+             FillDev(c.Dev(0, kGuard + r.off, r.size), r.size, r.pattern)});
     std::memset(back.data(), 0x77, span);
-    Run(c.fd(), back, dbc, {Copy(0, span, c.Dev(0, 0, span), EMBER_SLICE_FROM_DEV)});
+    RunLong(c.fd(), back, dbc, {Copy(0, span, c.Dev(0, 0, span), EMBER_SLICE_FROM_DEV)});
     CHECK(DiffByte(back.data(), guard, kGuard + r.off).empty());
     CHECK(DiffByte(back.data() + kGuard + r.off, r.pattern, r.size).empty());
     CHECK(DiffByte(back.data() + kGuard + r.off + r.size, guard, kGuard).empty());
@@ -793,7 +606,7 @@ TEST_CASE("CRC32 of device memory equals the host CRC-32 for 1 B to EMBER_REQ_MA
   // Random data in the whole region, copied in once.
   const Bo data(c.fd(), region);
   FillRandom(data.data(), region, Seed(3));
-  Run(c.fd(), data, dbc, {Copy(0, region, c.Dev(0, 0, region), EMBER_SLICE_TO_DEV)});
+  RunLong(c.fd(), data, dbc, {Copy(0, region, c.Dev(0, 0, region), EMBER_SLICE_TO_DEV)});
 
   // (device offset in the region, bytes): prefixes from 1 byte to the
   // maximum, small ranges at odd offsets, two more below.
@@ -827,7 +640,7 @@ TEST_CASE("CRC32 of device memory equals the host CRC-32 for 1 B to EMBER_REQ_MA
   const Bo res(c.fd(), res_size);
   FillRandom(res.data(), res.size(), Seed(4));
   std::vector<std::uint8_t> want(res.data(), res.data() + res.size());
-  Run(c.fd(), res, dbc, slices);
+  RunLong(c.fd(), res, dbc, slices);
   const std::uint32_t last = Crc32::Of(data.data() + 4095, 4097);
   for (std::size_t b = 0; b < 4; b++) {
     want[res_size - 4 + b] = static_cast<std::uint8_t>(last >> (8U * b));
@@ -896,12 +709,12 @@ TEST_CASE("GEMM_I8 equals a host int8 GEMM for 1x1x1, non-square and large shape
     std::memset(bo.data() + c_bo, 0x99, cs + kGuard);
     const std::vector<std::uint8_t> a(bo.data(), bo.data() + as);
     const std::vector<std::uint8_t> b(bo.data() + b_bo, bo.data() + b_bo + bs);
-    Run(c.fd(), bo, dbc,
-        {Copy(0, as, c.Dev(0, a_dev, as), EMBER_SLICE_TO_DEV),
-         Copy(b_bo, bs, c.Dev(0, b_dev, bs), EMBER_SLICE_TO_DEV),
-         FillDev(c.Dev(0, c_dev, cs + kGuard), cs + kGuard, 0x6b),
-         Gemm(c.Dev(0, a_dev, as), c.Dev(0, b_dev, bs), c.Dev(0, c_dev, cs), sh.m, sh.n, sh.k),
-         Copy(c_bo, cs + kGuard, c.Dev(0, c_dev, cs + kGuard), EMBER_SLICE_FROM_DEV)});
+    RunLong(c.fd(), bo, dbc,
+            {Copy(0, as, c.Dev(0, a_dev, as), EMBER_SLICE_TO_DEV),
+             Copy(b_bo, bs, c.Dev(0, b_dev, bs), EMBER_SLICE_TO_DEV),
+             FillDev(c.Dev(0, c_dev, cs + kGuard), cs + kGuard, 0x6b),
+             Gemm(c.Dev(0, a_dev, as), c.Dev(0, b_dev, bs), c.Dev(0, c_dev, cs), sh.m, sh.n, sh.k),
+             Copy(c_bo, cs + kGuard, c.Dev(0, c_dev, cs + kGuard), EMBER_SLICE_FROM_DEV)});
     const auto want = HostGemm(a.data(), b.data(), sh.m, sh.n, sh.k);
     CHECK(Diff(bo.data() + c_bo, want.data(), cs).empty());
     CHECK(DiffByte(bo.data() + c_bo + cs, 0x6b, kGuard).empty());  // nothing past C
@@ -926,10 +739,10 @@ TEST_CASE("GEMM_I8 equals a host int8 GEMM for 1x1x1, non-square and large shape
     const auto da = c.Dev(0, 0, a.size());
     const auto db = c.Dev(0, 4 * kPage, b.size());
     const auto dc = c.Dev(0, 8 * kPage, 24);
-    Run(c.fd(), bo, dbc,
-        {Copy(0, a.size(), da, EMBER_SLICE_TO_DEV),
-         Copy(4 * kPage, b.size(), db, EMBER_SLICE_TO_DEV), Gemm(da, db, dc, m, n, k),
-         Copy(8 * kPage, 24, dc, EMBER_SLICE_FROM_DEV)});
+    RunLong(c.fd(), bo, dbc,
+            {Copy(0, a.size(), da, EMBER_SLICE_TO_DEV),
+             Copy(4 * kPage, b.size(), db, EMBER_SLICE_TO_DEV), Gemm(da, db, dc, m, n, k),
+             Copy(8 * kPage, 24, dc, EMBER_SLICE_FROM_DEV)});
     std::array<std::int32_t, 6> got{};
     std::memcpy(got.data(), bo.data() + (8 * kPage), 24);
     const std::int32_t kk = k;
@@ -985,7 +798,7 @@ TEST_CASE("one BO of mixed slices, both directions, runs in order in one EXECUTE
   for (const auto &s : slices) {
     model.Apply(s, want);
   }
-  Run(c.fd(), bo, dbc, slices);
+  RunLong(c.fd(), bo, dbc, slices);
   CHECK(Diff(bo.data(), want.data(), kBoSize).empty());
   CheckDevice(c.fd(), dbc, model);
 }
@@ -1032,7 +845,7 @@ TEST_CASE("several BOs in one EXECUTE_BO, on one DBC and on two DBCs") {
     REQUIRE(Execute(c.fd(), ents) == 0);
     for (std::size_t i = 0; i < kBos; i++) {
       INFO("BO " << i);
-      REQUIRE(Wait(c.fd(), bos[i]->handle()) == 0);
+      REQUIRE(WaitLong(c.fd(), bos[i]->handle()) == 0);
       CHECK(Diff(bos[i]->data(), want[i].data(), want[i].size()).empty());
     }
     CheckDevice(c.fd(), dbcs[1], model);
@@ -1091,7 +904,7 @@ TEST_CASE("BOs needing more requests together than their ring holds all run, in 
     }
     for (std::size_t i = 0; i < kBos; i++) {
       INFO("BO " << i);
-      REQUIRE(Wait(c.fd(), bos[i]->handle()) == 0);
+      REQUIRE(WaitLong(c.fd(), bos[i]->handle()) == 0);
       CHECK(Diff(bos[i]->data(), want[i].data(), want[i].size()).empty());
     }
     CheckDevice(c.fd(), io, model);
@@ -1154,7 +967,7 @@ TEST_CASE("ATTACH_SLICE_BO counts requests against the ring: ring - 1 fit, one m
   for (const auto &s : slices) {
     model.Apply(s, want);
   }
-  Run(c.fd(), bo, dbc, slices);
+  RunLong(c.fd(), bo, dbc, slices);
   CHECK(Diff(bo.data(), want.data(), want.size()).empty());  // includes both CRCs of the fill
   const auto dev = ReadDev(c.fd(), dbc, small, window);
   CHECK(Diff(dev.data(), model.At(small, window), window).empty());
@@ -1185,7 +998,7 @@ TEST_CASE("the same BO executed again and again after each wait keeps producing 
     const std::vector<std::uint8_t> in(bo.data() + 1, bo.data() + 3002);
     // Every third one through PARTIAL_EXECUTE_BO with resize 0 (the whole BO).
     REQUIRE(Execute(c.fd(), {{bo.handle(), 0}}, i % 3 == 2) == 0);
-    REQUIRE(Wait(c.fd(), bo.handle()) == 0);
+    REQUIRE(WaitLong(c.fd(), bo.handle()) == 0);
     std::uint32_t crc = 0;
     std::memcpy(&crc, bo.data() + 4096, 4);
     const bool ok = crc == Crc32::Of(in.data(), in.size()) &&
@@ -1228,7 +1041,7 @@ TEST_CASE("PARTIAL_EXECUTE_BO applies each entry's own resize") {
   REQUIRE(Execute(c.fd(), ents, true) == 0);
   for (std::size_t i = 0; i < resizes.size(); i++) {
     INFO("resize " << resizes[i]);
-    REQUIRE(Wait(c.fd(), bos[i]->handle()) == 0);
+    REQUIRE(WaitLong(c.fd(), bos[i]->handle()) == 0);
     CHECK(Diff(bos[i]->data(), want[i].data(), want[i].size()).empty());
   }
 }
@@ -1273,7 +1086,7 @@ TEST_CASE("PARTIAL_EXECUTE_BO on a multi-slice BO follows docs/datapath.md for e
       model.Apply(s, want, resize);
     }
     REQUIRE(Execute(c.fd(), {{bo.handle(), resize}}, true) == 0);
-    REQUIRE(Wait(c.fd(), bo.handle()) == 0);
+    REQUIRE(WaitLong(c.fd(), bo.handle()) == 0);
     CHECK(Diff(bo.data(), want.data(), kBoSize).empty());
     CheckDevice(c.fd(), dbc, model);
   }
@@ -1299,7 +1112,7 @@ TEST_CASE("PARTIAL_EXECUTE_BO with a resize that leaves no request is EINVAL and
   std::memset(late.data(), 0x55, late.size());
   REQUIRE(Model::Runs(s, 4100));
   REQUIRE(Execute(c.fd(), {{late.handle(), 4100}}, true) == 0);
-  REQUIRE(Wait(c.fd(), late.handle()) == 0);
+  REQUIRE(WaitLong(c.fd(), late.handle()) == 0);
   const auto src = ReadDev(c.fd(), dbc, p, 10);
   std::uint32_t crc = 0;
   std::memcpy(&crc, late.data() + 4096, 4);

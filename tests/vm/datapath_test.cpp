@@ -29,78 +29,51 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "accel_test_util.hpp"
 #include "ember_accel.h"
-#include "slice_util.hpp"
+#include "ember_fwcmd.h"
+#include "ember_raw.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ember_test::Activate;
 using ember_test::ActivateRaw;
+using ember_test::AddPt;
 using ember_test::Attach;
 using ember_test::Bo;
 using ember_test::ClientLine;
 using ember_test::Copy;
 using ember_test::Crc;
+using ember_test::Crc32;
 using ember_test::CreateBo;
+using ember_test::CreateBoRaw;
 using ember_test::Deactivate;
 using ember_test::Detach;
 using ember_test::Dev;
+using ember_test::DoQuery;
 using ember_test::Execute;
 using ember_test::Fault;
 using ember_test::Fd;
 using ember_test::FillBo;
 using ember_test::FillDev;
+using ember_test::FwCmd;
 using ember_test::Gemm;
+using ember_test::Info;
 using ember_test::Ioctl;
 using ember_test::LoadWorkload;
 using ember_test::Msg;
+using ember_test::Random;
 using ember_test::Reap;
+using ember_test::Run;
+using ember_test::UnloadCmd;
 using ember_test::UnloadWorkload;
 using ember_test::Wait;
 using ember_test::Workload;
-
-drm_ember_get_info Info(int fd) {
-  drm_ember_get_info info{};
-  REQUIRE(Ioctl(fd, DRM_IOCTL_EMBER_GET_INFO, &info) == 0);
-  return info;
-}
-
-// Run the slices of a fresh attachment of @bo once and detach them.
-void Run(int fd, const Bo &bo, std::uint32_t dbc, const std::vector<drm_ember_slice> &s) {
-  REQUIRE(Attach(fd, bo.handle(), dbc, s) == 0);
-  REQUIRE(Execute(fd, bo.handle()) == 0);
-  REQUIRE(Wait(fd, bo.handle()) == 0);
-  REQUIRE(Detach(fd, bo.handle()) == 0);
-}
-
-std::vector<std::uint8_t> Random(std::size_t n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_int_distribution<int> d(0, 255);
-  std::vector<std::uint8_t> v(n);
-  for (auto &b : v) {
-    b = static_cast<std::uint8_t>(d(gen));
-  }
-  return v;
-}
-
-// zlib crc32()
-std::uint32_t Crc32(const std::uint8_t *p, std::size_t n) {
-  std::uint32_t c = 0xffffffffU;
-  for (std::size_t i = 0; i < n; i++) {
-    c ^= p[i];
-    for (int b = 0; b < 8; b++) {
-      c = (c & 1U) != 0 ? (c >> 1) ^ 0xedb88320U : c >> 1;
-    }
-  }
-  return c ^ 0xffffffffU;
-}
 
 constexpr std::uint64_t kMiB = 1ULL << 20;
 constexpr std::uint64_t kPage = 4096;
@@ -231,7 +204,7 @@ TEST_CASE("FILL and CRC32 match a host computation") {
 
   std::uint32_t got = 0;
   std::memcpy(&got, bo.data() + 200000, 4);
-  CHECK(got == Crc32(data.data(), n));
+  CHECK(got == Crc32::Of(data.data(), n));
   bool fill_ok = true;
   for (std::uint64_t i = 0; i < 70000; i++) {
     fill_ok = fill_ok && bo.data()[kMiB + i] == 0x5a;
@@ -550,19 +523,17 @@ TEST_CASE("another process's DBC is EPERM, its BOs are not visible") {
   REQUIRE(pid >= 0);
   if (pid == 0) {
     const int cfd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC);
-    drm_ember_create_bo c{};
-    c.size = 4096;
+    std::uint32_t own_bo = 0;
     Workload own;
     int code = 0;
-    if (cfd < 0 || ::ioctl(cfd, DRM_IOCTL_EMBER_CREATE_BO, &c) != 0 ||
-        LoadWorkload(cfd, {4096}, &own) != 0) {
+    if (cfd < 0 || CreateBoRaw(cfd, 4096, &own_bo) != 0 || LoadWorkload(cfd, {4096}, &own) != 0) {
       code = 1;
-    } else if (Attach(cfd, c.handle, dbc, {Copy(0, 4096, own.offsets[0], EMBER_SLICE_TO_DEV)}) !=
+    } else if (Attach(cfd, own_bo, dbc, {Copy(0, 4096, own.offsets[0], EMBER_SLICE_TO_DEV)}) !=
                EPERM) {
       code = 2;
-    } else if (c.handle != handle && Execute(cfd, handle) != ENOENT) {
+    } else if (own_bo != handle && Execute(cfd, handle) != ENOENT) {
       code = 3;
-    } else if (c.handle != handle && Wait(cfd, handle) != ENOENT) {
+    } else if (own_bo != handle && Wait(cfd, handle) != ENOENT) {
       code = 4;
     }
     ::_exit(code);
@@ -600,14 +571,7 @@ int TryAttach(int fd, std::uint32_t bo, std::uint32_t dbc, const drm_ember_slice
 }
 
 // Workloads the firmware holds for the client of @fd (QUERY, docs/nnc.md §15.5).
-std::uint32_t FwWorkloads(int fd) {
-  Msg m;
-  const auto off = ember_test::AddPt(m, ember_test::FwCmd(ember_test::kCmdQuery, 56));
-  REQUIRE(m.Send(fd) == 0);
-  const auto *pt = m.At<drm_ember_manage_trans_passthrough>(off);
-  REQUIRE(pt->status == EMBER_MANAGE_STATUS_OK);
-  return ember_test::Get<std::uint32_t>(pt->data, 32);
-}
+std::uint32_t FwWorkloads(int fd) { return DoQuery(fd).workloads; }
 
 bool HasWorkloads(const std::string &ids) {
   return ClientLine(::getpid()).find(" workloads=" + ids) != std::string::npos;
@@ -683,10 +647,9 @@ TEST_CASE("device memory: another client's workload region is EINVAL and stays u
     const int cfd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC);
     std::uint32_t cdbc = 0;
     Workload own;
-    drm_ember_create_bo c{};
-    c.size = kSize;
+    std::uint32_t handle = 0;
     if (cfd < 0 || ActivateRaw(cfd, &cdbc) != 0 || LoadWorkload(cfd, {kSize}, &own) != 0 ||
-        ::ioctl(cfd, DRM_IOCTL_EMBER_CREATE_BO, &c) != 0) {
+        CreateBoRaw(cfd, kSize, &handle) != 0) {
       ::_exit(1);
     }
     const auto o = own.offsets[0];
@@ -702,7 +665,7 @@ TEST_CASE("device memory: another client's workload region is EINVAL and stays u
     };
     int code = 2;
     for (const auto &[want, s] : tries) {
-      if (TryAttachRaw(cfd, c.handle, cdbc, s, true) != want) {
+      if (TryAttachRaw(cfd, handle, cdbc, s, true) != want) {
         ::_exit(code);
       }
       ++code;
@@ -775,11 +738,8 @@ TEST_CASE("device memory: UNLOAD of a workload a sliced BO uses is BUSY until DE
   // BUSY, the others NOT_RUN.
   {
     Msg m;
-    auto echo = ember_test::FwCmd(ember_test::kCmdEcho, 16);
-    const auto e = ember_test::AddPt(m, echo);
-    auto unload = ember_test::FwCmd(ember_test::kCmdUnload, 16);
-    ember_test::Put<std::uint32_t>(unload, 8, wl.id);
-    const auto u = ember_test::AddPt(m, unload);
+    const auto e = AddPt(m, FwCmd(EMBER_FW_CMD_ECHO, 16));
+    const auto u = AddPt(m, UnloadCmd(wl.id));
     CHECK(m.Send(fd.get()) == EBUSY);
     CHECK(m.At<drm_ember_manage_trans_passthrough>(e)->status == EMBER_MANAGE_STATUS_NOT_RUN);
     CHECK(m.At<drm_ember_manage_trans_passthrough>(e)->rsp_len == 0);

@@ -1,7 +1,8 @@
 // Load generation for the ember data path, shared by the storm test
 // (tests/vm/storm_test.cpp) and the benchmark program
-// (tests/bench/ember_bench.cpp). Raw ioctls on the accel node, no test
-// framework: failures throw ember_load::Error.
+// (tests/bench/ember_bench.cpp). Raw ioctls on the accel node through the
+// core of the raw-ioctl tests (ember_raw.hpp), no test framework: failures
+// throw ember_load::Error.
 //
 // A Stream is one client (open file) that LOADs a workload with one
 // region (docs/nnc.md §15.3: slices may only name device memory inside the
@@ -14,11 +15,8 @@
 #pragma once
 
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <xf86drm.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -27,24 +25,21 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
-#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "ember_accel.h"
-#include "slice_util.hpp"
+#include "ember_raw.hpp"
 
 namespace ember_load {
 
-using ember_test::Ioctl;
+using ember_test::Device;
+using ember_test::ErrnoText;
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -54,81 +49,38 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline std::string ErrnoText(int err) { return {std::strerror(err)}; }
-
 inline std::string ReadText(const fs::path &path) {
-  std::ifstream in(path);
-  if (!in) {
+  auto text = ember_test::ReadText(path);
+  if (!text) {
     throw Error("cannot read " + path.string());
   }
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return std::move(*text);
 }
 
 inline void WriteText(const fs::path &path, const std::string &value) {
-  std::ofstream out(path);
-  out << value;
-  out.flush();
-  if (!out) {
+  if (!ember_test::WriteText(path, value)) {
     throw Error("cannot write '" + value + "' to " + path.string());
   }
 }
 
-// The ember device of this machine: accel node, PCI address, debugfs dir.
-struct Device {
-  std::string node;
-  std::string bdf;
-  fs::path debugfs;
-};
-
+// The ember device of this machine (ember_test::FindEmber).
 inline Device FindDevice() {
-  if (!fs::exists("/sys/class/accel")) {
-    throw Error("no /sys/class/accel (is ember.ko loaded?)");
+  std::string why;
+  auto dev = ember_test::FindEmber(&why);
+  if (!dev) {
+    throw Error(why);
   }
-  std::vector<fs::path> entries;
-  for (const auto &e : fs::directory_iterator("/sys/class/accel")) {
-    entries.push_back(e.path());
-  }
-  std::sort(entries.begin(), entries.end());
-  for (const auto &entry : entries) {
-    const auto node = "/dev/accel/" + entry.filename().string();
-    const int fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-      continue;
-    }
-    const std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> ver(drmGetVersion(fd),
-                                                                     drmFreeVersion);
-    ::close(fd);
-    if (!ver || std::string(ver->name, ver->name_len) != "ember") {
-      continue;
-    }
-    Device d;
-    d.node = node;
-    d.bdf = fs::read_symlink(entry / "device").filename().string();
-    d.debugfs = fs::path("/sys/kernel/debug/accel") / d.bdf;
-    if (!fs::exists(d.debugfs)) {  // accel cores before 6.12: the minor
-      d.debugfs = fs::path("/sys/kernel/debug/accel") / entry.filename().string().substr(5);
-    }
-    return d;
-  }
-  throw Error("no ember accel device");
+  return std::move(*dev);
 }
 
 // ---- module parameters and debugfs ----
 
-inline fs::path ParamPath(const std::string &name) {
-  return fs::path("/sys/module/ember/parameters") / name;
-}
-
 inline std::string Param(const std::string &name) {
-  auto v = ReadText(ParamPath(name));
-  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) {
-    v.pop_back();
-  }
-  return v;
+  return ember_test::TrimEnd(ReadText(ember_test::ModuleParamPath(name)));
 }
 
 inline void SetParam(const std::string &name, const std::string &value) {
-  WriteText(ParamPath(name), value);
+  WriteText(ember_test::ModuleParamPath(name), value);
 }
 
 // Sets a runtime-writable module parameter for a scope and restores it.
@@ -302,11 +254,10 @@ class ServiceNsGuard {
 
 // ---- ioctls ----
 
-template <class T>
-void IoctlOrThrow(int fd, unsigned long request, T *arg, const char *what) {
-  const int err = Ioctl(fd, request, arg);
+// Throws for a non-zero errno @err of @what.
+inline void Check(int err, const std::string &what) {
   if (err != 0) {
-    throw Error(std::string(what) + ": " + ErrnoText(err));
+    throw Error(what + ": " + ErrnoText(err));
   }
 }
 
@@ -329,10 +280,7 @@ class Client {
   // ACTIVATE a DBC with rings of `ring` entries; returns its id.
   [[nodiscard]] std::uint32_t Activate(std::uint32_t ring) const {
     std::uint32_t id = 0;
-    // A failed transaction fails the call (docs/nnc.md §14.3).
-    if (const int err = ember_test::ActivateRaw(fd_, &id, ring); err != 0) {
-      throw Error("MANAGE ACTIVATE: " + ErrnoText(err));
-    }
+    Check(ember_test::ActivateRaw(fd_, &id, ring), "MANAGE ACTIVATE");
     return id;
   }
 
@@ -340,40 +288,14 @@ class Client {
   // region of `region` bytes and no image; returns the region's
   // device-memory offset.
   [[nodiscard]] std::uint64_t LoadWorkload(std::uint64_t region) const {
-    constexpr std::uint16_t kCmdLoad = 2;
-    constexpr std::uint16_t kCmdReply = 0x8000;
-    constexpr std::size_t kLen = 48 + 8 + 32;  // 1 region, 1 step
-    constexpr std::uint8_t kOpCrc32 = 3;       // the step: CRC-32 of the region
-    constexpr std::uint8_t kKindRegion = 3;
-    const std::size_t size = sizeof(drm_ember_manage_trans_passthrough) + kLen;
-    std::vector<std::uint64_t> storage((size + 7) / 8);  // 8-byte aligned
-    auto *pt = reinterpret_cast<drm_ember_manage_trans_passthrough *>(storage.data());
-    pt->hdr.type = EMBER_MANAGE_TRANS_PASSTHROUGH;
-    pt->hdr.len = static_cast<std::uint32_t>(size);
-    std::uint8_t *cmd = pt->data;
-    auto put = [cmd](std::size_t off, auto v) { std::memcpy(cmd + off, &v, sizeof(v)); };
-    put(0, kCmdLoad);
-    put(4, static_cast<std::uint32_t>(kLen));
-    constexpr std::string_view kName = "ember-load";  // NUL-padded, not terminated
-    std::copy(kName.begin(), kName.end(), cmd + 8);
-    put(28, std::uint32_t{1});  // nregions
-    put(32, std::uint32_t{1});  // nsteps
-    put(48, region);
-    cmd[56] = kOpCrc32;
-    cmd[57] = kKindRegion;  // src: region 0
-    drm_ember_manage_msg m{};
-    m.len = static_cast<std::uint32_t>(size);
-    m.count = 1;
-    m.data = reinterpret_cast<std::uintptr_t>(pt);
-    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_MANAGE, &m, "MANAGE LOAD_WORKLOAD");
-    std::uint16_t reply = 0;
-    std::memcpy(&reply, pt->data, sizeof(reply));
-    if (pt->status != EMBER_MANAGE_STATUS_OK || reply != (kCmdLoad | kCmdReply)) {
-      throw Error("LOAD_WORKLOAD: status " + std::to_string(pt->status));
+    ember_test::Workload wl;
+    std::uint32_t status = 0;
+    const int err = ember_test::LoadWorkload(fd_, {region}, &wl, "ember-load", &status);
+    if (err == EPROTO) {
+      throw Error("LOAD_WORKLOAD: status " + std::to_string(status));
     }
-    std::uint64_t offset = 0;
-    std::memcpy(&offset, pt->data + 24, sizeof(offset));
-    return offset;
+    Check(err, "MANAGE LOAD_WORKLOAD");
+    return wl.offsets.at(0);
   }
 
  private:
@@ -384,25 +306,16 @@ class Client {
 class Bo {
  public:
   Bo(const Client &client, std::uint64_t size) : fd_(client.fd()), size_(size) {
-    drm_ember_create_bo c{};
-    c.size = size;
-    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_CREATE_BO, &c, "CREATE_BO");
-    handle_ = c.handle;
-    drm_ember_mmap_bo m{};
-    m.handle = handle_;
-    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_MMAP_BO, &m, "MMAP_BO");
-    void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
-                     static_cast<off_t>(m.offset));
-    if (p == MAP_FAILED) {
-      throw Error("mmap BO: " + ErrnoText(errno));
+    Check(ember_test::CreateBoRaw(fd_, size, &handle_), "CREATE_BO");
+    const char *what = "";
+    if (const int err = ember_test::MapBoRaw(fd_, handle_, size, &map_, &what); err != 0) {
+      ember_test::GemClose(fd_, handle_);
+      throw Error(std::string(what) + ": " + ErrnoText(err));
     }
-    map_ = static_cast<std::uint8_t *>(p);
   }
   ~Bo() {
     ::munmap(map_, size_);
-    drm_gem_close c{};
-    c.handle = handle_;
-    Ioctl(fd_, DRM_IOCTL_GEM_CLOSE, &c);
+    ember_test::GemClose(fd_, handle_);
   }
   Bo(const Bo &) = delete;
   Bo &operator=(const Bo &) = delete;
@@ -412,31 +325,12 @@ class Bo {
   [[nodiscard]] std::uint8_t *data() const { return map_; }
 
   void Attach(std::uint32_t dbc, const std::vector<drm_ember_slice> &slices) const {
-    drm_ember_attach_slice_bo a{};
-    a.handle = handle_;
-    a.dbc_id = dbc;
-    a.count = static_cast<std::uint32_t>(slices.size());
-    a.slices = reinterpret_cast<std::uintptr_t>(slices.data());
-    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_ATTACH_SLICE_BO, &a, "ATTACH_SLICE_BO");
+    Check(ember_test::Attach(fd_, handle_, dbc, slices), "ATTACH_SLICE_BO");
   }
-  void Execute() const {
-    drm_ember_execute_entry e{};
-    e.handle = handle_;
-    drm_ember_execute_bo x{};
-    x.count = 1;
-    x.entries = reinterpret_cast<std::uintptr_t>(&e);
-    IoctlOrThrow(fd_, DRM_IOCTL_EMBER_EXECUTE_BO, &x, "EXECUTE_BO");
-  }
+  void Execute() const { Check(ember_test::Execute(fd_, handle_), "EXECUTE_BO"); }
   // Returns 0 or WAIT_BO's errno.
   [[nodiscard]] int Wait(std::uint32_t timeout_ms) const {
-    drm_ember_wait_bo w{};
-    w.handle = handle_;
-    w.timeout_ms = timeout_ms;
-    int err = 0;
-    do {
-      err = Ioctl(fd_, DRM_IOCTL_EMBER_WAIT_BO, &w);
-    } while (err == EINTR || err == ERESTART);
-    return err;
+    return ember_test::Wait(fd_, handle_, timeout_ms);
   }
 
  private:

@@ -8,30 +8,24 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <xf86drm.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <memory>
 #include <string>
 
 #include "ember_accel.h"
+#include "ember_raw.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
+// A sysfs file without its trailing newline.
 std::string ReadFile(const fs::path &path) {
-  std::ifstream in(path);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
-    s.pop_back();
-  }
-  return s;
+  return ember_test::TrimEnd(ember_test::ReadText(path).value_or(""));
 }
 
 std::uint64_t EnvU64(const char *name) {
@@ -42,24 +36,14 @@ std::uint64_t EnvU64(const char *name) {
   return std::strtoull(v, nullptr, 0);
 }
 
-// An open accel node of the ember driver; closes on destruction.
+// An open accel node of the ember driver (fd -1 if there is none); closes
+// on destruction.
 class AccelFd {
  public:
   AccelFd() {
-    for (const auto &entry : fs::directory_iterator("/sys/class/accel")) {
-      const auto name = entry.path().filename().string();
-      const auto node = "/dev/accel/" + name;
-      const int fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
-      if (fd < 0) {
-        continue;
-      }
-      std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> ver(drmGetVersion(fd), drmFreeVersion);
-      if (ver && std::string(ver->name, ver->name_len) == "ember") {
-        fd_ = fd;
-        sysfs_ = entry.path();
-        return;
-      }
-      ::close(fd);
+    if (const auto dev = ember_test::FindEmber()) {
+      fd_ = ::open(dev->node.c_str(), O_RDWR | O_CLOEXEC);
+      sysfs_ = dev->sysfs;
     }
   }
   ~AccelFd() {
@@ -78,10 +62,8 @@ class AccelFd {
   fs::path sysfs_;
 };
 
-// Issues GET_INFO and returns 0 or the errno.
-int GetInfo(int fd, void *arg) {
-  return ::ioctl(fd, DRM_IOCTL_EMBER_GET_INFO, arg) == 0 ? 0 : errno;
-}
+// Issues GET_INFO with any argument pointer and returns 0 or the errno.
+int GetInfo(int fd, void *arg) { return ember_test::Ioctl(fd, DRM_IOCTL_EMBER_GET_INFO, arg); }
 
 }  // namespace
 

@@ -46,7 +46,7 @@
 #include "accel_test_util.hpp"
 #include "ember_accel.h"
 #include "ember_load.hpp"
-#include "slice_util.hpp"
+#include "ember_raw.hpp"
 
 namespace {
 
@@ -58,8 +58,10 @@ using ember_test::Attach;
 using ember_test::Bo;
 using ember_test::Copy;
 using ember_test::CreateBo;
+using ember_test::CreateBoRaw;
 using ember_test::Detach;
 using ember_test::Dev;
+using ember_test::ErrName;
 using ember_test::Execute;
 using ember_test::Fault;
 using ember_test::Fd;
@@ -76,14 +78,6 @@ using ember_test::Workload;
 
 constexpr std::uint64_t kMiB = 1ULL << 20;
 constexpr std::uint64_t kPage = 4096;
-
-std::string ErrName(int err) {
-  if (err == 0) {
-    return "0";
-  }
-  const char *name = strerrorname_np(err);
-  return name != nullptr ? std::string(name) : "errno " + std::to_string(err);
-}
 
 // A BO byte pattern that differs per job.
 std::uint8_t PatternByte(std::uint64_t i, std::uint64_t seed) {
@@ -212,11 +206,10 @@ class PinnedBound {
 };
 
 int CreateBoErr(int fd, std::uint64_t size) {
-  drm_ember_create_bo c{};
-  c.size = size;
-  const int err = Ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c);
+  std::uint32_t handle = 0;
+  const int err = CreateBoRaw(fd, size, &handle);
   if (err == 0) {
-    GemClose(fd, c.handle);
+    GemClose(fd, handle);
   }
   return err;
 }
@@ -274,13 +267,11 @@ TEST_CASE("max_pinned_mb bounds the memory a process pins; each process has its 
   if (pid == 0) {
     const int cfd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC);
     std::uint32_t cdbc = 0;
-    drm_ember_create_bo c{};
-    c.size = kSize;
-    if (cfd < 0 || ActivateRaw(cfd, &cdbc) != 0 ||
-        ::ioctl(cfd, DRM_IOCTL_EMBER_CREATE_BO, &c) != 0) {
+    std::uint32_t handle = 0;
+    if (cfd < 0 || ActivateRaw(cfd, &cdbc) != 0 || CreateBoRaw(cfd, kSize, &handle) != 0) {
       ::_exit(100);
     }
-    ::_exit(Attach(cfd, c.handle, cdbc, {FillBo(0, kPage, 0x33)}));
+    ::_exit(Attach(cfd, handle, cdbc, {FillBo(0, kPage, 0x33)}));
   }
   const int st = Reap(pid);
   REQUIRE(WIFEXITED(st));
@@ -495,17 +486,16 @@ TEST_CASE("GEM_FLINK and GEM_OPEN are EOPNOTSUPP for an unprivileged user") {
     // {setup, flink, number of GEM_OPEN names with another errno, that errno}
     std::array<int, 4> res{-1, -1, -1, -1};
     int fd = -1;
-    drm_ember_create_bo c{};
-    c.size = kPage;
+    std::uint32_t handle = 0;
     if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
       res[0] = errno;
     } else if ((fd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC)) < 0) {
       res[0] = 1000 + errno;
-    } else if (::ioctl(fd, DRM_IOCTL_EMBER_CREATE_BO, &c) != 0) {
-      res[0] = 2000 + errno;
+    } else if (const int created = CreateBoRaw(fd, kPage, &handle); created != 0) {
+      res[0] = 2000 + created;
     } else {
       res[0] = 0;
-      res[1] = Flink(fd, c.handle);
+      res[1] = Flink(fd, handle);
       res[2] = 0;
       for (std::uint32_t name = 1; name <= 16; name++) {
         drm_gem_open o{};

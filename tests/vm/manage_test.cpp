@@ -38,111 +38,40 @@
 
 #include "accel_test_util.hpp"
 #include "ember_accel.h"
+#include "ember_fwcmd.h"
+#include "ember_raw.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using ember_test::ActivateRaw;
+using ember_test::AddActivate;
+using ember_test::AddDeactivate;
+using ember_test::AddDma;
 using ember_test::AddPt;
+using ember_test::AddStatus;
 using ember_test::ClientLine;
+using ember_test::DeactivateRaw;
 using ember_test::Dev;
+using ember_test::DoQuery;
 using ember_test::Fault;
 using ember_test::Fd;
 using ember_test::FwCmd;
-using ember_test::Get;
-using ember_test::kCmdEcho;
-using ember_test::kCmdLoad;
-using ember_test::kCmdQuery;
-using ember_test::kCmdReply;
-using ember_test::kCmdUnload;
+using ember_test::FwCmdOf;
+using ember_test::FwReply;
+using ember_test::LoadCmd;
 using ember_test::Msg;
-using ember_test::Put;
+using ember_test::Query;
+using ember_test::QueryErr;
 using ember_test::ReadFile;
-using ember_test::WriteFile;
+using ember_test::Reap;
+using ember_test::UnloadCmd;
 using Clock = std::chrono::steady_clock;
 
 // docs/hardware.md §2.7 (fault injection), names of debugfs "fault"
 constexpr const char *kFiMboxDrop = "mbox_drop";
 constexpr const char *kFiMboxDelayMs = "mbox_delay_ms";
 constexpr const char *kFiMboxCorrupt = "mbox_corrupt";
-
-std::size_t AddStatus(Msg &m) {
-  return m.Add(EMBER_MANAGE_TRANS_STATUS, sizeof(drm_ember_manage_trans_status));
-}
-std::size_t AddActivate(Msg &m, std::uint32_t ring) {
-  const auto off = m.Add(EMBER_MANAGE_TRANS_ACTIVATE, sizeof(drm_ember_manage_trans_activate));
-  m.At<drm_ember_manage_trans_activate>(off)->ring_size = ring;
-  return off;
-}
-std::size_t AddDeactivate(Msg &m, std::uint32_t id) {
-  const auto off = m.Add(EMBER_MANAGE_TRANS_DEACTIVATE, sizeof(drm_ember_manage_trans_deactivate));
-  m.At<drm_ember_manage_trans_deactivate>(off)->dbc_id = id;
-  return off;
-}
-std::size_t AddDma(Msg &m, std::uint32_t tag, const void *addr, std::uint64_t size) {
-  const auto off = m.Add(EMBER_MANAGE_TRANS_DMA_XFER, sizeof(drm_ember_manage_trans_dma_xfer));
-  auto *d = m.At<drm_ember_manage_trans_dma_xfer>(off);
-  d->tag = tag;
-  d->addr = reinterpret_cast<std::uintptr_t>(addr);
-  d->size = size;
-  return off;
-}
-struct Query {
-  std::uint32_t dbcs_total, dbcs_free;
-  std::uint64_t devmem_total, devmem_free;
-  std::uint32_t workloads, dbcs_owned;
-  std::uint64_t staged;
-  bool operator==(const Query &) const = default;
-};
-
-int QueryErr(int fd, Query *q) {
-  Msg m;
-  const auto off = AddPt(m, FwCmd(kCmdQuery, 56));
-  const int err = m.Send(fd);
-  if (err) {
-    return err;
-  }
-  const auto *pt = m.At<drm_ember_manage_trans_passthrough>(off);
-  REQUIRE(pt->status == EMBER_MANAGE_STATUS_OK);
-  REQUIRE(pt->rsp_len == 56);
-  REQUIRE(Get<std::uint16_t>(pt->data, 0) == (kCmdQuery | kCmdReply));
-  q->dbcs_total = Get<std::uint32_t>(pt->data, 8);
-  q->dbcs_free = Get<std::uint32_t>(pt->data, 12);
-  q->devmem_total = Get<std::uint64_t>(pt->data, 16);
-  q->devmem_free = Get<std::uint64_t>(pt->data, 24);
-  q->workloads = Get<std::uint32_t>(pt->data, 32);
-  q->dbcs_owned = Get<std::uint32_t>(pt->data, 36);
-  q->staged = Get<std::uint64_t>(pt->data, 40);
-  return 0;
-}
-
-Query DoQuery(int fd) {
-  Query q{};
-  REQUIRE(QueryErr(fd, &q) == 0);
-  return q;
-}
-
-// ACTIVATE one DBC: returns the errno, *id and *status.
-int Activate(int fd, std::uint32_t ring, std::uint32_t *id, std::uint32_t *status = nullptr) {
-  Msg m;
-  const auto off = AddActivate(m, ring);
-  const int err = m.Send(fd);
-  const auto *a = m.At<drm_ember_manage_trans_activate>(off);
-  *id = a->dbc_id;
-  if (status) {
-    *status = a->status;
-  }
-  return err;
-}
-
-int Deactivate(int fd, std::uint32_t id, std::uint32_t *status = nullptr) {
-  Msg m;
-  const auto off = AddDeactivate(m, id);
-  const int err = m.Send(fd);
-  if (status) {
-    *status = m.At<drm_ember_manage_trans_deactivate>(off)->status;
-  }
-  return err;
-}
 
 // "key: value" of a debugfs file.
 std::uint64_t Stat(const char *file, const std::string &key) {
@@ -208,14 +137,6 @@ struct Pipe {
   bool Recv(std::uint32_t *v) const { return ::read(r, v, sizeof(*v)) == sizeof(*v); }
 };
 
-// Waits for a child; returns its wait status.
-int Reap(pid_t pid) {
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return st;
-}
-
 // Everything the accounting tests compare.
 struct Accounting {
   Query q;
@@ -247,7 +168,7 @@ TEST_CASE("STATUS reports NNC 1.x and the CRC feature") {
 TEST_CASE("ECHO passthrough round trip") {
   Fd fd;
   for (const std::size_t len : {8UL, 64UL, 4048UL}) {
-    auto cmd = FwCmd(kCmdEcho, len);
+    auto cmd = FwCmd(EMBER_FW_CMD_ECHO, len);
     for (std::size_t i = 8; i < len; ++i) {
       cmd[i] = static_cast<std::uint8_t>(i * 7 + len);
     }
@@ -258,7 +179,7 @@ TEST_CASE("ECHO passthrough round trip") {
     CHECK(pt->status == EMBER_MANAGE_STATUS_OK);
     REQUIRE(pt->rsp_len == len);
     auto want = cmd;
-    Put<std::uint16_t>(want, 0, kCmdEcho | kCmdReply);
+    ember_fw_put16(want.data(), EMBER_FW_HDR_CMD, FwReply(EMBER_FW_CMD_ECHO));
     CHECK(std::memcmp(pt->data, want.data(), len) == 0);
   }
 }
@@ -289,7 +210,7 @@ TEST_CASE("ACTIVATE hands out distinct DBCs until ENOSPC") {
   std::uint32_t id = 0, status = 0;
   int err = 0;
   for (unsigned i = 0; i <= before.dbcs_total; ++i) {
-    err = Activate(fd.get(), 64, &id, &status);
+    err = ActivateRaw(fd.get(), &id, 64, &status);
     if (err) {
       break;
     }
@@ -311,7 +232,7 @@ TEST_CASE("ACTIVATE hands out distinct DBCs until ENOSPC") {
 
   for (const auto i : ids) {
     std::uint32_t st = 99;
-    CHECK(Deactivate(fd.get(), i, &st) == 0);
+    CHECK(DeactivateRaw(fd.get(), i, &st) == 0);
     CHECK(st == EMBER_MANAGE_STATUS_OK);
   }
   CHECK(DoQuery(fd.get()) == before);
@@ -340,13 +261,13 @@ TEST_CASE("a failing transaction stops the call and every status is written") {
   }
   CHECK(DoQuery(fd.get()).dbcs_owned == before.dbcs_total);
   for (unsigned i = 0; i < before.dbcs_total; ++i) {
-    CHECK(Deactivate(fd.get(), m.At<drm_ember_manage_trans_activate>(acts[i])->dbc_id) == 0);
+    CHECK(DeactivateRaw(fd.get(), m.At<drm_ember_manage_trans_activate>(acts[i])->dbc_id) == 0);
   }
 
   // An unknown firmware command in the middle.
   Msg m2;
   const auto s1 = AddStatus(m2);
-  const auto pt = AddPt(m2, FwCmd(0x77, 16));
+  const auto pt = AddPt(m2, FwCmd(0x77, 16) /* no such command */);
   const auto s2 = AddStatus(m2);
   CHECK(m2.Send(fd.get()) == EOPNOTSUPP);
   CHECK(m2.At<drm_ember_manage_trans_status>(s1)->status == EMBER_MANAGE_STATUS_OK);
@@ -366,14 +287,14 @@ TEST_CASE("DEACTIVATE of an own DBC works; never activated is ENOENT; another pr
     // The child: one DBC of its own, released only when the parent says so.
     const int fd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC);
     std::uint32_t id = 0, go = 0, st = 99;
-    if (fd < 0 || Activate(fd, 32, &id) != 0) {
+    if (fd < 0 || ActivateRaw(fd, &id, 32) != 0) {
       _exit(2);
     }
     to_parent.Send(id);
     if (!to_child.Recv(&go)) {
       _exit(3);
     }
-    const int err = Deactivate(fd, id, &st);
+    const int err = DeactivateRaw(fd, id, &st);
     to_parent.Send(static_cast<std::uint32_t>(err));
     to_parent.Send(st);
     _exit(0);
@@ -391,22 +312,22 @@ TEST_CASE("DEACTIVATE of an own DBC works; never activated is ENOENT; another pr
 
   // Another client's DBC: EPERM, nothing sent, the DBC stays the child's.
   const auto sent = Stat("mbox", "sent");
-  CHECK(Deactivate(fd.get(), child_dbc) == EPERM);
+  CHECK(DeactivateRaw(fd.get(), child_dbc) == EPERM);
   CHECK(Stat("mbox", "sent") == sent);
   CHECK(Owners()[child_dbc] == child_handle);
 
   // Never activated: ENOENT, also for ids the device does not have.
   std::uint32_t free_dbc = (child_dbc + 1) % q0.dbcs_total;
-  CHECK(Deactivate(fd.get(), free_dbc) == ENOENT);
-  CHECK(Deactivate(fd.get(), 1000) == ENOENT);
-  CHECK(Deactivate(fd.get(), 0xffffffffU) == ENOENT);
+  CHECK(DeactivateRaw(fd.get(), free_dbc) == ENOENT);
+  CHECK(DeactivateRaw(fd.get(), 1000) == ENOENT);
+  CHECK(DeactivateRaw(fd.get(), 0xffffffffU) == ENOENT);
 
   // Our own: works.
   std::uint32_t mine = 0;
-  REQUIRE(Activate(fd.get(), 8, &mine) == 0);
+  REQUIRE(ActivateRaw(fd.get(), &mine, 8) == 0);
   CHECK(mine != child_dbc);
-  CHECK(Deactivate(fd.get(), mine) == 0);
-  CHECK(Deactivate(fd.get(), mine) == ENOENT);
+  CHECK(DeactivateRaw(fd.get(), mine) == 0);
+  CHECK(DeactivateRaw(fd.get(), mine) == ENOENT);
 
   // The child's DBC was never touched: it is still active and the child
   // can release it.
@@ -449,7 +370,7 @@ TEST_CASE("DMA_XFER across messages and LOAD_WORKLOAD of the image") {
   // A 3000-byte ECHO first leaves room for ~60 segments in the first
   // message: the transfer continues in the next ones.
   Msg m;
-  auto echo = FwCmd(kCmdEcho, 3000);
+  auto echo = FwCmd(EMBER_FW_CMD_ECHO, 3000);
   const auto pt = AddPt(m, echo);
   constexpr std::uint32_t kTag = 0x5eed;
   const auto dma = AddDma(m, kTag, image, kImage);
@@ -466,26 +387,23 @@ TEST_CASE("DMA_XFER across messages and LOAD_WORKLOAD of the image") {
 
   // LOAD_WORKLOAD: one 1 MiB region filled from the image, one step.
   constexpr std::uint64_t kRegion = 1 << 20;
-  auto load = FwCmd(kCmdLoad, 48 + 8 + 32);
-  std::memcpy(load.data() + 8, "manage-test", 11);
-  Put<std::uint32_t>(load, 24, kTag);
-  Put<std::uint32_t>(load, 28, 1);  // nregions
-  Put<std::uint32_t>(load, 32, 1);  // nsteps
-  Put<std::uint64_t>(load, 48, kRegion);
-  load[56] = 3;      // EMBER_OP_CRC32
-  load[56 + 1] = 3;  // src: region
+  ember_test::LoadSpec spec;
+  spec.sizes = {kRegion};
+  spec.name = "manage-test";
+  spec.image_tag = kTag;
+  const auto load = LoadCmd(spec);
   Msg l;
   const auto lo = AddPt(l, load);
   REQUIRE(l.Send(fd.get()) == 0);
   const auto *lr = l.At<drm_ember_manage_trans_passthrough>(lo);
   REQUIRE(lr->status == EMBER_MANAGE_STATUS_OK);
   REQUIRE(lr->rsp_len == load.size());
-  CHECK(Get<std::uint16_t>(lr->data, 0) == (kCmdLoad | kCmdReply));
-  const auto workload = Get<std::uint32_t>(lr->data, 8);
+  CHECK(FwCmdOf(lr->data) == FwReply(EMBER_FW_CMD_LOAD_WORKLOAD));
+  const auto workload = ember_fw_get32(lr->data, EMBER_FW_LOAD_RSP_ID);
   CHECK(workload != 0);
-  CHECK(Get<std::uint32_t>(lr->data, 12) == 1);
-  CHECK(Get<std::uint64_t>(lr->data, 16) == kImage);
-  const auto region_off = Get<std::uint64_t>(lr->data, 24);
+  CHECK(ember_fw_get32(lr->data, EMBER_FW_LOAD_RSP_NREGIONS) == 1);
+  CHECK(ember_fw_get64(lr->data, EMBER_FW_LOAD_RSP_IMAGE_BYTES) == kImage);
+  const auto region_off = ember_fw_get64(lr->data, EMBER_FW_LOAD_RSP_OFFSETS);
   CHECK(region_off % 4096 == 0);
 
   const Query loaded = DoQuery(fd.get());
@@ -515,10 +433,8 @@ TEST_CASE("DMA_XFER across messages and LOAD_WORKLOAD of the image") {
     CHECK(ReadFile(Dev().debugfs / "workloads").find(want.str()) != std::string::npos);
   }
 
-  auto unload = FwCmd(kCmdUnload, 16);
-  Put<std::uint32_t>(unload, 8, workload);
   Msg u;
-  const auto uo = AddPt(u, unload);
+  const auto uo = AddPt(u, UnloadCmd(workload));
   REQUIRE(u.Send(fd.get()) == 0);
   CHECK(u.At<drm_ember_manage_trans_passthrough>(uo)->status == EMBER_MANAGE_STATUS_OK);
   CHECK(DoQuery(fd.get()) == before);
@@ -672,7 +588,7 @@ TEST_CASE("SIGKILL of a child blocked in MANAGE frees exactly its resources") {
   Fd fd;
   const Accounting start = Snapshot(fd.get());
   std::uint32_t mine = 0;
-  REQUIRE(Activate(fd.get(), 64, &mine) == 0);
+  REQUIRE(ActivateRaw(fd.get(), &mine, 64) == 0);
   const auto me = HandleOf(::getpid());
   const auto killed0 = Stat("mbox", "killed");
 
@@ -685,7 +601,7 @@ TEST_CASE("SIGKILL of a child blocked in MANAGE frees exactly its resources") {
     ::close(fd.get());  // the parent's client, shared by fork
     const int cfd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC);
     std::uint32_t id = 0, go = 0;
-    if (cfd < 0 || Activate(cfd, 128, &id) != 0) {
+    if (cfd < 0 || ActivateRaw(cfd, &id, 128) != 0) {
       _exit(2);
     }
     to_parent.Send(id);
@@ -730,7 +646,7 @@ TEST_CASE("SIGKILL of a child blocked in MANAGE frees exactly its resources") {
       CHECK(owner == 0);
     }
   }
-  CHECK(Deactivate(fd.get(), mine) == 0);
+  CHECK(DeactivateRaw(fd.get(), mine) == 0);
   CHECK(Snapshot(fd.get()) == start);
 }
 
@@ -738,7 +654,7 @@ TEST_CASE("SIGKILL of a child holding DBCs frees exactly its resources") {
   Fd fd;
   const Accounting start = Snapshot(fd.get());
   std::uint32_t mine = 0;
-  REQUIRE(Activate(fd.get(), 16, &mine) == 0);
+  REQUIRE(ActivateRaw(fd.get(), &mine, 16) == 0);
   const auto with_mine = Snapshot(fd.get());
 
   Pipe to_parent;
@@ -749,7 +665,7 @@ TEST_CASE("SIGKILL of a child holding DBCs frees exactly its resources") {
     ::close(fd.get());
     const int cfd = ::open(Dev().node.c_str(), O_RDWR | O_CLOEXEC);
     std::uint32_t a = 0, b = 0;
-    if (cfd < 0 || Activate(cfd, 256, &a) != 0 || Activate(cfd, 2, &b) != 0) {
+    if (cfd < 0 || ActivateRaw(cfd, &a, 256) != 0 || ActivateRaw(cfd, &b, 2) != 0) {
       _exit(2);
     }
     to_parent.Send(a);
@@ -773,7 +689,7 @@ TEST_CASE("SIGKILL of a child holding DBCs frees exactly its resources") {
   CHECK(WIFSIGNALED(ws));
   CHECK(ClientLine(child).empty());
   CHECK(Snapshot(fd.get()) == with_mine);
-  CHECK(Deactivate(fd.get(), mine) == 0);
+  CHECK(DeactivateRaw(fd.get(), mine) == 0);
   CHECK(Snapshot(fd.get()) == start);
 }
 
@@ -796,7 +712,7 @@ TEST_CASE("a reply with a bad CRC is EIO and the next call works") {
   {
     Fault corrupt(kFiMboxCorrupt, 1);
     std::uint32_t id = 0;
-    CHECK(Activate(fd.get(), 64, &id) == EIO);
+    CHECK(ActivateRaw(fd.get(), &id, 64) == EIO);
   }
   CHECK(ClientLine(::getpid()).find(" dbcs=- pending=1 ") != std::string::npos);
   CHECK(Stat("dbcs", "ring_bytes") > 0);
@@ -810,7 +726,7 @@ TEST_CASE("a reply with a bad CRC is EIO and the next call works") {
     }
   }
   REQUIRE(mine.size() == 1);
-  CHECK(Deactivate(fd.get(), mine[0]) == 0);
+  CHECK(DeactivateRaw(fd.get(), mine[0]) == 0);
   CHECK(DoQuery(fd.get()) == before);
   CHECK(Stat("dbcs", "ring_bytes") == 0);
 }
@@ -835,7 +751,7 @@ TEST_CASE("many clients share the mailbox: replies reach their senders") {
           _exit(2);
         }
         for (int r = 0; r < kRounds; ++r) {
-          auto cmd = FwCmd(kCmdEcho, 64);
+          auto cmd = FwCmd(EMBER_FW_CMD_ECHO, 64);
           for (std::size_t i = 8; i < cmd.size(); ++i) {
             cmd[i] = static_cast<std::uint8_t>(c * 31 + r * 7 + i);
           }
@@ -845,13 +761,13 @@ TEST_CASE("many clients share the mailbox: replies reach their senders") {
             _exit(3);
           }
           const auto *pt = m.At<drm_ember_manage_trans_passthrough>(off);
-          Put<std::uint16_t>(cmd, 0, kCmdEcho | kCmdReply);
+          ember_fw_put16(cmd.data(), EMBER_FW_HDR_CMD, FwReply(EMBER_FW_CMD_ECHO));
           if (pt->status != 0 || pt->rsp_len != cmd.size() ||
               std::memcmp(pt->data, cmd.data(), cmd.size()) != 0) {
             _exit(4);
           }
           std::uint32_t id = 0;
-          if (r == 0 && Activate(cfd, 4, &id) == 0 && Deactivate(cfd, id) != 0) {
+          if (r == 0 && ActivateRaw(cfd, &id, 4) == 0 && DeactivateRaw(cfd, id) != 0) {
             _exit(5);
           }
         }
@@ -876,8 +792,8 @@ TEST_CASE("1000 ACTIVATE/DEACTIVATE cycles leave the accounting unchanged") {
   for (unsigned i = 0; i < 1000; ++i) {
     std::uint32_t id = 0;
     const std::uint32_t ring = 2U << (i % 12);
-    REQUIRE(Activate(fd.get(), ring, &id) == 0);
-    REQUIRE(Deactivate(fd.get(), id) == 0);
+    REQUIRE(ActivateRaw(fd.get(), &id, ring) == 0);
+    REQUIRE(DeactivateRaw(fd.get(), id) == 0);
   }
   CHECK(Stat("mbox", "sent") - sent0 == 2000);
   CHECK(Snapshot(fd.get()) == start);
@@ -888,20 +804,20 @@ TEST_CASE("FLR: DBCs are lost, the mailbox comes back") {
   Fd fd;
   const Query before = DoQuery(fd.get());
   std::uint32_t id = 0;
-  REQUIRE(Activate(fd.get(), 64, &id) == 0);
+  REQUIRE(ActivateRaw(fd.get(), &id, 64) == 0);
   const auto gen = Stat("mbox", "generation");
-  WriteFile("/sys/bus/pci/devices/" + Dev().bdf + "/reset", "1");
+  ember_test::ResetDevice();
   CHECK(Stat("mbox", "generation") == gen + 1);
   CHECK(ReadFile(Dev().debugfs / "mbox").find("state: ready\n") != std::string::npos);
   CHECK(ClientLine(::getpid()).find(" dead=1") != std::string::npos);
   CHECK(Stat("dbcs", "ring_bytes") == 0);
   // The loss is reported once, then the DBC is simply not ours.
-  CHECK(Deactivate(fd.get(), id) == ENODEV);
-  CHECK(Deactivate(fd.get(), id) == ENOENT);
+  CHECK(DeactivateRaw(fd.get(), id) == ENODEV);
+  CHECK(DeactivateRaw(fd.get(), id) == ENOENT);
   CHECK(DoQuery(fd.get()) == before);
   std::uint32_t again = 0;
-  REQUIRE(Activate(fd.get(), 64, &again) == 0);
-  CHECK(Deactivate(fd.get(), again) == 0);
+  REQUIRE(ActivateRaw(fd.get(), &again, 64) == 0);
+  CHECK(DeactivateRaw(fd.get(), again) == 0);
   CHECK(DoQuery(fd.get()) == before);
 }
 
@@ -932,7 +848,7 @@ TEST_CASE("a reply that never comes is ETIMEDOUT and the next call works", "[tim
   {
     Fault drop(kFiMboxDrop, 1);
     std::uint32_t id = 0;
-    CHECK(Activate(fd.get(), 64, &id) == ETIMEDOUT);
+    CHECK(ActivateRaw(fd.get(), &id, 64) == ETIMEDOUT);
   }
   CHECK(ClientLine(::getpid()).find(" dbcs=- pending=1 ") != std::string::npos);
   CHECK(DoQuery(fd.get()).dbcs_owned == 1);
@@ -941,7 +857,7 @@ TEST_CASE("a reply that never comes is ETIMEDOUT and the next call works", "[tim
   const auto me = HandleOf(::getpid());
   for (const auto &[idx, owner] : Owners()) {
     if (owner == me) {
-      CHECK(Deactivate(fd.get(), idx) == 0);
+      CHECK(DeactivateRaw(fd.get(), idx) == 0);
     }
   }
   CHECK(DoQuery(fd.get()) == before);
@@ -951,7 +867,7 @@ TEST_CASE("a reply that never comes is ETIMEDOUT and the next call works", "[tim
   {
     Fault drop(kFiMboxDrop, 1);
     std::uint32_t id = 0;
-    CHECK(Activate(fd.get(), 64, &id) == ETIMEDOUT);
+    CHECK(ActivateRaw(fd.get(), &id, 64) == ETIMEDOUT);
   }
   CHECK(ClientLine(::getpid()).find(" dbcs=- pending=1 ") != std::string::npos);
   fd.Close();
@@ -969,7 +885,7 @@ TEST_CASE("close without a TERMINATE reply still stops the client's DBCs", "[tim
   {
     Fd fd;
     std::uint32_t id = 0;
-    REQUIRE(Activate(fd.get(), 64, &id) == 0);
+    REQUIRE(ActivateRaw(fd.get(), &id, 64) == 0);
     Fault drop(kFiMboxDrop, 1);
     const auto t0 = Clock::now();
     fd.Close();  // TERMINATE's reply is dropped: close waits, then resets

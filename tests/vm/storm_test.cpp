@@ -37,6 +37,7 @@
 #include <thread>
 
 #include "ember_load.hpp"
+#include "ember_raw.hpp"
 
 namespace {
 
@@ -48,6 +49,7 @@ using ember_load::RunResult;
 using ember_load::ServiceNsGuard;
 using ember_load::Stream;
 using ember_load::StreamConfig;
+using ember_test::EnvU64;
 
 // Interrupts per job the unmitigated run must reach to count as a storm.
 constexpr double kMinStormPerJob = 0.1;
@@ -55,11 +57,6 @@ constexpr double kMinStormPerJob = 0.1;
 constexpr double kMinRatio = 100;
 // Jobs a phase must complete for the ratio to mean something.
 constexpr std::uint64_t kMinJobs = 2000;
-
-std::uint64_t EnvU64(const char *name, std::uint64_t def) {
-  const char *v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 0) : def;
-}
 
 struct Phase {
   RunResult run;
