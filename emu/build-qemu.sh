@@ -227,9 +227,13 @@ if grep -q "files('ember.c')" "$src/hw/misc/meson.build"; then
 	log "removing the ember.c line of hw/misc/meson.build (old layout)"
 	sed -i "/CONFIG_EMBER.*files('ember.c')/d" "$src/hw/misc/meson.build"
 fi
-if ! grep -q "^subdir('ember')$" "$src/hw/misc/meson.build"; then
+# The comment names CONFIG_EMBER: a build-qemu.sh of the one-file layout
+# (a branch not yet rebased) then finds the device hooked and adds no
+# second one, whose type "ember" would abort QEMU at start.
+if ! grep -q "^subdir('ember')" "$src/hw/misc/meson.build"; then
 	log "adding subdir('ember') to hw/misc/meson.build"
-	echo "subdir('ember')" >>"$src/hw/misc/meson.build"
+	echo "subdir('ember')  # CONFIG_EMBER: added by ember's emu/build-qemu.sh" \
+		>>"$src/hw/misc/meson.build"
 fi
 if ! grep -q "^config EMBER$" "$src/hw/misc/Kconfig"; then
 	log "adding config EMBER to hw/misc/Kconfig"
