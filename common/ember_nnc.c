@@ -23,18 +23,6 @@
 
 #define NNC_U64_MAX		(~(__u64)0)
 
-/* Message header offsets */
-#define NNC_OFF_MAGIC		0
-#define NNC_OFF_MAJOR		4
-#define NNC_OFF_MINOR		6
-#define NNC_OFF_SEQ		8
-#define NNC_OFF_LEN		12
-#define NNC_OFF_COUNT		16
-#define NNC_OFF_HANDLE		20
-#define NNC_OFF_FLAGS		24
-#define NNC_OFF_STATUS		26
-#define NNC_OFF_CRC		28
-
 /* Offsets common to every transaction */
 #define NNC_T_TYPE		0
 #define NNC_T_LEN		4
@@ -172,7 +160,7 @@ __u32 ember_nnc_crc32(const void *msg, __u32 len)
 
 	if (len < EMBER_NNC_HDR_LEN)
 		return ~nnc_crc32_le(crc, p, len);
-	crc = nnc_crc32_le(crc, p, NNC_OFF_CRC);
+	crc = nnc_crc32_le(crc, p, EMBER_NNC_OFF_CRC);
 	crc = nnc_crc32_le(crc, zero, sizeof(zero));
 	crc = nnc_crc32_le(crc, p + EMBER_NNC_HDR_LEN, len - EMBER_NNC_HDR_LEN);
 	return ~crc;
@@ -459,18 +447,18 @@ static __u32 nnc_put_dma_chunk(struct ember_nnc_enc *enc, __u8 *p,
 static void nnc_put_hdr(__u8 *p, __u32 seq, __u32 len, __u32 count, __u32 handle,
 			__u16 flags, __u16 status)
 {
-	nnc_put32(p + NNC_OFF_MAGIC, EMBER_NNC_MAGIC);
-	nnc_put16(p + NNC_OFF_MAJOR, EMBER_NNC_MAJOR);
-	nnc_put16(p + NNC_OFF_MINOR, EMBER_NNC_MINOR);
-	nnc_put32(p + NNC_OFF_SEQ, seq);
-	nnc_put32(p + NNC_OFF_LEN, len);
-	nnc_put32(p + NNC_OFF_COUNT, count);
-	nnc_put32(p + NNC_OFF_HANDLE, handle);
-	nnc_put16(p + NNC_OFF_FLAGS, flags);
-	nnc_put16(p + NNC_OFF_STATUS, status);
-	nnc_put32(p + NNC_OFF_CRC, 0);
+	nnc_put32(p + EMBER_NNC_OFF_MAGIC, EMBER_NNC_MAGIC);
+	nnc_put16(p + EMBER_NNC_OFF_MAJOR, EMBER_NNC_MAJOR);
+	nnc_put16(p + EMBER_NNC_OFF_MINOR, EMBER_NNC_MINOR);
+	nnc_put32(p + EMBER_NNC_OFF_SEQ, seq);
+	nnc_put32(p + EMBER_NNC_OFF_LEN, len);
+	nnc_put32(p + EMBER_NNC_OFF_COUNT, count);
+	nnc_put32(p + EMBER_NNC_OFF_HANDLE, handle);
+	nnc_put16(p + EMBER_NNC_OFF_FLAGS, flags);
+	nnc_put16(p + EMBER_NNC_OFF_STATUS, status);
+	nnc_put32(p + EMBER_NNC_OFF_CRC, 0);
 	if (flags & EMBER_NNC_F_CRC)
-		nnc_put32(p + NNC_OFF_CRC, ember_nnc_crc32(p, len));
+		nnc_put32(p + EMBER_NNC_OFF_CRC, ember_nnc_crc32(p, len));
 }
 
 /**
@@ -576,17 +564,17 @@ static int nnc_dec_hdr(const __u8 *p, __u32 size,
 
 	if (size < EMBER_NNC_HDR_LEN)
 		return nnc_fail(why, EMBER_NNC_E_SHORT, bad);
-	if (nnc_get32(p + NNC_OFF_MAGIC) != EMBER_NNC_MAGIC)
+	if (nnc_get32(p + EMBER_NNC_OFF_MAGIC) != EMBER_NNC_MAGIC)
 		return nnc_fail(why, EMBER_NNC_E_MAGIC, bad);
-	h->major = nnc_get16(p + NNC_OFF_MAJOR);
-	h->minor = nnc_get16(p + NNC_OFF_MINOR);
-	h->seq = nnc_get32(p + NNC_OFF_SEQ);
-	h->len = nnc_get32(p + NNC_OFF_LEN);
-	h->count = nnc_get32(p + NNC_OFF_COUNT);
-	h->handle = nnc_get32(p + NNC_OFF_HANDLE);
-	h->flags = nnc_get16(p + NNC_OFF_FLAGS);
-	h->status = nnc_get16(p + NNC_OFF_STATUS);
-	h->crc = nnc_get32(p + NNC_OFF_CRC);
+	h->major = nnc_get16(p + EMBER_NNC_OFF_MAJOR);
+	h->minor = nnc_get16(p + EMBER_NNC_OFF_MINOR);
+	h->seq = nnc_get32(p + EMBER_NNC_OFF_SEQ);
+	h->len = nnc_get32(p + EMBER_NNC_OFF_LEN);
+	h->count = nnc_get32(p + EMBER_NNC_OFF_COUNT);
+	h->handle = nnc_get32(p + EMBER_NNC_OFF_HANDLE);
+	h->flags = nnc_get16(p + EMBER_NNC_OFF_FLAGS);
+	h->status = nnc_get16(p + EMBER_NNC_OFF_STATUS);
+	h->crc = nnc_get32(p + EMBER_NNC_OFF_CRC);
 
 	if (h->major != EMBER_NNC_MAJOR)
 		return nnc_fail(why, EMBER_NNC_E_MAJOR, -EOPNOTSUPP);

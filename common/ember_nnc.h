@@ -10,8 +10,9 @@
  * memory, allocates or sleeps; every function works on caller buffers.
  *
  * Three kinds of structure are kept apart:
- *  - the wire format exists only as byte offsets (EMBER_NNC_*_OFF_* in
- *    ember_nnc.c) read and written with little-endian byte helpers;
+ *  - the wire format exists only as byte offsets (the message header's
+ *    EMBER_NNC_OFF_* here, the transactions' in ember_nnc.c) read and
+ *    written with little-endian byte helpers;
  *  - the uAPI structs (uapi/ember_accel.h) are never seen here;
  *  - struct ember_nnc_req / ember_nnc_rsp are host-endian views that the
  *    driver fills from the uAPI transactions plus its own bookkeeping
@@ -38,6 +39,18 @@ extern "C" {
 #define EMBER_NNC_MSG_MAX	4096		/* one mailbox slot */
 #define EMBER_NNC_ALIGN		8		/* lengths are multiples */
 #define EMBER_NNC_MAX_TRANS	32		/* transactions/message */
+
+/* Message header field offsets (docs/nnc.md §2) */
+#define EMBER_NNC_OFF_MAGIC	0	/* u32 EMBER_NNC_MAGIC */
+#define EMBER_NNC_OFF_MAJOR	4	/* u16 */
+#define EMBER_NNC_OFF_MINOR	6	/* u16 */
+#define EMBER_NNC_OFF_SEQ	8	/* u32 */
+#define EMBER_NNC_OFF_LEN	12	/* u32 */
+#define EMBER_NNC_OFF_COUNT	16	/* u32 */
+#define EMBER_NNC_OFF_HANDLE	20	/* u32 */
+#define EMBER_NNC_OFF_FLAGS	24	/* u16 EMBER_NNC_F_* */
+#define EMBER_NNC_OFF_STATUS	26	/* u16 */
+#define EMBER_NNC_OFF_CRC	28	/* u32 */
 
 /* Message header flags */
 #define EMBER_NNC_F_CRC		0x0001u	/* crc32 field is valid */

@@ -1,8 +1,13 @@
 #!/bin/bash
 # Build qemu-system-x86_64 from Debian's own qemu source package with the
-# ember device model (emu/ember.c) added as hw/misc/ember.c, and the shared
-# definitions and NNC codec of common/ copied beside it (common/*.h as they
-# are, common/ember_nnc.c as hw/misc/ember-nnc.c.inc).
+# ember device model added as hw/misc/ember/: the folder emu/hw/misc/ember/
+# (one file a concern, its meson.build and trace-events) copied as it is,
+# with the shared definitions and NNC codec of common/ beside it (common/*.h
+# as they are, common/ember_nnc.c as ember-nnc.c.inc). The source tree is
+# patched idempotently: subdir('ember') in hw/misc/meson.build, config
+# EMBER in hw/misc/Kconfig, 'hw/misc/ember' in the trace_events_subdirs of
+# the top-level meson.build (so that -trace 'ember_*' works). A tree of the
+# old one-file layout (hw/misc/ember.c) is migrated.
 #
 # Usage: emu/build-qemu.sh [--force]
 #   QEMU=$(emu/build-qemu.sh | tail -1)
@@ -15,14 +20,16 @@
 #   qemu-<srcver>/src/build/     configured build tree (kept: edits to the
 #                                model recompile one file and relink)
 #   bin/qemu-system-x86_64-<key> finished binaries, key = sha256 of every
-#                                file under emu/, the two codec files, the
-#                                qemu source version and this script; a hit
-#                                returns at once
+#                                file under emu/, common/*.h and
+#                                common/ember_nnc.c, the qemu source
+#                                version and this script; a hit returns at
+#                                once
 #   qemu.lock                    flock serialising builds
 #
 # Environment:
 #   EMBER_CACHE         cache root (default $HOME/.cache/ember)
-#   EMBER_EMU_DIR       directory holding ember.c (default: this script's dir)
+#   EMBER_EMU_DIR       directory holding hw/misc/ember/ (default: this
+#                       script's dir)
 #   EMBER_COMMON_DIR    the shared definitions (default: the common/
 #                       beside EMBER_EMU_DIR)
 #   EMBER_QEMU_VERSION  qemu source version to use (default: newest known
@@ -69,7 +76,8 @@ case "${1:-}" in
 	;;
 esac
 
-[ -f "$EMU_DIR/ember.c" ] || die "no device model: $EMU_DIR/ember.c does not exist"
+MODEL_DIR=$EMU_DIR/hw/misc/ember
+[ -f "$MODEL_DIR/meson.build" ] || die "no device model: $MODEL_DIR/meson.build does not exist"
 for f in ember_hw.h ember_fwcmd.h ember_nnc.h ember_nnc.c; do
 	[ -f "$COMMON_DIR/$f" ] || die "no shared definitions: $COMMON_DIR/$f does not exist"
 done
@@ -107,7 +115,7 @@ cached_version() {
 }
 
 # Cache key: the qemu source version, this script, every file under emu/,
-# the NNC codec.
+# the shared definitions and the NNC codec.
 set_version() {
 	ver=$1
 	top=$CACHE/qemu-${ver#*:}
@@ -174,27 +182,57 @@ if [ ! -f "$top/.extracted" ]; then
 	fi
 fi
 
-# 2. Add the device: hw/misc/ember.c (+ any headers under emu/, + the NNC
-# codec, which ember.c #includes: still one compilation unit), one
-# meson.build line, one Kconfig entry. Idempotent; files are copied only
-# when they differ so ninja's timestamps stay meaningful.
+# 2. Add the device: hw/misc/ember/ (the model's folder, common/*.h, the
+# NNC codec as ember-nnc.c.inc, compiled by ember-nnc.c), subdir('ember')
+# in hw/misc/meson.build, one Kconfig entry, the trace events directory.
+# Idempotent; files are copied only when they differ so ninja's timestamps
+# stay meaningful, and files of ours that are no longer wanted go.
 sync_file() {
 	if ! cmp -s "$1" "$2"; then
 		log "updating ${2#"$src"/}"
 		cp "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
 	fi
 }
-sync_file "$EMU_DIR/ember.c" "$src/hw/misc/ember.c"
-for h in "$EMU_DIR"/*.h; do
-	[ -f "$h" ] && sync_file "$h" "$src/hw/misc/$(basename "$h")"
+dst=$src/hw/misc/ember
+mkdir -p "$dst"
+declare -A wanted=()
+for f in "$MODEL_DIR"/*; do
+	[ -f "$f" ] || continue
+	case $f in *.swp | *~) continue ;; esac
+	sync_file "$f" "$dst/${f##*/}"
+	wanted[${f##*/}]=1
 done
 for h in "$COMMON_DIR"/*.h; do
-	sync_file "$h" "$src/hw/misc/$(basename "$h")"
+	sync_file "$h" "$dst/${h##*/}"
+	wanted[${h##*/}]=1
 done
-sync_file "$COMMON_DIR/ember_nnc.c" "$src/hw/misc/ember-nnc.c.inc"
-if ! grep -q "CONFIG_EMBER" "$src/hw/misc/meson.build"; then
-	log "adding ember.c to hw/misc/meson.build"
-	echo "softmmu_ss.add(when: 'CONFIG_EMBER', if_true: files('ember.c'))" \
+sync_file "$COMMON_DIR/ember_nnc.c" "$dst/ember-nnc.c.inc"
+wanted[ember-nnc.c.inc]=1
+for f in "$dst"/*; do
+	[ -f "$f" ] || continue
+	[ -n "${wanted[${f##*/}]:-}" ] || {
+		log "removing stale ${f#"$src"/}"
+		rm -f "$f"
+	}
+done
+
+# The one-file layout: hw/misc/ember.c with its headers and one meson line.
+for f in ember.c ember-nnc.c.inc ember_hw.h ember_fwcmd.h ember_nnc.h; do
+	if [ -f "$src/hw/misc/$f" ]; then
+		log "removing hw/misc/$f (old layout)"
+		rm -f "$src/hw/misc/$f"
+	fi
+done
+if grep -q "files('ember.c')" "$src/hw/misc/meson.build"; then
+	log "removing the ember.c line of hw/misc/meson.build (old layout)"
+	sed -i "/CONFIG_EMBER.*files('ember.c')/d" "$src/hw/misc/meson.build"
+fi
+# The comment names CONFIG_EMBER: a build-qemu.sh of the one-file layout
+# (a branch not yet rebased) then finds the device hooked and adds no
+# second one, whose type "ember" would abort QEMU at start.
+if ! grep -q "^subdir('ember')" "$src/hw/misc/meson.build"; then
+	log "adding subdir('ember') to hw/misc/meson.build"
+	echo "subdir('ember')  # CONFIG_EMBER: added by ember's emu/build-qemu.sh" \
 		>>"$src/hw/misc/meson.build"
 fi
 if ! grep -q "^config EMBER$" "$src/hw/misc/Kconfig"; then
@@ -206,6 +244,14 @@ config EMBER
     default y if TEST_DEVICES
     depends on PCI && MSI_NONBROKEN
 KCONFIG
+fi
+# QEMU 7.2 generates trace.h only for directories listed in the top-level
+# meson.build; hw/misc/ember goes right after hw/misc.
+if ! grep -q "^ *'hw/misc/ember',$" "$src/meson.build"; then
+	grep -q "^ *'hw/misc',$" "$src/meson.build" ||
+		die "no 'hw/misc' in trace_events_subdirs of $src/meson.build"
+	log "adding 'hw/misc/ember' to trace_events_subdirs in meson.build"
+	sed -i "s|^\( *\)'hw/misc',$|&\n\1'hw/misc/ember',|" "$src/meson.build"
 fi
 
 # 3. Configure once; reconfigure only when the flags change.

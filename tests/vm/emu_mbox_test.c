@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * emu_mbox_test: tests the management firmware of the ember device model
- * (emu/ember.c) through the raw mailbox, with no driver bound, from inside
+ * (emu/) through the raw mailbox, with no driver bound, from inside
  * the test VM (scripts/vm-run).
  *
  * Like emu_selftest it maps BAR0 (registers) and BAR2 (device memory)

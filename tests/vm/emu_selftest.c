@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * emu_selftest: tests the ember device model (emu/ember.c) directly, with
+ * emu_selftest: tests the ember device model (emu/) directly, with
  * no driver bound, from inside the test VM (scripts/vm-run).
  *
  * It maps BAR0 (registers) and BAR2 (device memory) through sysfs, takes
