@@ -7,7 +7,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 mkdir -p build
-gcc -O2 -Wall -Wextra -Werror -o build/emu_selftest tests/vm/emu_selftest.c -lz
+gcc -O2 -std=gnu11 -Wall -Wextra -Werror -I common -I tests/vm -o build/emu_selftest \
+	tests/vm/emu_selftest.c tests/vm/emu_harness.c -lz
 
 rc=0
 run() {
