@@ -756,34 +756,31 @@ static void test_status_nocrc(void)
 /*
  * Tampering helpers for message-level rejects: they edit header fields of
  * an encoded NNC message (docs/nnc.md §4).
- * TODO(EMBER_NNC_OFF_*): the byte offsets below are the NNC header's
- * (magic 0, major 4, len 12, flags 24, crc 28; the first transaction's
- * type at EMBER_NNC_HDR_LEN + 0), private to common/ember_nnc.c today.
- * Use the EMBER_NNC_OFF_* names once ember_nnc.h exports them; until then
- * nothing here defines them.
+ * The header offsets are common/ember_nnc.h's EMBER_NNC_OFF_*; the first
+ * transaction's type is at EMBER_NNC_HDR_LEN.
  */
 static void t_magic(uint8_t *m, uint32_t *len)
 {
 	(void)len;
-	m[0] ^= 0xff;
+	m[EMBER_NNC_OFF_MAGIC] ^= 0xff;
 }
 
 static void t_major(uint8_t *m, uint32_t *len)
 {
 	(void)len;
-	ember_fw_put16(m, 4, 2);
+	ember_fw_put16(m, EMBER_NNC_OFF_MAJOR, 2);
 }
 
 static void t_hflags(uint8_t *m, uint32_t *len)
 {
 	(void)len;
-	ember_fw_put16(m, 24, ember_fw_get16(m, 24) | 0x0100);
+	ember_fw_put16(m, EMBER_NNC_OFF_FLAGS, ember_fw_get16(m, EMBER_NNC_OFF_FLAGS) | 0x0100);
 }
 
 static void t_reply_bit(uint8_t *m, uint32_t *len)
 {
 	(void)len;
-	ember_fw_put16(m, 24, ember_fw_get16(m, 24) | EMBER_NNC_F_REPLY);
+	ember_fw_put16(m, EMBER_NNC_OFF_FLAGS, ember_fw_get16(m, EMBER_NNC_OFF_FLAGS) | EMBER_NNC_F_REPLY);
 }
 
 static void t_type(uint8_t *m, uint32_t *len)
@@ -795,13 +792,13 @@ static void t_type(uint8_t *m, uint32_t *len)
 static void t_crc_field(uint8_t *m, uint32_t *len)
 {
 	(void)len;
-	ember_fw_put32(m, 28, 0x12345678);
+	ember_fw_put32(m, EMBER_NNC_OFF_CRC, 0x12345678);
 }
 
 static void t_len(uint8_t *m, uint32_t *len)
 {
 	(void)len;
-	ember_fw_put32(m, 12, EMBER_NNC_MSG_MAX + 4);
+	ember_fw_put32(m, EMBER_NNC_OFF_LEN, EMBER_NNC_MSG_MAX + 4);
 }
 
 /* Flip a payload byte after the CRC was computed (with CRC) */
@@ -814,8 +811,8 @@ static void t_bad_crc(uint8_t *m, uint32_t *len)
 static void t_no_crc(uint8_t *m, uint32_t *len)
 {
 	(void)len;
-	ember_fw_put16(m, 24, ember_fw_get16(m, 24) & ~EMBER_NNC_F_CRC);
-	ember_fw_put32(m, 28, 0);
+	ember_fw_put16(m, EMBER_NNC_OFF_FLAGS, ember_fw_get16(m, EMBER_NNC_OFF_FLAGS) & ~EMBER_NNC_F_CRC);
+	ember_fw_put32(m, EMBER_NNC_OFF_CRC, 0);
 }
 
 struct reject_case {
