@@ -252,9 +252,11 @@ unload_module() {
 }
 
 # --- uninstall --------------------------------------------------------------------------
-# uninstall_manifest QUIET: undo the installed manifest.
+# uninstall_manifest [KVER]: undo the installed manifest. KVER: skip the
+# depmod for that kernel (the install that follows runs it; depmod reads
+# every module of the kernel, which takes a while on a slow machine).
 uninstall_manifest() {
-	local what path hash ver kvers=() ldconf=0 udev=0 rc=0 i
+	local skip_depmod=${1:-} what path hash ver kvers=() ldconf=0 udev=0 rc=0 i
 	local -a lines
 	mapfile -t lines <"$MANIFEST"
 	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
@@ -296,6 +298,7 @@ uninstall_manifest() {
 		esac
 	done
 	for ver in "${kvers[@]}"; do
+		[ "$ver" != "$skip_depmod" ] || continue
 		[ ! -d "/lib/modules/$ver" ] || run depmod -a "$ver" || rc=1
 	done
 	[ $ldconf = 0 ] || run ldconfig || rc=1
@@ -373,7 +376,7 @@ if [ -f "$MANIFEST" ]; then
 	else
 		say "ember ${old:-?} is installed: upgrading it to $VERSION"
 	fi
-	uninstall_manifest || die $E_FAIL "could not remove ember ${old:-?} (see $LOG)"
+	uninstall_manifest "$kver" || die $E_FAIL "could not remove ember ${old:-?} (see $LOG)"
 fi
 # A DKMS registration of this version that no manifest knows (a manual
 # `dkms add`, an interrupted install) would make `dkms add` fail.
@@ -395,6 +398,8 @@ failed() {
 	echo "ember-install: error: $*" >&2
 	log_line "error (exit $code): $*; removing what was installed"
 	mv -f "$NEW_MANIFEST" "$MANIFEST" 2>/dev/null && uninstall_manifest >/dev/null 2>&1
+	# (the depmod a replaced version's removal skipped)
+	run depmod -a "$kver" || true
 	exit "$code"
 }
 

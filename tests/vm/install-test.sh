@@ -22,20 +22,25 @@
 #   - with --dkms: the same with --with-dkms (DKMS compiles the module in
 #     the guest: minutes under TCG), timed.
 #
-# usage: tests/vm/install-test.sh [--dkms] [--no-build]
-#   --dkms       also (and only then) test --with-dkms
+# usage: tests/vm/install-test.sh [--quick | --dkms] [--no-build]
+#   --quick      the command line, one install without options and the
+#                uninstall only (make test: every install and uninstall
+#                runs depmod, about a minute under TCG)
+#   --dkms       also (and only then) test --with-dkms and a compiling
+#                plain install
 #   --no-build   use build/dist/*.run as they are
 # Prints PASS/FAIL lines ("install.<name>") and "install-test: done".
-# Inside the guest it is run as: install-test.sh --guest RUN NEXT_RUN [--dkms]
+# Inside the guest it is run as: install-test.sh --guest RUN NEXT_RUN|- [--dkms]
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 # --- host side -------------------------------------------------------------
 if [ "${1:-}" != --guest ]; then
-	dkms=0 build=1
+	dkms=0 build=1 quick=0
 	for a in "$@"; do
 		case $a in
 		--dkms) dkms=1 ;;
+		--quick) quick=1 ;;
 		--no-build) build=0 ;;
 		*) echo "install-test: unknown argument '$a'" >&2; exit 2 ;;
 		esac
@@ -47,23 +52,64 @@ if [ "${1:-}" != --guest ]; then
 	next_dist=$ROOT/build/dist-next
 	if [ $build = 1 ]; then
 		"$ROOT/packaging/build-run.sh" --out "$dist" >/dev/null || { echo "FAIL install.package: make package failed"; exit 1; }
-		"$ROOT/packaging/build-run.sh" --out "$next_dist" --version "$next" >/dev/null ||
-			{ echo "FAIL install.package-next: building the $next package failed"; exit 1; }
+		if [ $quick = 0 ]; then
+			"$ROOT/packaging/build-run.sh" --out "$next_dist" --version "$next" >/dev/null ||
+				{ echo "FAIL install.package-next: building the $next package failed"; exit 1; }
+		fi
 	fi
+	next_run=$next_dist/ember-$next.run
+	[ $quick = 0 ] || next_run=-
 	echo "PASS install.package"
+
+	# The command line, on the host as an unprivileged user (nobody): every
+	# check ends before the installer's root check, and a regression that
+	# went further would stop there (exit 3) instead of touching the host.
+	RUN=$dist/ember-$ver.run
+	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$@"; }
+	ok() { echo "PASS install.$1"; }
+	ko() {
+		echo "FAIL install.$1: $2"
+		host_failed=1
+	}
+	host_failed=0
+	out=$(asuser "$RUN" --help 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && grep -q -- --with-dkms <<<"$out" && grep -q -- --no-auto-load <<<"$out" &&
+		grep -q -- --uninstall <<<"$out"; then ok cli.help; else ko cli.help "rc $rc"; fi
+	out=$(asuser "$RUN" --version 2>&1)
+	[ "$out" = "ember $ver" ] && ok cli.version || ko cli.version "$out"
+	out=$(asuser "$RUN" --bogus 2>&1)
+	rc=$?
+	[ $rc = 2 ] && grep -q "unknown option '--bogus'" <<<"$out" && ok cli.bad-flag || ko cli.bad-flag "rc $rc: $out"
+	out=$(asuser "$RUN" --virt-host --vf-num 2 2>&1)
+	rc=$?
+	[ $rc = 2 ] && grep -q "SR-IOV is not supported by ember $ver yet" <<<"$out" && ok cli.virt-host ||
+		ko cli.virt-host "rc $rc: $out"
+	out=$(asuser "$RUN" --vf-num x 2>&1)
+	rc=$?
+	[ $rc = 2 ] && ok cli.vf-num-bad || ko cli.vf-num-bad "rc $rc: $out"
+	out=$(asuser "$RUN" --no-auto-load 2>&1)
+	rc=$?
+	[ $rc = 3 ] && grep -q 'must run as root' <<<"$out" && ok cli.needs-root || ko cli.needs-root "rc $rc: $out"
+	asuser "$RUN" --check >/dev/null 2>&1 && ok cli.makeself-check || ko cli.makeself-check "--check failed"
+	out=$(asuser "$RUN" --list 2>&1)
+	kver=$("$ROOT/scripts/kver")
+	grep -q 'src/kmd/Kbuild' <<<"$out" && grep -q "prebuilt/$kver/ember.ko" <<<"$out" && ok cli.makeself-list ||
+		ko cli.makeself-list "no src/kmd/Kbuild or prebuilt/$kver/ember.ko in --list"
 	mkdir -p "$ROOT/build/vm-logs"
 	extra=()
 	[ $dkms = 0 ] || extra=(--dkms)
 	"$ROOT/scripts/vm-run" --topology msix --timeout $((dkms ? 2400 : 900)) \
 		--log "$ROOT/build/vm-logs/install$([ $dkms = 0 ] || echo -dkms).dmesg" -- \
 		"$ROOT/tests/vm/install-test.sh" --guest "$dist/ember-$ver.run" \
-		"$next_dist/ember-$next.run" "${extra[@]}" 2>&1 | tr -d '\r' |
+		"$next_run" "${extra[@]}" 2>&1 | tr -d '\r' |
 		tee "$ROOT/build/vm-logs/install$([ $dkms = 0 ] || echo -dkms).out" |
 		grep -E '^(PASS|FAIL|SKIP|TIME) |^install-test: done'
 	rc=${PIPESTATUS[0]}
 	grep -q '^install-test: done' "$ROOT/build/vm-logs/install$([ $dkms = 0 ] || echo -dkms).out" ||
 		{ echo "FAIL install.boot: the guest part did not finish (vm-run exit $rc)"; exit 1; }
 	[ "$rc" -eq 0 ] && echo "PASS install.kernel-log" || echo "FAIL install.kernel-log: vm-run exited $rc"
+	[ "$host_failed" = 0 ] || exit 1
 	exit "$rc"
 fi
 
@@ -90,7 +136,10 @@ t() {
 }
 kver=$(uname -r)
 ver=$("$RUN" --version | sed 's/^ember //')
-next=$("$NEXT_RUN" --version | sed 's/^ember //')
+QUICK=0
+[ "$NEXT_RUN" != - ] || QUICK=1
+next=
+[ $QUICK = 1 ] || next=$("$NEXT_RUN" --version | sed 's/^ember //')
 TREES=(/etc /usr/local /usr/src /usr/lib/udev "/usr/lib/modules/$kver" /var/lib /var/log /var/tmp)
 # snap FILE: the file list of TREES (no <(...): the guest has no /dev/fd).
 snap() { find "${TREES[@]}" -xdev 2>/dev/null | LC_ALL=C sort >"$1"; }
@@ -111,25 +160,8 @@ inst() {
 }
 bound() { ls -d /sys/bus/pci/drivers/ember/0000:* >/dev/null 2>&1; }
 
-# 1. Command line
-out=$("$RUN" --help 2>&1)
-rc=$?
-[ $rc = 0 ] && grep -q -- --with-dkms <<<"$out" && grep -q -- --no-auto-load <<<"$out" &&
-	grep -q -- --uninstall <<<"$out" && ok cli.help || ko cli.help "rc $rc"
-[ "$("$RUN" --version 2>&1)" = "ember $ver" ] && ok cli.version || ko cli.version "$("$RUN" --version 2>&1)"
-out=$("$RUN" --bogus 2>&1)
-rc=$?
-[ $rc = 2 ] && grep -q "unknown option '--bogus'" <<<"$out" && ok cli.bad-flag || ko cli.bad-flag "rc $rc: $out"
-out=$("$RUN" --virt-host --vf-num 2 2>&1)
-rc=$?
-[ $rc = 2 ] && grep -q "SR-IOV is not supported by ember $ver yet" <<<"$out" && ok cli.virt-host ||
-	ko cli.virt-host "rc $rc: $out"
-out=$("$RUN" --vf-num x 2>&1)
-[ $? = 2 ] && ok cli.vf-num-bad || ko cli.vf-num-bad "$out"
-"$RUN" --check >/dev/null 2>&1 && ok cli.makeself-check || ko cli.makeself-check "--check failed"
-out=$("$RUN" --list 2>&1)
-grep -q 'src/kmd/Kbuild' <<<"$out" && grep -q "prebuilt/$kver/ember.ko" <<<"$out" && ok cli.makeself-list ||
-	ko cli.makeself-list "no src/kmd/Kbuild or prebuilt/$kver/ember.ko in --list"
+# 1. --uninstall with nothing installed (the rest of the command line was
+# checked on the host)
 inst "$RUN" 0 --uninstall && grep -q 'not installed' /tmp/inst.out && ok cli.uninstall-nothing ||
 	ko cli.uninstall-nothing "rc $rc"
 rm -f /var/log/ember-install.log
@@ -149,35 +181,44 @@ fi
 modinfo_path() { modinfo -k "$kver" -n ember 2>/dev/null; }
 
 # 2. --no-auto-load
-if inst "$RUN" 0 --no-auto-load; then ok no-auto-load.rc; else ko no-auto-load.rc "exit $rc"; fi
-echo "TIME install.no-auto-load ${inst_time}s"
-[ "$(modinfo_path)" = "/lib/modules/$kver/updates/ember.ko" ] && ok no-auto-load.modinfo ||
-	ko no-auto-load.modinfo "modinfo -n ember: '$(modinfo_path)'"
-[ "$(modinfo -k "$kver" -F version ember)" = "$ver" ] && ok no-auto-load.version || ko no-auto-load.version "$(modinfo -k "$kver" -F version ember)"
-[ ! -d /sys/module/ember ] && ok no-auto-load.not-loaded || ko no-auto-load.not-loaded "ember is loaded"
-[ ! -e /etc/modules-load.d/ember.conf ] && [ -f /etc/modprobe.d/ember-no-auto-load.conf ] &&
-	ok no-auto-load.files || ko no-auto-load.files "modules-load.d entry present or blacklist missing"
-dev=$(grep -l 0x1234 /sys/bus/pci/devices/*/vendor | head -n 1)
-dev=${dev%/vendor}
-modprobe "$(cat "$dev/modalias")" 2>/dev/null
-[ ! -d /sys/module/ember ] && ok no-auto-load.modalias-blocked || ko no-auto-load.modalias-blocked "the device's modalias loaded ember"
-[ "$(pkg-config --modversion ember 2>&1)" = "$ver" ] && ok libember.pkg-config ||
-	ko libember.pkg-config "pkg-config --modversion ember: $(pkg-config --modversion ember 2>&1)"
-[ "$(pkg-config --variable=prefix ember)" = /usr/local ] && ok libember.pc-prefix || ko libember.pc-prefix "$(pkg-config --variable=prefix ember)"
-ldconfig -p | grep -q 'libember.so.0 .*/usr/local/lib/libember.so.0' && ok libember.ldconfig || ko libember.ldconfig "not in ld.so.cache"
-[ -f /usr/local/lib/cmake/ember/emberConfig.cmake ] && [ -f /usr/local/include/ember/ember.h ] &&
-	ok libember.cmake-headers || ko libember.cmake-headers "CMake package or headers missing"
-[ -f /lib/udev/rules.d/70-ember.rules ] && [ -f /etc/modprobe.d/ember.conf ] && ok files.udev-modprobe ||
-	ko files.udev-modprobe "udev rule or modprobe.d/ember.conf missing"
-missing=$(awk '$1 == "file" || $1 == "conf" || $1 == "link" { print $2 }' /var/lib/ember/manifest |
-	while read -r f; do [ -e "$f" ] || [ -L "$f" ] || echo "$f"; done)
-[ -z "$missing" ] && [ -s /var/lib/ember/manifest ] && ok manifest.complete || ko manifest.complete "missing: $missing"
-grep -q 'no-auto-load' /var/log/ember-install.log && ok log || ko log "/var/log/ember-install.log has no record"
+if [ $QUICK = 0 ]; then
+	if inst "$RUN" 0 --no-auto-load; then ok no-auto-load.rc; else ko no-auto-load.rc "exit $rc"; fi
+	echo "TIME install.no-auto-load ${inst_time}s"
+	[ "$(modinfo_path)" = "/lib/modules/$kver/updates/ember.ko" ] && ok no-auto-load.modinfo ||
+		ko no-auto-load.modinfo "modinfo -n ember: '$(modinfo_path)'"
+	[ "$(modinfo -k "$kver" -F version ember)" = "$ver" ] && ok no-auto-load.version || ko no-auto-load.version "$(modinfo -k "$kver" -F version ember)"
+	[ ! -d /sys/module/ember ] && ok no-auto-load.not-loaded || ko no-auto-load.not-loaded "ember is loaded"
+	[ ! -e /etc/modules-load.d/ember.conf ] && [ -f /etc/modprobe.d/ember-no-auto-load.conf ] &&
+		ok no-auto-load.files || ko no-auto-load.files "modules-load.d entry present or blacklist missing"
+	dev=$(grep -l 0x1234 /sys/bus/pci/devices/*/vendor | head -n 1)
+	dev=${dev%/vendor}
+	modprobe "$(cat "$dev/modalias")" 2>/dev/null
+	[ ! -d /sys/module/ember ] && ok no-auto-load.modalias-blocked || ko no-auto-load.modalias-blocked "the device's modalias loaded ember"
+	[ "$(pkg-config --modversion ember 2>&1)" = "$ver" ] && ok libember.pkg-config ||
+		ko libember.pkg-config "pkg-config --modversion ember: $(pkg-config --modversion ember 2>&1)"
+	[ "$(pkg-config --variable=prefix ember)" = /usr/local ] && ok libember.pc-prefix || ko libember.pc-prefix "$(pkg-config --variable=prefix ember)"
+	ldconfig -p | grep -q 'libember.so.0 .*/usr/local/lib/libember.so.0' && ok libember.ldconfig || ko libember.ldconfig "not in ld.so.cache"
+	[ -f /usr/local/lib/cmake/ember/emberConfig.cmake ] && [ -f /usr/local/include/ember/ember.h ] &&
+		ok libember.cmake-headers || ko libember.cmake-headers "CMake package or headers missing"
+	[ -f /lib/udev/rules.d/70-ember.rules ] && [ -f /etc/modprobe.d/ember.conf ] && ok files.udev-modprobe ||
+		ko files.udev-modprobe "udev rule or modprobe.d/ember.conf missing"
+	missing=$(awk '$1 == "file" || $1 == "conf" || $1 == "link" { print $2 }' /var/lib/ember/manifest |
+		while read -r f; do [ -e "$f" ] || [ -L "$f" ] || echo "$f"; done)
+	[ -z "$missing" ] && [ -s /var/lib/ember/manifest ] && ok manifest.complete || ko manifest.complete "missing: $missing"
+	grep -q 'no-auto-load' /var/log/ember-install.log && ok log || ko log "/var/log/ember-install.log has no record"
+fi
 
-# 3. Reinstall without flags: loads now and at boot.
+# 3. Reinstall without flags (--quick: install): loads now and at boot.
 if inst "$RUN" 0; then ok reinstall.rc; else ko reinstall.rc "exit $rc"; fi
 echo "TIME install.reinstall ${inst_time}s"
-grep -q "ember $ver is installed: reinstalling" /tmp/inst.out && ok reinstall.detected || ko reinstall.detected "no reinstall message"
+if [ $QUICK = 0 ]; then
+		grep -q "ember $ver is installed: reinstalling" /tmp/inst.out && ok reinstall.detected || ko reinstall.detected "no reinstall message"
+	else
+		[ "$(modinfo_path)" = "/lib/modules/$kver/updates/ember.ko" ] && ok reinstall.modinfo ||
+			ko reinstall.modinfo "modinfo -n ember: '$(modinfo_path)'"
+		[ "$(pkg-config --modversion ember 2>&1)" = "$ver" ] && ok libember.pkg-config ||
+			ko libember.pkg-config "pkg-config --modversion ember: $(pkg-config --modversion ember 2>&1)"
+fi
 [ "$(cat /sys/module/ember/version 2>/dev/null)" = "$ver" ] && ok reinstall.loaded || ko reinstall.loaded "ember not loaded"
 bound && ok reinstall.bound || ko reinstall.bound "no device bound to ember"
 [ -f /etc/modules-load.d/ember.conf ] && grep -qx ember /etc/modules-load.d/ember.conf &&
@@ -202,18 +243,21 @@ if [ "$udev" = 1 ]; then
 fi
 
 # 4. Upgrade to the next version, with an edited /etc/modprobe.d/ember.conf.
-echo 'options ember datapath_poll_interval_us=200' >>/etc/modprobe.d/ember.conf
-edited=$(sha256sum /etc/modprobe.d/ember.conf)
-if inst "$NEXT_RUN" 0; then ok upgrade.rc; else ko upgrade.rc "exit $rc"; fi
-echo "TIME install.upgrade ${inst_time}s"
-grep -q "ember $ver is installed: upgrading it to $next" /tmp/inst.out && ok upgrade.detected || ko upgrade.detected "no upgrade message"
-[ "$(cat /sys/module/ember/version 2>/dev/null)" = "$next" ] && ok upgrade.loaded || ko upgrade.loaded "loaded: $(cat /sys/module/ember/version 2>&1)"
-[ "$(cat /sys/module/ember/parameters/datapath_poll_interval_us 2>/dev/null)" = 200 ] && ok upgrade.options-applied ||
-	ko upgrade.options-applied "datapath_poll_interval_us=$(cat /sys/module/ember/parameters/datapath_poll_interval_us 2>&1)"
-[ "$(sha256sum /etc/modprobe.d/ember.conf)" = "$edited" ] && [ -f /etc/modprobe.d/ember.conf.new ] &&
-	ok upgrade.conf-kept || ko upgrade.conf-kept "edited ember.conf replaced or no ember.conf.new"
-[ "$(pkg-config --modversion ember)" = "$ver" ] && ok upgrade.libember || ko upgrade.libember "pkg-config: $(pkg-config --modversion ember)"
-grep -q "^# ember-manifest 1 version $next" /var/lib/ember/manifest && ok upgrade.manifest || ko upgrade.manifest "$(head -n 1 /var/lib/ember/manifest)"
+edited=
+if [ $QUICK = 0 ]; then
+	echo 'options ember datapath_poll_interval_us=200' >>/etc/modprobe.d/ember.conf
+	edited=$(sha256sum /etc/modprobe.d/ember.conf)
+	if inst "$NEXT_RUN" 0; then ok upgrade.rc; else ko upgrade.rc "exit $rc"; fi
+	echo "TIME install.upgrade ${inst_time}s"
+	grep -q "ember $ver is installed: upgrading it to $next" /tmp/inst.out && ok upgrade.detected || ko upgrade.detected "no upgrade message"
+	[ "$(cat /sys/module/ember/version 2>/dev/null)" = "$next" ] && ok upgrade.loaded || ko upgrade.loaded "loaded: $(cat /sys/module/ember/version 2>&1)"
+	[ "$(cat /sys/module/ember/parameters/datapath_poll_interval_us 2>/dev/null)" = 200 ] && ok upgrade.options-applied ||
+		ko upgrade.options-applied "datapath_poll_interval_us=$(cat /sys/module/ember/parameters/datapath_poll_interval_us 2>&1)"
+	[ "$(sha256sum /etc/modprobe.d/ember.conf)" = "$edited" ] && [ -f /etc/modprobe.d/ember.conf.new ] &&
+		ok upgrade.conf-kept || ko upgrade.conf-kept "edited ember.conf replaced or no ember.conf.new"
+	[ "$(pkg-config --modversion ember)" = "$ver" ] && ok upgrade.libember || ko upgrade.libember "pkg-config: $(pkg-config --modversion ember)"
+	grep -q "^# ember-manifest 1 version $next" /var/lib/ember/manifest && ok upgrade.manifest || ko upgrade.manifest "$(head -n 1 /var/lib/ember/manifest)"
+fi
 
 # 5. --uninstall while the device is open: refused, nothing changed.
 exec 9<"$node"
@@ -229,9 +273,11 @@ if inst "$RUN" 0 --uninstall; then ok uninstall.rc; else ko uninstall.rc "exit $
 left=$(awk '$1 == "file" || $1 == "link" || $1 == "dir" { print $2 }' /tmp/manifest |
 	while read -r f; do [ ! -e "$f" ] && [ ! -L "$f" ] || echo "$f"; done)
 [ -z "$left" ] && ok uninstall.manifest-gone || ko uninstall.manifest-gone "left: $left"
-[ "$(sha256sum /etc/modprobe.d/ember.conf 2>/dev/null)" = "$edited" ] && ok uninstall.edited-conf-kept ||
-	ko uninstall.edited-conf-kept "the edited ember.conf was removed"
-rm -f /etc/modprobe.d/ember.conf # the operator's file, kept on purpose
+if [ -n "$edited" ]; then
+	[ "$(sha256sum /etc/modprobe.d/ember.conf 2>/dev/null)" = "$edited" ] && ok uninstall.edited-conf-kept ||
+		ko uninstall.edited-conf-kept "the edited ember.conf was removed"
+	rm -f /etc/modprobe.d/ember.conf # the operator's file, kept on purpose
+fi
 [ -z "$(modinfo_path)" ] && ok uninstall.modinfo || ko uninstall.modinfo "modinfo still finds $(modinfo_path)"
 ! pkg-config --exists ember && ok uninstall.pkg-config || ko uninstall.pkg-config "pkg-config still finds ember"
 snap /tmp/after
