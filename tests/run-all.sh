@@ -35,6 +35,10 @@ section "in-guest integration suite"
 vm_rc=${PIPESTATUS[0]}
 grep -E '^(PASS|FAIL) ' "$RESULTS/vm.txt" >>"$RESULTS/all.txt"
 
+section "installer in a VM (tests/vm/install-test.sh --quick; make test-install for all of it)"
+"$ROOT/tests/vm/install-test.sh" --quick | tee "$RESULTS/install.txt"
+grep -E '^(PASS|FAIL) ' "$RESULTS/install.txt" >>"$RESULTS/all.txt"
+
 passed=$(grep -c '^PASS ' "$RESULTS/all.txt")
 failed=$(grep -c '^FAIL ' "$RESULTS/all.txt")
 if [ "$vm_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
