@@ -64,8 +64,14 @@ if [ "${1:-}" != --guest ]; then
 	# The command line, on the host as an unprivileged user (nobody): every
 	# check ends before the installer's root check, and a regression that
 	# went further would stop there (exit 3) instead of touching the host.
-	RUN=$dist/ember-$ver.run
-	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$@"; }
+	# A copy nobody can reach: the checkout may be in a 0700 directory
+	# (a fresh clone under mktemp -d, CI's work tree).
+	clidir=$(mktemp -d)
+	trap 'rm -rf "$clidir"' EXIT
+	chmod 755 "$clidir"
+	install -m 0755 "$dist/ember-$ver.run" "$clidir/"
+	RUN=$clidir/ember-$ver.run
+	asuser() { (cd "$clidir" && setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$@"); }
 	ok() { echo "PASS install.$1"; }
 	ko() {
 		echo "FAIL install.$1: $2"
