@@ -8,5 +8,7 @@
 struct ember_device;
 
 void ember_debugfs_init(struct ember_device *edev);
+int ember_debugfs_hw_enter(struct ember_device *edev, int *idx);
+void ember_debugfs_hw_exit(struct ember_device *edev, int idx);
 
 #endif /* _EMBER_DEBUGFS_H_ */

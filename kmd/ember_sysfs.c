@@ -110,6 +110,45 @@ static ssize_t dbc_status_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(dbc_status);
 
+/*
+ * One line per DBC of the driver's counters since probe, lock-free (the
+ * counters are atomics): "<i> interrupts=N polls=N responses=N
+ * completions=N cancelled=N timeouts=N" (docs/datapath.md, "Counters").
+ */
+static ssize_t dbc_counters_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct ember_device *edev = ember_sysfs_edev(dev);
+	const struct ember_dbc_stats *st;
+	int len = 0;
+	u32 i;
+
+	for (i = 0; i < edev->info.num_dbcs; i++) {
+		st = &edev->dbcs[i].stats;
+		len += sysfs_emit_at(buf, len,
+				     "%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld\n",
+				     i, atomic64_read(&st->interrupts),
+				     atomic64_read(&st->polls),
+				     atomic64_read(&st->responses),
+				     atomic64_read(&st->completions),
+				     atomic64_read(&st->cancelled),
+				     atomic64_read(&st->timeouts));
+	}
+	return len;
+}
+static DEVICE_ATTR_RO(dbc_counters);
+
+/* The driver's state of the device: online, resetting, failed, offline. */
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct ember_device *edev = ember_sysfs_edev(dev);
+
+	return sysfs_emit(buf, "%s\n",
+			  ember_state_name(READ_ONCE(edev->state)));
+}
+static DEVICE_ATTR_RO(state);
+
 /* A telemetry register as a decimal number. */
 static ssize_t ember_sysfs_tel(struct device *dev, char *buf, u32 reg)
 {
@@ -158,6 +197,8 @@ static struct attribute *ember_dev_attrs[] = {
 	&dev_attr_devmem_used_bytes.attr,
 	&dev_attr_reset_count.attr,
 	&dev_attr_dbc_status.attr,
+	&dev_attr_dbc_counters.attr,
+	&dev_attr_state.attr,
 	&dev_attr_core_clk_mhz.attr,
 	&dev_attr_mem_clk_mhz.attr,
 	&dev_attr_ecc_ce_count.attr,

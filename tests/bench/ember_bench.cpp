@@ -12,7 +12,7 @@
 //   --seconds S      total run time, ramp included (default 5)
 //   --ramp S         completions before S are not counted (default 1)
 //   --service-ns NS  set the DBC's service time per job for the run
-//                    (debugfs dbc_service_ns), restored afterwards
+//                    (debugfs test/dbc_service_ns), restored afterwards
 //   --cpu N          pin to CPU N
 //   --out FILE       write the JSON there (default stdout)
 // Exit status: 0, 1 if a job failed or returned wrong bytes, 2 bad usage.

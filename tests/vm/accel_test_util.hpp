@@ -76,10 +76,10 @@ class Fault {
   Fault(const Fault &) = delete;
   Fault &operator=(const Fault &) = delete;
   void Set(std::uint32_t value) const {
-    CHECK(WriteText(Dev().debugfs / "fault", name_ + ' ' + std::to_string(value) + '\n'));
+    CHECK(WriteText(Dev().debugfs / "test" / "fault", name_ + ' ' + std::to_string(value) + '\n'));
   }
   [[nodiscard]] std::uint32_t Read() const {
-    std::istringstream in(ReadFile(Dev().debugfs / "fault"));
+    std::istringstream in(ReadFile(Dev().debugfs / "test" / "fault"));
     std::string line;
     while (std::getline(in, line)) {
       if (line.rfind(name_ + ": ", 0) == 0) {

@@ -2,7 +2,7 @@
 // device, with raw ioctls: BOs created, mmapped and filled, sliced for a
 // DBC activated through MANAGE, executed and waited for; results compared
 // with a host computation (copy, fill, CRC-32, int8 GEMM); partial
-// execution; WAIT_BO timeout on a hung DBC (debugfs "fault" dbc_hang),
+// execution; WAIT_BO timeout on a hung DBC (debugfs "test/fault" dbc_hang),
 // detach and re-execute while queued; close with executions in flight;
 // every ioctl's bad inputs; another process's DBC.
 //
@@ -12,7 +12,7 @@
 // the workload, the records dropped by UNLOAD and by a device reset (FLR),
 // a BO shared through PRIME not run by another client.
 //
-// Run as root (debugfs "fault", FLR through sysfs).
+// Run as root (debugfs "test/fault", FLR through sysfs).
 #include <catch2/catch_test_macros.hpp>
 
 #include <fcntl.h>

@@ -205,11 +205,11 @@ inline DbcCounters ReadCounters(const Device &dev, std::uint32_t dbc) {
   return c;
 }
 
-// EMBER_DBC_SERVICE_NS of a DBC through debugfs "dbc_service_ns" (BAR0
+// EMBER_DBC_SERVICE_NS of a DBC through debugfs "test/dbc_service_ns" (BAR0
 // cannot be mapped while the driver owns it). ACTIVATE does not reset it
 // (docs/nnc.md §15.3), so it may be set before or after activation.
 inline std::uint32_t ServiceNs(const Device &dev, std::uint32_t dbc) {
-  const auto path = dev.debugfs / "dbc_service_ns";
+  const auto path = dev.debugfs / "test" / "dbc_service_ns";
   if (!fs::exists(path)) {
     throw Error(path.string() + " does not exist: this ember.ko cannot set the service time");
   }
@@ -225,7 +225,7 @@ inline std::uint32_t ServiceNs(const Device &dev, std::uint32_t dbc) {
 }
 
 inline void SetServiceNs(const Device &dev, std::uint32_t dbc, std::uint32_t ns) {
-  WriteText(dev.debugfs / "dbc_service_ns", std::to_string(dbc) + " " + std::to_string(ns) + "\n");
+  WriteText(dev.debugfs / "test" / "dbc_service_ns", std::to_string(dbc) + " " + std::to_string(ns) + "\n");
 }
 
 // Sets a DBC's service time for a scope and restores the old one.

@@ -1,5 +1,5 @@
 // In-guest integrity tests of the ember driver, raw ioctls against the
-// emulated device (run as root: debugfs "fault", module parameters, FLR
+// emulated device (run as root: debugfs "test/fault", module parameters, FLR
 // and the device node's mode):
 //
 // 1. A lost DBC interrupt (debugfs fault drop_irq): WAIT_BO with the

@@ -68,7 +68,7 @@ using ember_test::Reap;
 using ember_test::UnloadCmd;
 using Clock = std::chrono::steady_clock;
 
-// docs/hardware.md §2.7 (fault injection), names of debugfs "fault"
+// docs/hardware.md §2.7 (fault injection), names of debugfs "test/fault"
 constexpr const char *kFiMboxDrop = "mbox_drop";
 constexpr const char *kFiMboxDelayMs = "mbox_delay_ms";
 constexpr const char *kFiMboxCorrupt = "mbox_corrupt";

@@ -2,7 +2,7 @@
 // real driver and device: BOs created, mapped, written and read back;
 // slices executed and waited for with the results compared byte for byte
 // with a host computation (copy, fill, CRC-32, int8 GEMM); partial
-// execution; WAIT timeout on a hung DBC (debugfs "fault" dbc_hang) and
+// execution; WAIT timeout on a hung DBC (debugfs "test/fault" dbc_hang) and
 // what is busy meanwhile; perf stats; errors mapped to the errno of
 // docs/datapath.md; ember::Buffer's RAII and move semantics.
 //

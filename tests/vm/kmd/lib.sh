@@ -179,6 +179,7 @@ check_test_irqs() {
 		ko "$_name" "no debugfs directory"
 		return
 	}
+	_dir=$_dir/test
 	expect "$_name.irq-mode" "$(info_field irq_mode)" "$_mode"
 	expect "$_name.irq-ctrl" "$(reg EMBER_IRQ_CTRL)" "$(irq_ctrl_for "$_mode")"
 	expect "$_name.irq-names" "$(ember_irq_names | sort | tr '\n' ' ')" \

@@ -50,7 +50,7 @@ fi
 # debugfs
 if dir=$(debugfs_dir); then
 	ok debugfs.dir
-	for f in info irq_stats regs test_irq; do
+	for f in info irq_stats regs test/test_irq test/fault test/dbc_service_ns; do
 		if [ -r "$dir/$f" ] && cat "$dir/$f" >/dev/null; then ok "debugfs.$f"; else ko "debugfs.$f" "cannot read $dir/$f"; fi
 	done
 	expect debugfs.info-dbcs "$(info_field dbcs)" "$DBCS"

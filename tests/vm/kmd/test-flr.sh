@@ -71,7 +71,7 @@ for forced in 0 1; do
 		else
 			ko "$variant.failed-flr$n.log" "no 'reset failed' line"
 		fi
-		if echo 0 >"$(debugfs_dir)/test_irq" 2>/dev/null; then
+		if echo 0 >"$(debugfs_dir)/test/test_irq" 2>/dev/null; then
 			ko "$variant.failed-flr$n.test-irq-refused" "test_irq accepted while failed"
 		else
 			ok "$variant.failed-flr$n.test-irq-refused"

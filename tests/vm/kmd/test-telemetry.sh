@@ -65,12 +65,21 @@ while [ $i -lt "$DBCS" ]; do
 	i=$((i + 1))
 done
 expect sysfs.dbc_status "$(tr '\n' ';' <"$PCIDEV/dbc_status")" "$want"
+expect sysfs.state "$(cat "$PCIDEV/state")" online
+# Nothing ran since the load: every counter of every DBC is zero.
+want=
+i=0
+while [ $i -lt "$DBCS" ]; do
+	want="$want$i interrupts=0 polls=0 responses=0 completions=0 cancelled=0 timeouts=0;"
+	i=$((i + 1))
+done
+expect sysfs.dbc_counters "$(tr '\n' ';' <"$PCIDEV/dbc_counters")" "$want"
 
 # ECC counters follow the model's RAS injection (docs/hardware.md §8).
 ce0=$(cat "$PCIDEV/ecc_ce_count")
 ue0=$(cat "$PCIDEV/ecc_ue_count")
 expect sysfs.ecc_ce_count-register "$ce0" "$(($(reg EMBER_TEL_ECC_CE)))"
-if echo "ras 1" >"$(debugfs_dir)/fault"; then
+if echo "ras 1" >"$(debugfs_dir)/test/fault"; then
 	expect sysfs.ecc_ce_count-counts "$(cat "$PCIDEV/ecc_ce_count")" $((ce0 + 1))
 	expect sysfs.ecc_ue_count-unchanged "$(cat "$PCIDEV/ecc_ue_count")" "$ue0"
 else
