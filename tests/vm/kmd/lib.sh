@@ -179,7 +179,7 @@ check_test_irqs() {
 		ko "$_name" "no debugfs directory"
 		return
 	}
-	_dir=$_dir/test
+	_tdir=$_dir/test
 	expect "$_name.irq-mode" "$(info_field irq_mode)" "$_mode"
 	expect "$_name.irq-ctrl" "$(reg EMBER_IRQ_CTRL)" "$(irq_ctrl_for "$_mode")"
 	expect "$_name.irq-names" "$(ember_irq_names | sort | tr '\n' ' ')" \
@@ -190,21 +190,21 @@ check_test_irqs() {
 		if [ $_s -eq 0 ]; then _src=mgmt; else _src=dbc$((_s - 1)); fi
 		if [ "$_mode" = msix ]; then _vec=ember@$BDF:$_src; else _vec=ember@$BDF:single; fi
 		irq_snapshot >/tmp/kmd-irq.0
-		cp "$_dir/test_irq" /tmp/kmd-test.0
+		cp "$_tdir/test_irq" /tmp/kmd-test.0
 		_want=$(($(sed -n "s/^$_src: //p" /tmp/kmd-test.0) + 1))
-		if ! echo "$_s" >"$_dir/test_irq"; then
+		if ! echo "$_s" >"$_tdir/test_irq"; then
 			ko "$_name.src$_s" "writing $_s to test_irq failed"
 			_s=$((_s + 1))
 			continue
 		fi
 		_t=0
-		while ! grep -q "^$_src: $_want\$" "$_dir/test_irq" && [ $_t -lt 50 ]; do
+		while ! grep -q "^$_src: $_want\$" "$_tdir/test_irq" && [ $_t -lt 50 ]; do
 			sleep 0.1
 			_t=$((_t + 1))
 		done
 		sleep 0.2 # let a duplicate, if any, arrive too
 		irq_snapshot >/tmp/kmd-irq.1
-		cp "$_dir/test_irq" /tmp/kmd-test.1
+		cp "$_tdir/test_irq" /tmp/kmd-test.1
 		_dirq=$(delta /tmp/kmd-irq.0 /tmp/kmd-irq.1 | tr '\n' ' ')
 		_dtest=$(delta /tmp/kmd-test.0 /tmp/kmd-test.1 | tr '\n' ' ')
 		if [ "$_dirq" = "$_vec 1 " ] && [ "$_dtest" = "$_src: 1 " ]; then
