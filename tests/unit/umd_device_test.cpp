@@ -881,3 +881,19 @@ TEST_CASE("one handle used from several threads", "[device][threads]") {
   CHECK(tags.size() == static_cast<std::size_t>(loads));
   CHECK(f.Workloads() == 0);
 }
+
+TEST_CASE("a driver of another ioctl ABI major is refused with a clear reason", "[device]") {
+  ember_info info{};
+  info.abi_major = EMBER_ABI_MAJOR;
+  info.abi_minor = EMBER_ABI_MINOR + 5;  // a newer minor: still compatible
+  CHECK(ember::detail::AbiMismatch(info).empty());
+  info.abi_minor = 0;  // an older minor: compatible (features probed per call)
+  CHECK(ember::detail::AbiMismatch(info).empty());
+  info.abi_major = EMBER_ABI_MAJOR + 1;
+  info.abi_minor = 0;
+  const std::string why = ember::detail::AbiMismatch(info);
+  CHECK_THAT(why, ContainsSubstring("ioctl ABI " + std::to_string(EMBER_ABI_MAJOR + 1) + ".0"));
+  CHECK_THAT(why, ContainsSubstring("same major"));
+  info.abi_major = EMBER_ABI_MAJOR - 1;
+  CHECK_FALSE(ember::detail::AbiMismatch(info).empty());
+}

@@ -72,6 +72,10 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	check umd.example.workload_load "$EMBER_BUILD/examples/workload_load"
 	check umd.example.run_workload "$EMBER_BUILD/examples/run_workload" --runs 3
 	check umd.example.device_info "$EMBER_BUILD/examples/device_info"
+	# Runtimes of the previous release on this driver and libember.
+	if [ "$IRQ" = msix ] && [ "$IOCTL_ONLY" = 0 ]; then
+		tests/vm/compat-test.sh
+	fi
 	# Client lifecycles killed at random; kmd.unload then proves rmmod
 	# works after the churn.
 	run_catch2 churn "$EMBER_BUILD/tests/ember_vm_churn"

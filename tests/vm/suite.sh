@@ -21,6 +21,9 @@ TOPOLOGIES=(
 
 want=("$@")
 failed=0
+# The previous release's libember and examples, for the version-skew test
+# the guest runs (tests/vm/compat-test.sh).
+"$ROOT/tests/compat/build-previous.sh" || failed=1
 for t in "${TOPOLOGIES[@]}"; do
 	IFS='|' read -r name vmargs guestargs <<<"$t"
 	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qx "$name"; then

@@ -178,8 +178,25 @@ OpenResult OpenNode(const std::string &node) {
     return r;
   }
   r.info = ToInfo(raw);
+  if (const std::string why = AbiMismatch(r.info); !why.empty()) {
+    r.status = EMBER_ERR_UNSUPPORTED;
+    r.message = node + ": " + why;
+    r.fd.Reset();
+    return r;
+  }
   r.status = EMBER_OK;
   return r;
+}
+
+std::string AbiMismatch(const ember_info &info) {
+  if (info.abi_major == EMBER_ABI_MAJOR) {
+    return {};
+  }
+  return "the driver speaks ioctl ABI " + std::to_string(info.abi_major) + "." +
+         std::to_string(info.abi_minor) + ", this libember " + EMBER_VERSION_STRING +
+         " speaks ABI " + std::to_string(EMBER_ABI_MAJOR) +
+         ".x: install a libember and an ember.ko of the same major (docs/uapi.md, "
+         "\"Compatibility\")";
 }
 
 ember_status Manage(ember_device &dev, ManageBuffer &buf, const std::string &what) {

@@ -79,6 +79,11 @@ struct OpenResult {
 // Opens |node| read-write, checks the DRM driver name and issues GET_INFO.
 OpenResult OpenNode(const std::string &node);
 
+// Whether this libember can drive a module of ioctl ABI |info| (docs/uapi.md,
+// "Compatibility"): the same major as the uAPI it was built with. Returns
+// "" if so, otherwise why not, for the error message.
+std::string AbiMismatch(const ember_info &info);
+
 // First libember DMA tag; tags below are the application's (ember.h).
 inline constexpr std::uint32_t kFirstLibraryTag = 0x80000000U;
 
