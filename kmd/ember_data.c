@@ -53,6 +53,7 @@
 #include "ember_accel.h"
 #include "ember_data.h"
 #include "ember_drv.h"
+#include "ember_poll.h"
 #include "ember_ioctl.h"
 #include "ember_sched.h"
 #include "ember_trace.h"
@@ -811,12 +812,15 @@ int ember_ioctl_partial_execute_bo(struct drm_device *drm, void *data,
  * @data: &struct drm_ember_wait_bo
  * @file: DRM file of the caller
  *
- * Waits for the BO's last execution. While it waits it looks at the
- * DBC's response ring itself after 1, 2, 4, 8 and then every 16 ms
- * (ember_sched_recheck()), so a job whose interrupt was lost completes
- * within one such interval instead of timing out.
+ * Waits for the BO's last execution. With EMBER_WAIT_BO_POLL, and always
+ * in polling mode, it first polls the DBC's response ring itself
+ * (ember_poll_wait()). While it sleeps it looks at the ring after 1, 2,
+ * 4, 8 and then every 16 ms (ember_sched_recheck()), so a job whose
+ * interrupt was lost completes within one such interval instead of timing
+ * out.
  *
- * Return: 0 (done, or never executed); -EINVAL (pad, BO not sliced);
+ * Return: 0 (done, or never executed); -EINVAL (unknown flags, BO not
+ * sliced);
  * -ENOENT; -ETIMEDOUT (still queued); -ERESTARTSYS; -EIO (a request
  * failed, or the DBC was reset after an accounting error); -ECANCELED
  * (the DBC was reset or released first).
@@ -830,11 +834,11 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 	struct drm_gem_object *obj;
 	unsigned long left, slice, step;
 	struct ember_bo *bo;
-	u64 job_id, serial;
+	u64 job_id, serial, submit_ns;
 	unsigned int ms;
 	long ret = 0;
 
-	if (args->pad)
+	if (args->flags & ~EMBER_WAIT_BO_POLL)
 		return -EINVAL;
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
@@ -849,10 +853,18 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 	args->dbc_id = bo->dbc_id;
 	job_id = bo->job_id;
 	serial = bo->act_serial;
+	submit_ns = bo->submit_ts;
 	mutex_unlock(&edev->dbc_lock);
 	drm_gem_object_put(obj);
 	if (ret || !fence)
 		return ret;
+
+	if (((args->flags & EMBER_WAIT_BO_POLL) || edev->irq.polling) &&
+	    ember_poll_wait(&edev->dbcs[args->dbc_id], fence, submit_ns)) {
+		ret = fence->error;
+		dma_fence_put(fence);
+		return ret;
+	}
 
 	ms = args->timeout_ms ?: READ_ONCE(ember_wait_default_ms);
 	left = msecs_to_jiffies(ms);

@@ -244,6 +244,9 @@ struct ember_dbc_stats {
  * @gap_ns: moving average of the time between responses, ns; only the
  *	context servicing the DBC touches it
  * @last_rsp_ns: ktime_get_ns() of the last response seen; same rule
+ * @job_ns: moving average of the time from EXECUTE_BO to completion of the
+ *	DBC's jobs, ns; written under &ember_device.dbc_lock, read without it
+ *	by waiters that poll (ember_poll_wait())
  * @stats: counters
  */
 struct ember_dbc {
@@ -260,6 +263,7 @@ struct ember_dbc {
 	struct work_struct poll_work;
 	u64 gap_ns;
 	u64 last_rsp_ns;
+	u64 job_ns;
 	struct ember_dbc_stats stats;
 };
 

@@ -28,6 +28,14 @@
  * Polling mode (datapath_polling=1 at load): DBC sources stay masked;
  * while a DBC has requests in flight a work item drains its ring every
  * datapath_poll_interval_us, started by run_job().
+ *
+ * Polling in the waiter (ember_poll_wait()): a WAIT_BO with
+ * EMBER_WAIT_BO_POLL, and every WAIT_BO in polling mode, services the
+ * ring itself before it sleeps on the fence: it sleeps through about half
+ * of the DBC's recent job time (&ember_dbc.job_ns), then busy-polls the
+ * ring for at most datapath_busy_poll_us. The io_uring IOPOLL / hybrid
+ * polling idea: the waiter that is about to run again anyway finds its
+ * own completion, with no interrupt, thread or work item in between.
  */
 
 #include <linux/bitops.h>
@@ -65,6 +73,11 @@ module_param_named(datapath_poll_window_max_us, ember_dp_window_max_us, uint,
 		   0644);
 MODULE_PARM_DESC(datapath_poll_window_max_us,
 		 "Longest last-chance poll window; 0 disables last-chance polling, us (default 2000)");
+
+unsigned int ember_dp_busy_poll_us = 500;
+module_param_named(datapath_busy_poll_us, ember_dp_busy_poll_us, uint, 0644);
+MODULE_PARM_DESC(datapath_busy_poll_us,
+		 "Longest busy-poll of a waiter that polls (WAIT_BO with EMBER_WAIT_BO_POLL; every WAIT_BO in polling mode), us; 0: waiters never poll (default 500)");
 
 /* Responses consumed per lock hold before the thread looks elsewhere. */
 #define EMBER_DRAIN_BATCH		64u
@@ -248,6 +261,57 @@ void ember_poll_service(struct ember_irq_vector *vec)
 			usleep_range(sleep_us, sleep_us + sleep_us / 2);
 	}
 	drm_dev_exit(idx);
+}
+
+/**
+ * ember_poll_wait() - a waiter polls the ring of its job's DBC
+ * @dbc: the DBC the job was submitted to
+ * @fence: the job's finished fence
+ * @submit_ns: ktime_get_ns() of the job's EXECUTE_BO
+ *
+ * Sleeps until about half of the DBC's recent job time has passed since
+ * @submit_ns, then drains the DBC's response ring until @fence signals,
+ * for at most datapath_busy_poll_us or until a signal is pending.
+ * Safe against the interrupt thread and the poller: every drain takes
+ * &ember_device.dbc_lock.
+ *
+ * Return: true if @fence has signalled.
+ */
+bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,
+		     u64 submit_ns)
+{
+	u64 budget = (u64)READ_ONCE(ember_dp_busy_poll_us) * NSEC_PER_USEC;
+	u64 half = READ_ONCE(dbc->job_ns) / 2;
+	u64 now = ktime_get_ns(), deadline;
+	u32 inflight, n, us;
+
+	if (!budget || dma_fence_is_signaled(fence))
+		return dma_fence_is_signaled(fence);
+	if (submit_ns + half > now) {
+		us = div_u64(submit_ns + half - now, NSEC_PER_USEC);
+		if (us >= EMBER_POLL_SLEEP_MIN_US) {
+			usleep_range(us, us + EMBER_POLL_SLEEP_MIN_US);
+			now = ktime_get_ns();
+		}
+	}
+	deadline = now + budget;
+	for (;;) {
+		if (dma_fence_is_signaled(fence))
+			return true;
+		n = ember_sched_drain(dbc, EMBER_DRAIN_BATCH, &inflight);
+		if (n) {
+			/* Only the polls that found responses are counted. */
+			atomic64_inc(&dbc->stats.polls);
+			trace_ember_poll(pci_name(dbc->edev->pdev), dbc->id,
+					 n, inflight);
+			continue;
+		}
+		if (ktime_get_ns() >= deadline || signal_pending(current))
+			break;
+		cond_resched();
+		cpu_relax();
+	}
+	return dma_fence_is_signaled(fence);
 }
 
 /* ---- polling mode ---- */

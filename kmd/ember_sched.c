@@ -88,6 +88,7 @@ static void ember_job_done(struct ember_job *job)
 	struct ember_dbc *dbc = job->dbc;
 	struct ember_bo *bo = job->bo;
 	struct sg_table *sgt = bo->base.sgt;
+	u64 took;
 
 	lockdep_assert_held(&dbc->edev->dbc_lock);
 
@@ -100,9 +101,12 @@ static void ember_job_done(struct ember_job *job)
 		atomic64_inc(&dbc->stats.cancelled);
 	else
 		atomic64_inc(&dbc->stats.completions);
+	took = ktime_get_ns() - job->submit_ts;
+	if (!job->error)
+		WRITE_ONCE(dbc->job_ns, dbc->job_ns ?
+			   dbc->job_ns - dbc->job_ns / 8 + took / 8 : took);
 	trace_ember_job_complete(ember_dev_name(dbc), dbc->id, job->base.id,
-				 job->error, ktime_get_ns() - job->submit_ts,
-				 bo->device_ns);
+				 job->error, took, bo->device_ns);
 	if (job->error)
 		dma_fence_set_error(&job->hw->base, job->error);
 	/* drm_sched signals the finished fence from this fence's callback. */

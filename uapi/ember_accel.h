@@ -20,8 +20,8 @@ extern "C" {
  * fields, patch = fixes. Reported by GET_INFO and sysfs ember_ioctl_version.
  */
 #define EMBER_ABI_MAJOR		1
-#define EMBER_ABI_MINOR		2
-#define EMBER_ABI_PATCH		3
+#define EMBER_ABI_MINOR		3
+#define EMBER_ABI_PATCH		0
 
 #define DRM_EMBER_GET_INFO	0x00
 
@@ -385,7 +385,8 @@ struct drm_ember_execute_bo {
  * @timeout_ms: In: milliseconds, 0 = module parameter
  *	wait_exec_default_timeout_ms.
  * @dbc_id: Out: DBC the BO is sliced for.
- * @pad: In: must be 0.
+ * @flags: In: EMBER_WAIT_BO_* (ABI 1.3; the @pad of 1.2, which had to be
+ *	0); other bits must be 0.
  *
  * Returns 0 at once if the BO was never executed; -EIO if a request of
  * its last execution failed, -ECANCELED if its DBC was reset or released
@@ -395,8 +396,17 @@ struct drm_ember_wait_bo {
 	__u32 handle;
 	__u32 timeout_ms;
 	__u32 dbc_id;
-	__u32 pad;
+	__u32 flags;
 };
+
+/*
+ * WAIT_BO flag: poll the DBC's response ring in the caller before
+ * sleeping (hybrid polling, docs/datapath.md "Polling in the waiter"):
+ * first sleep for about half the DBC's recent job time, then busy-poll for
+ * at most datapath_busy_poll_us. The default in polling mode
+ * (datapath_polling=1), where it is implied.
+ */
+#define EMBER_WAIT_BO_POLL	(1u << 0)
 
 /**
  * struct drm_ember_perf_stats_entry - timing of a BO's last execution

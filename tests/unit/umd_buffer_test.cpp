@@ -553,7 +553,7 @@ TEST_CASE("wait, detach and perf stats: arguments, errnos and results", "[buffer
   REQUIRE(st->waits.size() == 2);
   CHECK(st->waits[0].handle == h);
   CHECK(st->waits[0].timeout_ms == 250);
-  CHECK(st->waits[0].pad == 0);
+  CHECK(st->waits[0].flags == 0);
   CHECK(st->waits[1].timeout_ms == 0);
 
   st->wait_errno = ETIMEDOUT;

@@ -48,8 +48,8 @@ using ember_test::Attach;
 using ember_test::Bo;
 using ember_test::ClientLine;
 using ember_test::Copy;
-using ember_test::Crc;
 using ember_test::Crc32;
+using ember_test::Crc;
 using ember_test::CreateBo;
 using ember_test::CreateBoRaw;
 using ember_test::Deactivate;
@@ -66,6 +66,7 @@ using ember_test::Gemm;
 using ember_test::Info;
 using ember_test::Ioctl;
 using ember_test::LoadWorkload;
+using ember_test::ModuleParam;
 using ember_test::Msg;
 using ember_test::Random;
 using ember_test::Reap;
@@ -74,6 +75,7 @@ using ember_test::UnloadCmd;
 using ember_test::UnloadWorkload;
 using ember_test::Wait;
 using ember_test::Workload;
+using ember_test::WriteModuleParam;
 
 constexpr std::uint64_t kMiB = 1ULL << 20;
 constexpr std::uint64_t kPage = 4096;
@@ -343,6 +345,45 @@ TEST_CASE("a hung DBC: WAIT_BO times out and the BO stays queued until the DBC r
   REQUIRE(Wait(fd.get(), other.handle(), 5000) == 0);
 }
 
+TEST_CASE("WAIT_BO with EMBER_WAIT_BO_POLL: the waiter polls; bytes, errors and timeouts as without") {
+  Fd fd;
+  const auto dbc = Activate(fd.get());
+  const auto dev = Devmem(fd.get());
+  const std::uint64_t size = 64 * 1024;
+  const Bo in(fd.get(), size);
+  const Bo out(fd.get(), size);
+  REQUIRE(Attach(fd.get(), in.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_TO_DEV)}) == 0);
+  REQUIRE(Attach(fd.get(), out.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_FROM_DEV)}) == 0);
+  const std::string budget = ModuleParam("datapath_busy_poll_us");
+  REQUIRE_FALSE(budget.empty());
+  // With the default budget, with none (the flag then only sleeps) and
+  // with a long one: every round trip returns the bytes written.
+  for (const char *us : {"", "0", "5000"}) {
+    if (*us != '\0') {
+      REQUIRE(WriteModuleParam("datapath_busy_poll_us", us));
+    }
+    for (std::uint32_t i = 0; i < 8; ++i) {
+      const auto src = Random(size, 100 + i);
+      std::memcpy(in.data(), src.data(), size);
+      std::memset(out.data(), 0, size);
+      REQUIRE(Execute(fd.get(), in.handle()) == 0);
+      REQUIRE(Wait(fd.get(), in.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
+      REQUIRE(Execute(fd.get(), out.handle()) == 0);
+      REQUIRE(Wait(fd.get(), out.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
+      CHECK(std::memcmp(out.data(), src.data(), size) == 0);
+    }
+  }
+  // A hung DBC: the poll gives up and the wait still times out, then
+  // completes once the DBC runs again.
+  {
+    const Fault hang("dbc_hang", 1U << dbc);
+    REQUIRE(Execute(fd.get(), in.handle()) == 0);
+    CHECK(Wait(fd.get(), in.handle(), 100, EMBER_WAIT_BO_POLL) == ETIMEDOUT);
+  }
+  CHECK(Wait(fd.get(), in.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
+  REQUIRE(WriteModuleParam("datapath_busy_poll_us", budget));
+}
+
 TEST_CASE("closing a file or deactivating its DBC with executions in flight") {
   Fd keep;
   const Bo survivor(keep.get(), 4096);
@@ -483,7 +524,9 @@ TEST_CASE("EXECUTE_BO, WAIT_BO, PERF_STATS_BO and DETACH_SLICE_BO refuse bad inp
 
   drm_ember_wait_bo w{};
   w.handle = bo.handle();
-  w.pad = 1;
+  w.flags = EMBER_WAIT_BO_POLL << 1;  // an unknown flag
+  CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_WAIT_BO, &w) == EINVAL);
+  w.flags = ~0U;
   CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_WAIT_BO, &w) == EINVAL);
   CHECK(Wait(fd.get(), 0x7777) == ENOENT);
   CHECK(Wait(fd.get(), unsliced.handle()) == EINVAL);

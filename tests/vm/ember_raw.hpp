@@ -118,6 +118,11 @@ inline std::optional<std::string> ReadModuleParam(const std::string &name) {
   return TrimEnd(*v);
 }
 
+// Writes a (writable) module parameter of ember.ko: whether it succeeded.
+inline bool WriteModuleParam(const std::string &name, const std::string &value) {
+  return WriteText(ModuleParamPath(name), value + "\n");
+}
+
 // An unsigned environment variable (any base strtoull takes), @def when
 // unset or empty.
 inline std::uint64_t EnvU64(const char *name, std::uint64_t def) {
@@ -744,11 +749,14 @@ inline int Execute(int fd, const std::vector<drm_ember_execute_entry> &e, bool p
 
 inline int Execute(int fd, std::uint32_t handle) { return Execute(fd, {{handle, 0}}); }
 
-// WAIT_BO (@timeout_ms 0: the driver's default): 0 or the errno.
-inline int Wait(int fd, std::uint32_t handle, std::uint32_t timeout_ms = 0) {
+// WAIT_BO (@timeout_ms 0: the driver's default; @flags EMBER_WAIT_BO_*):
+// 0 or the errno.
+inline int Wait(int fd, std::uint32_t handle, std::uint32_t timeout_ms = 0,
+                std::uint32_t flags = 0) {
   drm_ember_wait_bo w{};
   w.handle = handle;
   w.timeout_ms = timeout_ms;
+  w.flags = flags;
   return Ioctl(fd, DRM_IOCTL_EMBER_WAIT_BO, &w);
 }
 
