@@ -282,8 +282,17 @@ uninstall_manifest() {
 		dkms)
 			ver=$hash
 			if command -v dkms >/dev/null; then
-				if dkms status -m "$path" -v "$ver" 2>/dev/null | grep -q .; then
+				# DKMS's own tree says whether it is registered:
+				# `dkms status` can print nothing when it fails
+				# (no /dev/fd, no /proc), which must not leave the
+				# module behind.
+				if [ -d "/var/lib/dkms/$path/$ver" ] ||
+					dkms status -m "$path" -v "$ver" 2>/dev/null | grep -q .; then
 					run dkms remove -m "$path" -v "$ver" --all || rc=1
+				fi
+				if [ -d "/var/lib/dkms/$path/$ver" ]; then
+					warn "dkms remove left /var/lib/dkms/$path/$ver behind"
+					rc=1
 				fi
 			else
 				warn "dkms is not installed any more: cannot remove $path/$ver from DKMS"
@@ -380,7 +389,8 @@ if [ -f "$MANIFEST" ]; then
 fi
 # A DKMS registration of this version that no manifest knows (a manual
 # `dkms add`, an interrupted install) would make `dkms add` fail.
-if command -v dkms >/dev/null && dkms status -m ember -v "$VERSION" 2>/dev/null | grep -q .; then
+if command -v dkms >/dev/null && { [ -d "/var/lib/dkms/ember/$VERSION" ] ||
+	dkms status -m ember -v "$VERSION" 2>/dev/null | grep -q .; }; then
 	say "removing a DKMS registration of ember/$VERSION that no manifest lists"
 	run dkms remove -m ember -v "$VERSION" --all || die $E_FAIL "dkms remove ember/$VERSION failed"
 fi

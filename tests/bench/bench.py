@@ -386,6 +386,44 @@ def table(records):
     return lines
 
 
+# The ratios issue 11 tracks, as (label, numerator config, denominator
+# config, field): each printed as its own line when both rows were measured.
+RATIOS = (
+    ("ember QD1 p50 / NVMe pvsync2 irq p50", "ember mitigation on QD1",
+     "nvme pvsync2 irq", "p50_us"),
+    ("ember QD1 CPU/op / NVMe pvsync2 irq CPU/op", "ember mitigation on QD1",
+     "nvme pvsync2 irq", "cpu_us_per_op"),
+    ("ember polled QD1 p50 / NVMe io_uring polled p50", "ember polling QD1",
+     "nvme io_uring poll", "p50_us"),
+    ("ember waiter-poll QD1 p50 / NVMe io_uring polled p50",
+     "ember waiter poll QD1", "nvme io_uring poll", "p50_us"),
+    ("stream jobs/s mitigation on / off", "ember mitigation on stream",
+     "ember mitigation off stream", "ops_per_s"),
+    ("stream CPU/job mitigation on / off", "ember mitigation on stream",
+     "ember mitigation off stream", "cpu_us_per_op"),
+    ("stream interrupts/job mitigation off / on", "ember mitigation off stream",
+     "ember mitigation on stream", "irqs_per_op"),
+    ("lone-job p50 mitigation on / off", "ember mitigation on QD1",
+     "ember mitigation off QD1", "p50_us"),
+    ("single MSI QD1 p50 / MSI-X QD1 p50", "ember single MSI QD1",
+     "ember mitigation on QD1", "p50_us"),
+)
+
+
+def ratio_lines(records):
+    by = {r["config"]: r for r in records if r.get("status") == "ok"}
+    lines = []
+    for label, num, den, field in RATIOS:
+        a, b = by.get(num, {}).get(field), by.get(den, {}).get(field)
+        if a is None or b is None:
+            lines.append(f"{label}: - (not measured)")
+        elif b == 0:
+            lines.append(f"{label}: inf ({a:.4g} / 0)")
+        else:
+            lines.append(f"{label}: {a / b:.2f} ({a:.4g} / {b:.4g})")
+    return lines
+
+
 def cmd_report(args):
     records = []
     if os.path.exists(args.records):
@@ -425,6 +463,9 @@ def cmd_report(args):
     measured = [r for r in records if r.get("status") != "not-implemented"]
     out += table(measured)
     out.append("")
+    out.append("ratios (this run):")
+    out += ["  " + line for line in ratio_lines(records)]
+    out.append("")
     for r in records:
         if r.get("status") == "not-implemented" or not r.get("note"):
             continue
@@ -459,7 +500,7 @@ def cmd_report(args):
     with open(args.txt, "w") as f:
         f.write(text)
     doc = {"meta": meta, "guest": guest, "columns": list(COLUMNS),
-           "results": records}
+           "results": records, "ratios": ratio_lines(records)}
     with open(args.json, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")

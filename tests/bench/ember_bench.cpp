@@ -8,11 +8,12 @@
 // completed after the ramp, and the DBC's debugfs counters over the run.
 //
 // usage: ember_bench [--depth N] [--bytes N] [--seconds S] [--ramp S]
-//                    [--service-ns NS] [--cpu N] [--out FILE]
+//                    [--service-ns NS] [--wait-poll 0|1] [--cpu N] [--out FILE]
 //   --seconds S      total run time, ramp included (default 5)
 //   --ramp S         completions before S are not counted (default 1)
 //   --service-ns NS  set the DBC's service time per job for the run
 //                    (debugfs test/dbc_service_ns), restored afterwards
+//   --wait-poll 1    WAIT_BO with EMBER_WAIT_BO_POLL (the waiter polls)
 //   --cpu N          pin to CPU N
 //   --out FILE       write the JSON there (default stdout)
 // Exit status: 0, 1 if a job failed or returned wrong bytes, 2 bad usage.
@@ -43,6 +44,7 @@ struct Options {
   double seconds = 5;
   double ramp = 1;
   std::optional<std::uint32_t> service_ns;
+  bool wait_poll = false;
   std::optional<int> cpu;
   std::string out;
 };
@@ -50,7 +52,7 @@ struct Options {
 [[noreturn]] void Usage(const std::string &why) {
   std::cerr << "ember_bench: " << why
             << "\nusage: ember_bench [--depth N] [--bytes N] [--seconds S] [--ramp S] "
-               "[--service-ns NS] [--cpu N] [--out FILE]\n";
+               "[--service-ns NS] [--wait-poll 0|1] [--cpu N] [--out FILE]\n";
   std::exit(2);
 }
 
@@ -94,6 +96,11 @@ Options Parse(int argc, char **argv) {
       o.ramp = ToDouble(v, a);
     } else if (a == "--service-ns") {
       o.service_ns = ToU32(v, a);
+    } else if (a == "--wait-poll") {
+      if (v != "0" && v != "1") {
+        Usage("--wait-poll takes 0 or 1, not '" + v + "'");
+      }
+      o.wait_poll = v == "1";
     } else if (a == "--cpu") {
       o.cpu = static_cast<int>(ToU32(v, a));
     } else if (a == "--out") {
@@ -132,6 +139,7 @@ int Run(const Options &o) {
   ember_load::StreamConfig cfg;
   cfg.depth = o.depth;
   cfg.bytes = o.bytes;
+  cfg.wait_flags = o.wait_poll ? EMBER_WAIT_BO_POLL : 0;
   ember_load::Stream stream(dev, cfg);
   std::unique_ptr<ember_load::ServiceNsGuard> service;
   if (o.service_ns) {

@@ -154,7 +154,11 @@ nvme_bench() {
 # force_single_msi=1; mitigation on). Jobs are 64-byte COPYs from a region of
 # a workload the program LOADed, checked after every completion
 # (tests/bench/ember_bench.cpp, tests/vm/ember_load.hpp).
-EMBER_MODES=("ember mitigation off" "ember mitigation on" "ember polling" "ember single MSI")
+# waiter poll: interrupts with mitigation on, every WAIT_BO with
+# EMBER_WAIT_BO_POLL (the waiter polls the ring; docs/datapath.md).
+EMBER_MODES=("ember mitigation off" "ember mitigation on" "ember waiter poll" "ember polling" "ember single MSI")
+# Extra ember_bench arguments of the mode being measured.
+EMBER_EXTRA=()
 EMBER_DEPTH=${EMBER_BENCH_DEPTH:-32}
 EMBER_SERVICE_NS=${EMBER_BENCH_SERVICE_NS:-200000}
 EMBER_BIN=$BUILD/tests/ember_bench
@@ -182,7 +186,7 @@ ember_config() {
 		--irq-regex 'ember@' --irq-counter "ember:$EMBER_DP" --ops "ember:$EMBER_DP" \
 		--parser json --raw "$raw" --ramp "$RAMP" --runtime "$RUNTIME" --note "$note" \
 		"${expect[@]}" -- \
-		"$EMBER_BIN" "$@" --ramp "$RAMP" --seconds "$(awk -v a="$RAMP" -v b="$RUNTIME" 'BEGIN { print a + b }')" \
+		"$EMBER_BIN" "$@" "${EMBER_EXTRA[@]}" --ramp "$RAMP" --seconds "$(awk -v a="$RAMP" -v b="$RUNTIME" 'BEGIN { print a + b }')" \
 		${CPU:+--cpu "$CPU"} --out "$raw" ||
 		failed=1
 }
@@ -237,13 +241,16 @@ ember_bench() {
 		return 0
 	fi
 	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
-	if ! ember_wanted "ember mitigation off" "ember mitigation on"; then
+	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll"; then
 		:
 	elif load_ember; then
 		echo N >"$mit" && ember_mode "ember mitigation off"
 		echo Y >"$mit" && ember_mode "ember mitigation on"
+		EMBER_EXTRA=(--wait-poll 1)
+		ember_mode "ember waiter poll"
+		EMBER_EXTRA=()
 	else
-		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on"
+		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on" "ember waiter poll"
 		failed=1
 	fi
 	if ! ember_wanted "ember polling"; then

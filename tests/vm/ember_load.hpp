@@ -329,8 +329,8 @@ class Bo {
   }
   void Execute() const { Check(ember_test::Execute(fd_, handle_), "EXECUTE_BO"); }
   // Returns 0 or WAIT_BO's errno.
-  [[nodiscard]] int Wait(std::uint32_t timeout_ms) const {
-    return ember_test::Wait(fd_, handle_, timeout_ms);
+  [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags = 0) const {
+    return ember_test::Wait(fd_, handle_, timeout_ms, flags);
   }
 
  private:
@@ -347,6 +347,7 @@ struct StreamConfig {
   std::uint32_t bytes = 64;       // COPY size of a job
   std::uint32_t ring = 256;       // ring entries of the DBC
   std::uint32_t wait_ms = 10000;  // WAIT_BO timeout
+  std::uint32_t wait_flags = 0;   // WAIT_BO flags (EMBER_WAIT_BO_POLL)
 };
 
 struct RunResult {
@@ -389,7 +390,7 @@ class Stream {
     }
     init_->Attach(dbc_, fills);
     init_->Execute();
-    if (const int err = init_->Wait(cfg_.wait_ms); err != 0) {
+    if (const int err = init_->Wait(cfg_.wait_ms, cfg_.wait_flags); err != 0) {
       throw Error("WAIT_BO of the fill job: " + ErrnoText(err));
     }
     for (std::uint32_t i = 0; i < cfg_.depth; i++) {
@@ -429,7 +430,7 @@ class Stream {
     }
     for (std::uint64_t done = 0; done < issued; done++) {
       const auto i = static_cast<std::uint32_t>(done % q);
-      if (const int err = bos_[i]->Wait(cfg_.wait_ms); err != 0) {
+      if (const int err = bos_[i]->Wait(cfg_.wait_ms, cfg_.wait_flags); err != 0) {
         throw Error("WAIT_BO of job " + std::to_string(done) + ": " + ErrnoText(err));
       }
       const auto now = Clock::now();
