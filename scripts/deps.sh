@@ -15,6 +15,9 @@ PKGS=(
 	# userspace
 	cmake pkg-config g++ clang libclang-rt-14-dev libdrm-dev libcli11-dev
 	clang-format clang-tidy shellcheck
+	# tools (ember-smi, ember-exporter): JSON, formatting, HTTP, man pages,
+	# and promtool to check the exporter's output
+	nlohmann-json3-dev libfmt-dev libcpp-httplib-dev scdoc prometheus
 	# packaging and tracing
 	dkms makeself bpftrace
 	# benchmarks (make bench: the NVMe baseline)
