@@ -259,6 +259,200 @@ EMBER_API ember_status ember_device_count(size_t *count);
  */
 EMBER_API ember_status ember_device_list(ember_device_desc *out, size_t capacity, size_t *count);
 
+/* ==== Telemetry and monitoring (docs/uapi.md "Telemetry") ====
+ *
+ * Read-only views of the driver's sysfs, hwmon and DRM fdinfo files
+ * (docs/sysfs.md) for monitoring tools: no device node is opened, so they
+ * work for any user that can read sysfs (the process list needs
+ * permission to read other processes' /proc/<pid>/fdinfo, i.e. root or
+ * the same user). Every read is bounded: the driver answers these files
+ * without waiting for the device (a device that cannot answer gives
+ * "unavailable", never a hang). The device is named by its PCI address
+ * (ember_device_desc.bdf). Roots: $EMBER_SYSFS_ROOT (default /sys) and
+ * $EMBER_PROC_ROOT (default /proc), for tests.
+ */
+
+/**
+ * struct ember_driver_status - the loaded ember kernel module.
+ * @loaded: 1 if ember.ko is loaded (its driver directory exists).
+ * @abi_major: ioctl ABI major of the module (ember_ioctl_version).
+ * @abi_minor: ioctl ABI minor.
+ * @abi_patch: ioctl ABI patch.
+ * @version: driver version ("0.1.0"), from the module; "" if unknown.
+ * @reserved: zero.
+ */
+typedef struct ember_driver_status {
+  uint32_t loaded;
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  uint32_t abi_patch;
+  char version[32];
+  uint64_t reserved[4];
+} ember_driver_status;
+
+/**
+ * ember_driver_status_read() - whether ember.ko is loaded, and its versions.
+ * @out: Out: the status; @out->loaded is 0 (and the rest zero) when the
+ *	module is not loaded, which is not an error.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID for a NULL @out; EMBER_ERR_IO if
+ * the module's files cannot be parsed.
+ */
+EMBER_API ember_status ember_driver_status_read(ember_driver_status *out);
+
+/* ember_telemetry.valid bits: which optional fields hold a value. A field
+ * whose bit is clear is unavailable (the device does not have it, or could
+ * not answer now: resetting, failed) and reads as zero. */
+#define EMBER_TEL_TEMP (1u << 0)        /* temp_mc */
+#define EMBER_TEL_TEMP_CRIT (1u << 1)   /* temp_crit_mc */
+#define EMBER_TEL_POWER (1u << 2)       /* power_uw */
+#define EMBER_TEL_POWER_CAP (1u << 3)   /* power_cap_uw */
+#define EMBER_TEL_CORE_CLK (1u << 4)    /* core_clk_mhz */
+#define EMBER_TEL_MEM_CLK (1u << 5)     /* mem_clk_mhz */
+#define EMBER_TEL_ECC (1u << 6)         /* ecc_ce, ecc_ue */
+#define EMBER_TEL_DEVMEM (1u << 7)      /* devmem_used, devmem_total */
+#define EMBER_TEL_RESET_COUNT (1u << 8) /* reset_count */
+#define EMBER_TEL_SERIAL (1u << 9)      /* serial */
+#define EMBER_TEL_STATE (1u << 10)      /* state */
+
+/* ember_telemetry.state values (sysfs "state") */
+#define EMBER_STATE_UNKNOWN 0
+#define EMBER_STATE_ONLINE 1    /* accepting work */
+#define EMBER_STATE_RESETTING 2 /* a reset is in progress */
+#define EMBER_STATE_FAILED 3    /* a reset failed; disabled until removed */
+#define EMBER_STATE_OFFLINE 4   /* being bound or removed */
+
+/**
+ * struct ember_telemetry - one device's health and usage now.
+ * @valid: EMBER_TEL_* bits of the fields that hold a value.
+ * @state: EMBER_STATE_*.
+ * @temp_mc: temperature, millidegrees Celsius (hwmon temp1_input).
+ * @temp_crit_mc: critical temperature, millidegrees Celsius (temp1_crit).
+ * @power_uw: average power, microwatts (hwmon power1_average).
+ * @power_cap_uw: power cap, microwatts (power1_cap).
+ * @core_clk_mhz: core clock, MHz.
+ * @mem_clk_mhz: memory clock, MHz.
+ * @ecc_ce: corrected memory errors since power-on.
+ * @ecc_ue: uncorrected memory errors since power-on.
+ * @devmem_used: device memory held by loaded workloads, bytes.
+ * @devmem_total: device memory of the function, bytes.
+ * @reset_count: resets the driver handled since the device was bound.
+ * @serial: board serial number, 16 hex digits, NUL-terminated.
+ * @reserved: zero.
+ */
+typedef struct ember_telemetry {
+  uint32_t valid;
+  uint32_t state;
+  int64_t temp_mc;
+  int64_t temp_crit_mc;
+  uint64_t power_uw;
+  uint64_t power_cap_uw;
+  uint32_t core_clk_mhz;
+  uint32_t mem_clk_mhz;
+  uint64_t ecc_ce;
+  uint64_t ecc_ue;
+  uint64_t devmem_used;
+  uint64_t devmem_total;
+  uint64_t reset_count;
+  char serial[24];
+  uint64_t reserved[8];
+} ember_telemetry;
+
+/**
+ * ember_telemetry_read() - read a device's telemetry.
+ * @bdf: PCI address, "0000:01:00.0" or "01:00.0".
+ * @out: Out: the values; unavailable ones have their @valid bit clear.
+ *
+ * Return: EMBER_OK (even when some values are unavailable);
+ * EMBER_ERR_INVALID for NULL arguments or a malformed @bdf;
+ * EMBER_ERR_NOENT when no ember device is bound at @bdf.
+ */
+EMBER_API ember_status ember_telemetry_read(const char *bdf, ember_telemetry *out);
+
+/**
+ * struct ember_dbc_telemetry - one DBC's owner and counters since the
+ *	device was bound (sysfs dbc_status and dbc_counters).
+ * @index: DBC index on the function.
+ * @active: 1 if a client's activation owns it, 0 if free.
+ * @owner_pid: process of the owning client, 0 when free.
+ * @reserved0: zero.
+ * @interrupts: response interrupts handled.
+ * @polls: response-ring services by the polling path.
+ * @responses: response-ring entries consumed.
+ * @completions: jobs the device completed.
+ * @cancelled: jobs ended without a response (reset, close).
+ * @timeouts: jobs the scheduler timed out.
+ * @reserved: zero.
+ */
+typedef struct ember_dbc_telemetry {
+  uint32_t index;
+  uint32_t active;
+  int32_t owner_pid;
+  uint32_t reserved0;
+  uint64_t interrupts;
+  uint64_t polls;
+  uint64_t responses;
+  uint64_t completions;
+  uint64_t cancelled;
+  uint64_t timeouts;
+  uint64_t reserved[4];
+} ember_dbc_telemetry;
+
+/**
+ * ember_dbc_telemetry_read() - read every DBC's state and counters.
+ * @bdf: PCI address.
+ * @out: Out: up to @capacity entries, by index; may be NULL if @capacity
+ *	is 0.
+ * @capacity: entries @out can hold.
+ * @count: Out: DBCs of the device (may exceed @capacity: call again with
+ *	more room).
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID; EMBER_ERR_NOENT (no ember device
+ * at @bdf); EMBER_ERR_IO (the driver's files could not be parsed).
+ */
+EMBER_API ember_status ember_dbc_telemetry_read(const char *bdf, ember_dbc_telemetry *out,
+                                                size_t capacity, size_t *count);
+
+#define EMBER_COMM_MAX 32 /* bytes of a process name, with NUL */
+
+/**
+ * struct ember_process_usage - one process's use of a device, summed over
+ *	its open ember files (DRM fdinfo, docs/sysfs.md "fdinfo").
+ * @pid: process ID.
+ * @clients: open files (DRM clients) of the process on the device.
+ * @comm: process name (/proc/<pid>/comm), NUL-terminated.
+ * @busy_ns: device time its jobs took on all DBCs (drm-engine-dbc<i>), ns.
+ * @memory_total: buffer objects it holds (drm-total-memory), bytes.
+ * @memory_resident: of which resident (drm-resident-memory), bytes.
+ * @reserved: zero.
+ */
+typedef struct ember_process_usage {
+  int32_t pid;
+  uint32_t clients;
+  char comm[EMBER_COMM_MAX];
+  uint64_t busy_ns;
+  uint64_t memory_total;
+  uint64_t memory_resident;
+  uint64_t reserved[4];
+} ember_process_usage;
+
+/**
+ * ember_process_list() - the processes that have a device open.
+ * @bdf: PCI address.
+ * @out: Out: up to @capacity entries, ordered by pid; may be NULL if
+ *	@capacity is 0.
+ * @capacity: entries @out can hold.
+ * @count: Out: processes found (may exceed @capacity).
+ *
+ * Processes whose fdinfo cannot be read (another user's, without
+ * privilege; exited during the scan) are skipped.
+ *
+ * Return: EMBER_OK; EMBER_ERR_INVALID; EMBER_ERR_NOENT (no ember device
+ * at @bdf).
+ */
+EMBER_API ember_status ember_process_list(const char *bdf, ember_process_usage *out,
+                                          size_t capacity, size_t *count);
+
 /* ==== Device handles ==== */
 
 /** typedef ember_device - an open accel node: one client of the driver. */

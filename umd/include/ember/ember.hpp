@@ -45,6 +45,7 @@
 #include <initializer_list>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -254,6 +255,167 @@ struct DeviceDesc {
   out.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     out.push_back(DeviceDesc::From(raw[i]));
+  }
+  return out;
+}
+
+// ---- telemetry and monitoring (sysfs, hwmon, fdinfo; no device node) ----
+
+// The loaded ember.ko (ember_driver_status).
+struct DriverStatus {
+  bool loaded = false;
+  std::uint32_t abi_major = 0;
+  std::uint32_t abi_minor = 0;
+  std::uint32_t abi_patch = 0;
+  std::string version;  // "" if unknown
+
+  static DriverStatus From(const ember_driver_status &d) {
+    return DriverStatus{d.loaded != 0, d.abi_major, d.abi_minor, d.abi_patch,
+                        detail::FromArray(d.version)};
+  }
+};
+
+[[nodiscard]] inline Result<DriverStatus> driver_status() {
+  ember_driver_status raw{};
+  if (const ember_status st = ember_driver_status_read(&raw); st != EMBER_OK) {
+    return Error::Last(st);
+  }
+  return DriverStatus::From(raw);
+}
+
+// A device's telemetry (ember_telemetry): an unavailable value is empty.
+struct Telemetry {
+  std::uint32_t state = EMBER_STATE_UNKNOWN;  // EMBER_STATE_*
+  std::optional<std::int64_t> temp_mc;
+  std::optional<std::int64_t> temp_crit_mc;
+  std::optional<std::uint64_t> power_uw;
+  std::optional<std::uint64_t> power_cap_uw;
+  std::optional<std::uint32_t> core_clk_mhz;
+  std::optional<std::uint32_t> mem_clk_mhz;
+  std::optional<std::uint64_t> ecc_ce;
+  std::optional<std::uint64_t> ecc_ue;
+  std::optional<std::uint64_t> devmem_used;
+  std::optional<std::uint64_t> devmem_total;
+  std::optional<std::uint64_t> reset_count;
+  std::optional<std::string> serial;
+
+  static Telemetry From(const ember_telemetry &t) {
+    const auto has = [&t](std::uint32_t bit) { return (t.valid & bit) != 0; };
+    Telemetry out;
+    out.state = has(EMBER_TEL_STATE) ? t.state : EMBER_STATE_UNKNOWN;
+    if (has(EMBER_TEL_TEMP)) {
+      out.temp_mc = t.temp_mc;
+    }
+    if (has(EMBER_TEL_TEMP_CRIT)) {
+      out.temp_crit_mc = t.temp_crit_mc;
+    }
+    if (has(EMBER_TEL_POWER)) {
+      out.power_uw = t.power_uw;
+    }
+    if (has(EMBER_TEL_POWER_CAP)) {
+      out.power_cap_uw = t.power_cap_uw;
+    }
+    if (has(EMBER_TEL_CORE_CLK)) {
+      out.core_clk_mhz = t.core_clk_mhz;
+    }
+    if (has(EMBER_TEL_MEM_CLK)) {
+      out.mem_clk_mhz = t.mem_clk_mhz;
+    }
+    if (has(EMBER_TEL_ECC)) {
+      out.ecc_ce = t.ecc_ce;
+      out.ecc_ue = t.ecc_ue;
+    }
+    if (has(EMBER_TEL_DEVMEM)) {
+      out.devmem_used = t.devmem_used;
+      out.devmem_total = t.devmem_total;
+    }
+    if (has(EMBER_TEL_RESET_COUNT)) {
+      out.reset_count = t.reset_count;
+    }
+    if (has(EMBER_TEL_SERIAL)) {
+      out.serial = detail::FromArray(t.serial);
+    }
+    return out;
+  }
+};
+
+// "online", "resetting", "failed", "offline" or "unknown".
+[[nodiscard]] inline std::string_view state_name(std::uint32_t state) {
+  switch (state) {
+    case EMBER_STATE_ONLINE:
+      return "online";
+    case EMBER_STATE_RESETTING:
+      return "resetting";
+    case EMBER_STATE_FAILED:
+      return "failed";
+    case EMBER_STATE_OFFLINE:
+      return "offline";
+    default:
+      return "unknown";
+  }
+}
+
+[[nodiscard]] inline Result<Telemetry> read_telemetry(const std::string &bdf) {
+  ember_telemetry raw{};
+  if (const ember_status st = ember_telemetry_read(bdf.c_str(), &raw); st != EMBER_OK) {
+    return Error::Last(st);
+  }
+  return Telemetry::From(raw);
+}
+
+using DbcTelemetry = ember_dbc_telemetry;
+
+// Every DBC's owner and counters, by index.
+[[nodiscard]] inline Result<std::vector<DbcTelemetry>> read_dbc_telemetry(const std::string &bdf) {
+  std::size_t count = 0;
+  std::vector<DbcTelemetry> out;
+  for (;;) {
+    if (const ember_status st =
+            ember_dbc_telemetry_read(bdf.c_str(), out.data(), out.size(), &count);
+        st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    if (count <= out.size()) {
+      out.resize(count);
+      return out;
+    }
+    out.resize(count);
+  }
+}
+
+// One process's use of a device (ember_process_usage).
+struct ProcessUsage {
+  std::int32_t pid = 0;
+  std::uint32_t clients = 0;
+  std::string comm;
+  std::uint64_t busy_ns = 0;
+  std::uint64_t memory_total = 0;
+  std::uint64_t memory_resident = 0;
+
+  static ProcessUsage From(const ember_process_usage &p) {
+    return ProcessUsage{p.pid,     p.clients,      detail::FromArray(p.comm),
+                        p.busy_ns, p.memory_total, p.memory_resident};
+  }
+};
+
+// The processes that have the device at |bdf| open, by pid.
+[[nodiscard]] inline Result<std::vector<ProcessUsage>> list_processes(const std::string &bdf) {
+  std::size_t count = 0;
+  std::vector<ember_process_usage> raw;
+  for (;;) {
+    if (const ember_status st = ember_process_list(bdf.c_str(), raw.data(), raw.size(), &count);
+        st != EMBER_OK) {
+      return Error::Last(st);
+    }
+    if (count <= raw.size()) {
+      break;
+    }
+    raw.resize(count);
+  }
+  std::vector<ProcessUsage> out;
+  out.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    out.push_back(ProcessUsage::From(raw[i]));
   }
   return out;
 }
