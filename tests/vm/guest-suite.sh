@@ -72,10 +72,13 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	check umd.example.workload_load "$EMBER_BUILD/examples/workload_load"
 	check umd.example.run_workload "$EMBER_BUILD/examples/run_workload" --runs 3
 	check umd.example.device_info "$EMBER_BUILD/examples/device_info"
+	# ember-smi against sysfs and the driver's counters (tests/vm/smi-test.sh).
+	prefixed smi tests/vm/smi-test.sh --dbcs "$DBCS" --irq "$IRQ"
 	# Client lifecycles killed at random; kmd.unload then proves rmmod
 	# works after the churn.
 	run_catch2 churn "$EMBER_BUILD/tests/ember_vm_churn"
 	check kmd.unload tests/vm/kmd/unload.sh
+	prefixed smi.unloaded tests/vm/smi-test.sh --unloaded
 else
 	fail "kmd.load" "$(tail -n 3 /tmp/load.log | tr '\n' ' ')"
 fi

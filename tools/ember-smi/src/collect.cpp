@@ -24,6 +24,14 @@ DeviceView ReadDevice(std::size_t index, const ember::DeviceDesc &desc, bool pro
 }
 
 std::optional<Failure> DeviceProblem(const DeviceView &v) {
+  // A driver older than the telemetry files: libember cannot find
+  // dbc_status / dbc_counters.
+  if (v.dbc_status == EMBER_ERR_IO && v.dbc_error.find("No such file") != std::string::npos) {
+    return Failure{kExitNotSupported,
+                   fmt::format("{}: the loaded ember driver does not provide the DBC telemetry "
+                               "files (driver older than this ember-smi): {}",
+                               v.bdf, v.dbc_error)};
+  }
   for (const ember_status st : {v.telemetry_status, v.dbc_status}) {
     if (st == EMBER_OK) {
       continue;

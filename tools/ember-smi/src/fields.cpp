@@ -307,7 +307,7 @@ std::string FormatValue(const Field &field, const Value &value, bool nounits) {
   return text;
 }
 
-nlohmann::json JsonValue(const Field &field, const Value &value) {
+nlohmann::ordered_json JsonValue(const Field &field, const Value &value) {
   if (std::holds_alternative<std::monostate>(value)) {
     return nullptr;
   }

@@ -25,7 +25,7 @@ void Out(const std::string &s) {
   std::fflush(stdout);
 }
 
-void OutJson(const nlohmann::json &j) { Out(j.dump(2) + "\n"); }
+void OutJson(const nlohmann::ordered_json &j) { Out(j.dump(2) + "\n"); }
 
 int Dmon(const ember_smi::Options &opts, ember_smi::Snapshot snap) {
   using ember_smi::DmonDelta;

@@ -87,6 +87,7 @@ DeviceView MakeView(std::size_t index, const ember::DeviceDesc &desc,
     v.telemetry = *telemetry;
   }
   v.dbc_status = dbcs.error().code();
+  v.dbc_error = dbcs.error().message();
   if (dbcs) {
     v.dbcs = *dbcs;
   }

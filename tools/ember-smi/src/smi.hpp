@@ -59,6 +59,7 @@ struct DeviceView {
   ember_status telemetry_status = EMBER_OK;
   std::optional<ember::Telemetry> telemetry;
   ember_status dbc_status = EMBER_OK;
+  std::string dbc_error;  // libember's message when dbc_status is not EMBER_OK
   std::optional<std::vector<ember::DbcTelemetry>> dbcs;
   ember_status process_status = EMBER_OK;
   std::optional<std::vector<ember::ProcessUsage>> processes;
@@ -132,7 +133,7 @@ struct Field {
 // Text of a value ("[N/A]" when unavailable), with " <unit>" unless |nounits|.
 [[nodiscard]] std::string FormatValue(const Field &field, const Value &value, bool nounits);
 // JSON of a value (null when unavailable).
-[[nodiscard]] nlohmann::json JsonValue(const Field &field, const Value &value);
+[[nodiscard]] nlohmann::ordered_json JsonValue(const Field &field, const Value &value);
 
 // ---- output ----
 
@@ -162,12 +163,12 @@ struct CsvOptions {
 [[nodiscard]] std::string FormatVersion(const ToolVersion &tool, const ember::DriverStatus &drv);
 
 // JSON documents: {"schema_version": 1, ...}.
-[[nodiscard]] nlohmann::json JsonDevice(const Snapshot &snap, const DeviceView &dev);
-[[nodiscard]] nlohmann::json JsonDevices(const Snapshot &snap);  // default, -L and -q
-[[nodiscard]] nlohmann::json JsonQuery(const Snapshot &snap, std::span<const Field *const> fields);
-[[nodiscard]] nlohmann::json JsonHelpQuery();
-[[nodiscard]] nlohmann::json JsonPmon(const Snapshot &snap);
-[[nodiscard]] nlohmann::json JsonVersion(const ToolVersion &tool, const ember::DriverStatus &drv);
+[[nodiscard]] nlohmann::ordered_json JsonDevice(const Snapshot &snap, const DeviceView &dev);
+[[nodiscard]] nlohmann::ordered_json JsonDevices(const Snapshot &snap);  // default, -L and -q
+[[nodiscard]] nlohmann::ordered_json JsonQuery(const Snapshot &snap, std::span<const Field *const> fields);
+[[nodiscard]] nlohmann::ordered_json JsonHelpQuery();
+[[nodiscard]] nlohmann::ordered_json JsonPmon(const Snapshot &snap);
+[[nodiscard]] nlohmann::ordered_json JsonVersion(const ToolVersion &tool, const ember::DriverStatus &drv);
 
 // dmon: one sample of a device's counters; a row is the difference of two.
 struct DmonSample {
@@ -190,7 +191,7 @@ struct DmonRow {
 [[nodiscard]] DmonRow DmonDelta(const DmonSample &before, const DmonSample &after);
 [[nodiscard]] std::string DmonHeader();  // two "# ..." lines
 [[nodiscard]] std::string FormatDmonRow(const DmonRow &row);
-[[nodiscard]] nlohmann::json JsonDmonRow(const DmonRow &row, std::uint64_t sample);
+[[nodiscard]] nlohmann::ordered_json JsonDmonRow(const DmonRow &row, std::uint64_t sample);
 
 // ---- command line ----
 
