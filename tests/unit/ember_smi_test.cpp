@@ -30,7 +30,7 @@ Options ParseOk(std::vector<std::string> args) {
 }
 
 // An argument error: exit 2 and a one-line message that mentions |what|.
-void ExpectInvalid(std::vector<std::string> args, const std::string &what) {
+void ExpectInvalid(const std::vector<std::string> &args, const std::string &what) {
   auto r = Parse(args);
   REQUIRE(std::holds_alternative<ParseExit>(r));
   const auto &e = std::get<ParseExit>(r);
@@ -448,7 +448,7 @@ TEST_CASE("dmon: deltas and fixed-width rows", "[ember_smi][dmon]") {
   CHECK_FALSE(back.jobs);
 }
 
-TEST_CASE("-i: index, short and long BDF, serial, UUID; no match is 6", "[ember_smi][select]") {
+TEST_CASE("select: -i by index, short and long BDF, serial, UUID; no match is 6", "[ember_smi][select]") {
   const std::vector<ember_smi::DeviceId> devs{{"0000:00:03.0", "454d000000000001"},
                                               {"0000:01:00.0", std::nullopt}};
   const auto sel = [&devs](std::vector<std::string> ids) {

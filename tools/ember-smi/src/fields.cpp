@@ -88,7 +88,7 @@ const std::array kFields{
     Field{"minor", "", kInt, 0, false, "Accel minor number (N of accelN).",
           [](S, D d) -> Value { return static_cast<std::uint64_t>(d.minor); }},
     Field{"access", "", kStr, 0, false,
-          "Whether the node could be opened: \"ok\" or the error (e.g. \"permission denied\").",
+          "Whether the node could be opened: 'ok' or the error (e.g. 'permission denied').",
           [](S, D d) -> Value {
             return d.open_status == EMBER_OK ? std::string("ok")
                                              : std::string(ember_strerror(d.open_status));

@@ -165,10 +165,12 @@ struct CsvOptions {
 // JSON documents: {"schema_version": 1, ...}.
 [[nodiscard]] nlohmann::ordered_json JsonDevice(const Snapshot &snap, const DeviceView &dev);
 [[nodiscard]] nlohmann::ordered_json JsonDevices(const Snapshot &snap);  // default, -L and -q
-[[nodiscard]] nlohmann::ordered_json JsonQuery(const Snapshot &snap, std::span<const Field *const> fields);
+[[nodiscard]] nlohmann::ordered_json JsonQuery(const Snapshot &snap,
+                                               std::span<const Field *const> fields);
 [[nodiscard]] nlohmann::ordered_json JsonHelpQuery();
 [[nodiscard]] nlohmann::ordered_json JsonPmon(const Snapshot &snap);
-[[nodiscard]] nlohmann::ordered_json JsonVersion(const ToolVersion &tool, const ember::DriverStatus &drv);
+[[nodiscard]] nlohmann::ordered_json JsonVersion(const ToolVersion &tool,
+                                                 const ember::DriverStatus &drv);
 
 // dmon: one sample of a device's counters; a row is the difference of two.
 struct DmonSample {
