@@ -448,7 +448,8 @@ TEST_CASE("dmon: deltas and fixed-width rows", "[ember_smi][dmon]") {
   CHECK_FALSE(back.jobs);
 }
 
-TEST_CASE("select: -i by index, short and long BDF, serial, UUID; no match is 6", "[ember_smi][select]") {
+TEST_CASE("select: -i by index, short and long BDF, serial, UUID; no match is 6",
+          "[ember_smi][select]") {
   const std::vector<ember_smi::DeviceId> devs{{"0000:00:03.0", "454d000000000001"},
                                               {"0000:01:00.0", std::nullopt}};
   const auto sel = [&devs](std::vector<std::string> ids) {
