@@ -77,10 +77,13 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	if [ "$IRQ" = msix ] && [ "$IOCTL_ONLY" = 0 ]; then
 		tests/vm/compat-test.sh
 	fi
+	# ember-smi against sysfs and the driver's counters (tests/vm/smi-test.sh).
+	prefixed smi tests/vm/smi-test.sh --dbcs "$DBCS" --irq "$IRQ"
 	# Client lifecycles killed at random; kmd.unload then proves rmmod
 	# works after the churn.
 	run_catch2 churn "$EMBER_BUILD/tests/ember_vm_churn"
 	check kmd.unload tests/vm/kmd/unload.sh
+	prefixed smi.unloaded tests/vm/smi-test.sh --unloaded
 else
 	fail "kmd.load" "$(tail -n 3 /tmp/load.log | tr '\n' ' ')"
 fi
