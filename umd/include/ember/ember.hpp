@@ -303,12 +303,24 @@ struct Telemetry {
     const auto has = [&t](std::uint32_t bit) { return (t.valid & bit) != 0; };
     Telemetry out;
     out.state = has(EMBER_TEL_STATE) ? t.state : EMBER_STATE_UNKNOWN;
-    if (has(EMBER_TEL_TEMP)) out.temp_mc = t.temp_mc;
-    if (has(EMBER_TEL_TEMP_CRIT)) out.temp_crit_mc = t.temp_crit_mc;
-    if (has(EMBER_TEL_POWER)) out.power_uw = t.power_uw;
-    if (has(EMBER_TEL_POWER_CAP)) out.power_cap_uw = t.power_cap_uw;
-    if (has(EMBER_TEL_CORE_CLK)) out.core_clk_mhz = t.core_clk_mhz;
-    if (has(EMBER_TEL_MEM_CLK)) out.mem_clk_mhz = t.mem_clk_mhz;
+    if (has(EMBER_TEL_TEMP)) {
+      out.temp_mc = t.temp_mc;
+    }
+    if (has(EMBER_TEL_TEMP_CRIT)) {
+      out.temp_crit_mc = t.temp_crit_mc;
+    }
+    if (has(EMBER_TEL_POWER)) {
+      out.power_uw = t.power_uw;
+    }
+    if (has(EMBER_TEL_POWER_CAP)) {
+      out.power_cap_uw = t.power_cap_uw;
+    }
+    if (has(EMBER_TEL_CORE_CLK)) {
+      out.core_clk_mhz = t.core_clk_mhz;
+    }
+    if (has(EMBER_TEL_MEM_CLK)) {
+      out.mem_clk_mhz = t.mem_clk_mhz;
+    }
     if (has(EMBER_TEL_ECC)) {
       out.ecc_ce = t.ecc_ce;
       out.ecc_ue = t.ecc_ue;
@@ -317,8 +329,12 @@ struct Telemetry {
       out.devmem_used = t.devmem_used;
       out.devmem_total = t.devmem_total;
     }
-    if (has(EMBER_TEL_RESET_COUNT)) out.reset_count = t.reset_count;
-    if (has(EMBER_TEL_SERIAL)) out.serial = detail::FromArray(t.serial);
+    if (has(EMBER_TEL_RESET_COUNT)) {
+      out.reset_count = t.reset_count;
+    }
+    if (has(EMBER_TEL_SERIAL)) {
+      out.serial = detail::FromArray(t.serial);
+    }
     return out;
   }
 };
@@ -354,7 +370,8 @@ using DbcTelemetry = ember_dbc_telemetry;
   std::size_t count = 0;
   std::vector<DbcTelemetry> out;
   for (;;) {
-    if (const ember_status st = ember_dbc_telemetry_read(bdf.c_str(), out.data(), out.size(), &count);
+    if (const ember_status st =
+            ember_dbc_telemetry_read(bdf.c_str(), out.data(), out.size(), &count);
         st != EMBER_OK) {
       return Error::Last(st);
     }
