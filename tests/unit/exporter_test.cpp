@@ -73,7 +73,8 @@ struct TempDir {
 }  // namespace
 
 TEST_CASE("render: the fabricated snapshot, exactly", "[render]") {
-  const std::string expected = slurp(fs::path(EMBER_SOURCE_DIR) / "tests/unit/data/exporter_fixture.prom");
+  const std::string expected =
+      slurp(fs::path(EMBER_SOURCE_DIR) / "tests/unit/data/exporter_fixture.prom");
   REQUIRE(!expected.empty());
   CHECK(render(exporter_test::fixture()) == expected);
 }
@@ -124,7 +125,9 @@ TEST_CASE("render: label values escape backslash, double quote and newline", "[r
   s.devices = {d};
   const auto busy = grep(render(s), "ember_process_memory_bytes{");
   REQUIRE(busy.size() == 1);
-  CHECK(busy[0] == R"(ember_process_memory_bytes{device="accel0",bdf="0000:00:03.0",pid="7",comm="x\"\\\ny"} 0)");
+  CHECK(
+      busy[0] ==
+      R"(ember_process_memory_bytes{device="accel0",bdf="0000:00:03.0",pid="7",comm="x\"\\\ny"} 0)");
 }
 
 TEST_CASE("render: an unavailable value is left out, never NaN or a string", "[render]") {
@@ -275,9 +278,7 @@ TEST_CASE("textfile: a failed write leaves the old file and no temporary", "[tex
   // The target is a non-empty directory: rename(2) over it fails.
   const fs::path target = dir.path / "busy.prom";
   fs::create_directory(target);
-  {
-    std::ofstream keep(target / "keep");
-  }
+  { std::ofstream keep(target / "keep"); }
   const std::string err = write_atomic(target.string(), "ember_up 1\n");
   CHECK(err.find("cannot rename") != std::string::npos);
   std::vector<std::string> names;
@@ -287,6 +288,6 @@ TEST_CASE("textfile: a failed write leaves the old file and no temporary", "[tex
   CHECK(names == std::vector<std::string>{"busy.prom"});
   CHECK(fs::exists(target / "keep"));
 
-  CHECK(write_atomic((dir.path / "missing" / "x.prom").string(), "x").find(
-            "cannot create a temporary file") == 0);
+  CHECK(write_atomic((dir.path / "missing" / "x.prom").string(), "x")
+            .find("cannot create a temporary file") == 0);
 }

@@ -1,8 +1,8 @@
 // ember-exporter: reading the devices through libember (collect.hpp).
 #include "collect.hpp"
 
-#include <ember/ember.hpp>
 #include <fmt/format.h>
+#include <ember/ember.hpp>
 
 namespace ember_exporter {
 namespace {

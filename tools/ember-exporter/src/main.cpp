@@ -1,17 +1,18 @@
 // ember-exporter: Prometheus exporter for ember accelerators
 // (ember-exporter(1)).
 #include <pthread.h>
-#include <signal.h>
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <thread>
 
-#include <ember/ember.hpp>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <ember/ember.hpp>
 
 #include "collect.hpp"
 #include "metrics.hpp"
@@ -51,8 +52,7 @@ int serve(const Options &o, Collector &collector) {
     std::cerr << fmt::format("ember-exporter: cannot listen on {}:{}\n", o.listen, o.port);
     return 1;
   }
-  std::cerr << fmt::format("ember-exporter: listening on http://{}:{}/metrics\n", o.listen,
-                           o.port);
+  std::cerr << fmt::format("ember-exporter: listening on http://{}:{}/metrics\n", o.listen, o.port);
   std::thread thread([&server] {
     server.listen_after_bind();
     // Stopped by a signal, or failed: either way wake the main thread.
@@ -65,9 +65,7 @@ int serve(const Options &o, Collector &collector) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char **argv) {
+int run(int argc, char **argv) {
   auto parsed = ember_exporter::parse_options(argc, argv);
   if (const auto *exit = std::get_if<ember_exporter::Exit>(&parsed)) {
     std::cout << exit->out;
@@ -80,8 +78,8 @@ int main(int argc, char **argv) {
                              ember::version());
     return 0;
   }
-  Collector collector({o.processes, std::chrono::seconds(o.discovery_interval_s),
-                       EMBER_EXPORTER_VERSION});
+  Collector collector(
+      {o.processes, std::chrono::seconds(o.discovery_interval_s), EMBER_EXPORTER_VERSION});
   if (o.once) {
     std::cout << ember_exporter::render(collector.collect()) << std::flush;
     return std::cout ? 0 : 1;
@@ -96,4 +94,15 @@ int main(int argc, char **argv) {
     return 0;
   }
   return serve(o, collector);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception &e) {
+    std::cerr << "ember-exporter: " << e.what() << '\n';
+    return 1;
+  }
 }

@@ -167,7 +167,8 @@ std::string render(const Snapshot &s) {
 
   // ember_up: every device seen in the exporter's lifetime.
   {
-    Family up{"ember_up", "gauge",
+    Family up{"ember_up",
+              "gauge",
               "1 if the device is bound to ember, online and answering; 0 if it is absent, "
               "offline, resetting or failed.",
               {}};
@@ -177,7 +178,8 @@ std::string render(const Snapshot &s) {
     families.push_back(std::move(up));
   }
   {
-    Family info{"ember_device_info", "gauge",
+    Family info{"ember_device_info",
+                "gauge",
                 "Identity and versions of the device (always 1; the labels carry the values).",
                 {}};
     for (const DeviceSample &d : s.devices) {
@@ -227,29 +229,26 @@ std::string render(const Snapshot &s) {
         }
         return fmt::format("{}", static_cast<std::uint64_t>(*d.mem_clk_mhz) * 1000000U);
       }));
-  families.push_back(
-      device_family(s, "ember_memory_used_bytes", "gauge",
-                    "Device memory held by loaded workloads, bytes.",
-                    [](const DeviceSample &d) { return integer(d.memory_used_bytes); }));
+  families.push_back(device_family(
+      s, "ember_memory_used_bytes", "gauge", "Device memory held by loaded workloads, bytes.",
+      [](const DeviceSample &d) { return integer(d.memory_used_bytes); }));
   families.push_back(
       device_family(s, "ember_memory_total_bytes", "gauge", "Device memory of the function, bytes.",
                     [](const DeviceSample &d) { return integer(d.memory_total_bytes); }));
-  families.push_back(
-      device_family(s, "ember_ecc_corrected_errors_total", "counter",
-                    "Corrected device-memory errors since power-on.",
-                    [](const DeviceSample &d) { return integer(d.ecc_corrected); }));
+  families.push_back(device_family(s, "ember_ecc_corrected_errors_total", "counter",
+                                   "Corrected device-memory errors since power-on.",
+                                   [](const DeviceSample &d) { return integer(d.ecc_corrected); }));
   families.push_back(
       device_family(s, "ember_ecc_uncorrected_errors_total", "counter",
                     "Uncorrected device-memory errors since power-on.",
                     [](const DeviceSample &d) { return integer(d.ecc_uncorrected); }));
-  families.push_back(
-      device_family(s, "ember_resets_total", "counter",
-                    "Device resets the driver handled since the device was bound.",
-                    [](const DeviceSample &d) { return integer(d.resets); }));
+  families.push_back(device_family(s, "ember_resets_total", "counter",
+                                   "Device resets the driver handled since the device was bound.",
+                                   [](const DeviceSample &d) { return integer(d.resets); }));
 
-  families.push_back(dbc_family(
-      s, "ember_dbc_active", "gauge", "1 if a client's activation owns the DBC, 0 if it is free.",
-      [](const DbcSample &b) { return b.active ? 1U : 0U; }));
+  families.push_back(dbc_family(s, "ember_dbc_active", "gauge",
+                                "1 if a client's activation owns the DBC, 0 if it is free.",
+                                [](const DbcSample &b) { return b.active ? 1U : 0U; }));
   families.push_back(dbc_family(s, "ember_dbc_jobs_completed_total", "counter",
                                 "Jobs the device completed on the DBC since the device was bound.",
                                 [](const DbcSample &b) { return b.jobs_completed; }));
@@ -271,10 +270,12 @@ std::string render(const Snapshot &s) {
                                 [](const DbcSample &b) { return b.job_timeouts; }));
 
   {
-    Family busy{"ember_process_device_busy_seconds_total", "counter",
+    Family busy{"ember_process_device_busy_seconds_total",
+                "counter",
                 "Device time the process's jobs took on all DBCs, seconds (DRM fdinfo).",
                 {}};
-    Family mem{"ember_process_memory_bytes", "gauge",
+    Family mem{"ember_process_memory_bytes",
+               "gauge",
                "Buffer objects the process holds on the device, bytes (DRM fdinfo).",
                {}};
     for (const DeviceSample &d : s.devices) {

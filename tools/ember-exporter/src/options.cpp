@@ -1,8 +1,8 @@
 // ember-exporter: command-line options (CLI11).
 #include "options.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 namespace ember_exporter {
 

@@ -13,10 +13,10 @@ inline constexpr std::uint16_t kDefaultPort = 9855;
 struct Options {
   std::string listen = "0.0.0.0";
   std::uint16_t port = kDefaultPort;
-  std::string textfile;               // non-empty: write one snapshot there and exit
-  bool once = false;                  // print one snapshot to stdout and exit
-  bool processes = false;             // per-process metrics (pid, comm labels)
-  unsigned discovery_interval_s = 60; // full discovery at most this often
+  std::string textfile;                // non-empty: write one snapshot there and exit
+  bool once = false;                   // print one snapshot to stdout and exit
+  bool processes = false;              // per-process metrics (pid, comm labels)
+  unsigned discovery_interval_s = 60;  // full discovery at most this often
   bool version = false;
 };
 

@@ -71,8 +71,7 @@ std::string write_atomic(const std::string &path, std::string_view content) {
   name.push_back('\0');
   Fd fd(::mkstemp(name.data()));
   if (fd.get() < 0) {
-    return fmt::format("cannot create a temporary file in {}: {}", dir.string(),
-                       errno_text(errno));
+    return fmt::format("cannot create a temporary file in {}: {}", dir.string(), errno_text(errno));
   }
   TempName temp(name.data());
 
