@@ -2,8 +2,8 @@
 # In-guest test of ember-exporter against the driver's own counters: loads
 # ember, serves /metrics on a local port, runs a workload of N runs and
 # requires the scrape's per-DBC job and interrupt counters to equal the
-# driver's sysfs dbc_counters, ember_up 1, `promtool check metrics` clean;
-# then unloads ember and requires the exporter to still answer with
+# driver's sysfs dbc_counters, ember_up 1, `promtool check metrics` clean,
+# --processes listing a process that holds the node open; then unloads ember and requires the exporter to still answer with
 # ember_up 0 for the device. Prints PASS/FAIL lines.
 # usage: tests/vm/exporter-test.sh [PARAM=VALUE...]   (root; ember not
 #        loaded; PARAMs go to tests/vm/kmd/load.sh)
@@ -163,6 +163,22 @@ if "$EXPORTER" --once >"$tmp/once" 2>"$tmp/once.err" &&
 	pass exporter.once
 else
 	fail exporter.once "$(head -n 3 "$tmp/once.err" | tr '\n' ' ')"
+fi
+
+# --processes: a process holding the node open is listed by pid and comm
+# (DRM fdinfo); without the option no per-process series exist.
+# shellcheck disable=SC2217 # the open file is the point, not input
+sleep 60 <"/dev/accel/$node" &
+holder=$!
+"$EXPORTER" --once --processes >"$tmp/procs" 2>&1
+kill "$holder"
+wait "$holder" 2>/dev/null
+if grep -q "^ember_process_device_busy_seconds_total{$lbl,pid=\"$holder\",comm=\"sleep\"} 0\$" "$tmp/procs" &&
+	grep -q "^ember_process_memory_bytes{$lbl,pid=\"$holder\",comm=\"sleep\"} 0\$" "$tmp/procs" &&
+	! grep -q '^ember_process_' "$tmp/once"; then
+	pass exporter.processes
+else
+	fail exporter.processes "pid $holder: $(grep '^ember_process_' "$tmp/procs" | tr '\n' ' ')"
 fi
 
 if tests/vm/kmd/unload.sh >"$tmp/unload.log" 2>&1; then
