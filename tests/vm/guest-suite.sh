@@ -64,6 +64,7 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	run_catch2 datapath-ops "$EMBER_BUILD/tests/ember_vm_datapath_ops"
 	run_catch2 integrity "$EMBER_BUILD/tests/ember_vm_integrity"
 	run_catch2 umd.data "$EMBER_BUILD/tests/ember_vm_umd_data"
+	run_catch2 telemetry "$EMBER_BUILD/tests/ember_vm_telemetry"
 	# The bpftrace tool against the driver's counters (slow to start under
 	# TCG: once, in the per-DBC MSI-X topology).
 	if [ "$IRQ" = msix ] && [ "$IOCTL_ONLY" = 0 ]; then

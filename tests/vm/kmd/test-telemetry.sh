@@ -3,7 +3,8 @@
 # device against the model's telemetry registers, the device's sysfs
 # attributes against the driver's records and the model, and the DRM
 # fdinfo keys of an open file. A DBC owned by a process and the busy time
-# of real jobs are checked by the in-guest C++ suite (telemetry_test.cpp).
+# of real jobs are checked through libember by tests/vm/telemetry_test.cpp
+# (ember_vm_telemetry, guest-suite.sh step 3).
 # usage: test-telemetry.sh --dbcs N --mem BYTES --irq msix|single
 . "$(dirname "$0")/lib.sh"
 kmd_parse_args "$@"
