@@ -84,6 +84,10 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	run_catch2 churn "$EMBER_BUILD/tests/ember_vm_churn"
 	check kmd.unload tests/vm/kmd/unload.sh
 	prefixed smi.unloaded tests/vm/smi-test.sh --unloaded
+	# ember-exporter against the driver's counters (loads and unloads
+	# ember itself: the last check is a scrape after the unload).
+	# shellcheck disable=SC2086 # KMD_PARAMS is a list of words
+	prefixed tools tests/vm/exporter-test.sh $KMD_PARAMS
 else
 	fail "kmd.load" "$(tail -n 3 /tmp/load.log | tr '\n' ' ')"
 fi
