@@ -26,7 +26,8 @@ if [ ${#cxx[@]} -gt 0 ]; then
 	out=$(clang-format --dry-run -Werror "${cxx[@]}" 2>&1)
 	report clang-format $? "$out"
 	mapfile -t tus < <(printf '%s\n' "${cxx[@]}" | grep '\.cpp$')
-	out=$(clang-tidy -p "$BUILD" --quiet "${tus[@]}" 2>&1)
+	out=$(clang-tidy -p "$BUILD" --quiet "${tus[@]}" 2>&1 | grep -v "warnings generated"
+		exit "${PIPESTATUS[0]}")
 	report clang-tidy $? "$out"
 fi
 

@@ -427,6 +427,14 @@ TEST_CASE("DBC telemetry: owner and counters by index; capacity and NULL rules",
   CheckFailed(ember_dbc_telemetry_read(kBdf, two.data(), 2, &count), EMBER_ERR_IO, "dbc_counters");
   Write(t.Dev() / "dbc_status", "0 maybe 1\n");
   CheckFailed(ember_dbc_telemetry_read(kBdf, two.data(), 2, &count), EMBER_ERR_IO, "dbc_status");
+  // A driver older than the files: not supported, not an I/O error.
+  Write(t.Dev() / "dbc_status", "0 free 0\n");
+  std::filesystem::remove(t.Dev() / "dbc_counters");
+  CheckFailed(ember_dbc_telemetry_read(kBdf, two.data(), 2, &count), EMBER_ERR_UNSUPPORTED,
+              "dbc_counters");
+  std::filesystem::remove(t.Dev() / "dbc_status");
+  CheckFailed(ember_dbc_telemetry_read(kBdf, two.data(), 2, &count), EMBER_ERR_UNSUPPORTED,
+              "dbc_status");
 }
 
 TEST_CASE("processes: fdinfo summed per pid, dup'd files once, other files ignored",

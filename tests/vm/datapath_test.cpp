@@ -48,8 +48,8 @@ using ember_test::Attach;
 using ember_test::Bo;
 using ember_test::ClientLine;
 using ember_test::Copy;
-using ember_test::Crc32;
 using ember_test::Crc;
+using ember_test::Crc32;
 using ember_test::CreateBo;
 using ember_test::CreateBoRaw;
 using ember_test::Deactivate;
@@ -345,11 +345,12 @@ TEST_CASE("a hung DBC: WAIT_BO times out and the BO stays queued until the DBC r
   REQUIRE(Wait(fd.get(), other.handle(), 5000) == 0);
 }
 
-TEST_CASE("WAIT_BO with EMBER_WAIT_BO_POLL: the waiter polls; bytes, errors and timeouts as without") {
+TEST_CASE(
+    "WAIT_BO with EMBER_WAIT_BO_POLL: the waiter polls; bytes, errors and timeouts as without") {
   Fd fd;
   const auto dbc = Activate(fd.get());
   const auto dev = Devmem(fd.get());
-  const std::uint64_t size = 64 * 1024;
+  const std::uint64_t size = std::uint64_t{64} * 1024;
   const Bo in(fd.get(), size);
   const Bo out(fd.get(), size);
   REQUIRE(Attach(fd.get(), in.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_TO_DEV)}) == 0);

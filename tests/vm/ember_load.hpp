@@ -225,7 +225,8 @@ inline std::uint32_t ServiceNs(const Device &dev, std::uint32_t dbc) {
 }
 
 inline void SetServiceNs(const Device &dev, std::uint32_t dbc, std::uint32_t ns) {
-  WriteText(dev.debugfs / "test" / "dbc_service_ns", std::to_string(dbc) + " " + std::to_string(ns) + "\n");
+  WriteText(dev.debugfs / "test" / "dbc_service_ns",
+            std::to_string(dbc) + " " + std::to_string(ns) + "\n");
 }
 
 // Sets a DBC's service time for a scope and restores the old one.

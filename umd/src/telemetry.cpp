@@ -511,7 +511,8 @@ ember_status ReadDbcTelemetry(const MonitorRoots &roots, std::string_view bdf,
   std::string buf;
   const fs::path status_file = dir / "dbc_status";
   if (const int err = ReadBounded(status_file, buf); err != 0) {
-    return Fail(EMBER_ERR_IO, PathError(status_file, err));
+    // A driver older than the file (ABI < 1.3 of libember 0.2): not an I/O error.
+    return Fail(err == ENOENT ? EMBER_ERR_UNSUPPORTED : EMBER_ERR_IO, PathError(status_file, err));
   }
   auto dbcs = ParseDbcStatus(buf);
   if (!dbcs) {
@@ -519,7 +520,8 @@ ember_status ReadDbcTelemetry(const MonitorRoots &roots, std::string_view bdf,
   }
   const fs::path counters_file = dir / "dbc_counters";
   if (const int err = ReadBounded(counters_file, buf); err != 0) {
-    return Fail(EMBER_ERR_IO, PathError(counters_file, err));
+    return Fail(err == ENOENT ? EMBER_ERR_UNSUPPORTED : EMBER_ERR_IO,
+                PathError(counters_file, err));
   }
   if (!MergeDbcCounters(buf, *dbcs)) {
     return Fail(EMBER_ERR_IO, counters_file.string() + ": malformed, or a DBC not in dbc_status");

@@ -26,7 +26,7 @@ DeviceView ReadDevice(std::size_t index, const ember::DeviceDesc &desc, bool pro
 std::optional<Failure> DeviceProblem(const DeviceView &v) {
   // A driver older than the telemetry files: libember cannot find
   // dbc_status / dbc_counters.
-  if (v.dbc_status == EMBER_ERR_IO && v.dbc_error.find("No such file") != std::string::npos) {
+  if (v.dbc_status == EMBER_ERR_UNSUPPORTED) {
     return Failure{kExitNotSupported,
                    fmt::format("{}: the loaded ember driver does not provide the DBC telemetry "
                                "files (driver older than this ember-smi): {}",

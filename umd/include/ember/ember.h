@@ -408,7 +408,9 @@ typedef struct ember_dbc_telemetry {
  *	more room).
  *
  * Return: EMBER_OK; EMBER_ERR_INVALID; EMBER_ERR_NOENT (no ember device
- * at @bdf); EMBER_ERR_IO (the driver's files could not be parsed).
+ * at @bdf); EMBER_ERR_UNSUPPORTED (a driver without the DBC telemetry
+ * files: older than libember 0.2); EMBER_ERR_IO (the driver's files could
+ * not be read or parsed).
  */
 EMBER_API ember_status ember_dbc_telemetry_read(const char *bdf, ember_dbc_telemetry *out,
                                                 size_t capacity, size_t *count);
