@@ -513,6 +513,8 @@ TEST_CASE("model: views from ember types", "[ember_smi][model]") {
   CHECK(d1.dbc_status == EMBER_ERR_IO);
   CHECK(d1.process_status == EMBER_ERR_ACCESS);
   CHECK_FALSE(d1.serial());
-  CHECK(ember_smi::FwVersion((1U << 24U) | (2U << 16U) | 3U) == "1.2.3");
-  CHECK(ember_smi::IrqModeName(EMBER_DEV_IRQ_POLL) == "poll");
+  CHECK(ember::fw_version_string((1U << 24U) | (2U << 16U) | 3U) == "1.2.3");
+  CHECK(ember::fw_version_string(0x01020003U) == "1.2.3");
+  CHECK(ember::irq_mode_name(EMBER_DEV_IRQ_POLL) == "poll");
+  CHECK(ember::irq_mode_name(0) == "unknown");
 }

@@ -181,7 +181,6 @@ TEST_CASE("render: units are converted to base units", "[render]") {
   CHECK(grep(text, "ember_power_watts{")[0].ends_with("} 1e-06"));
   CHECK(grep(text, "ember_core_clock_hertz{")[0].ends_with("} 4294967295000000"));
   CHECK(grep(text, "ember_process_device_busy_seconds_total{")[0].ends_with("} 0.0025"));
-  CHECK(format_fw_version(0x01020003U) == "1.2.3");
   CHECK(format_major_minor(0x00010002U) == "1.2");
 }
 

@@ -14,24 +14,6 @@
 
 namespace {
 
-std::string Fw(std::uint32_t v) {
-  return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 0xff) + "." +
-         std::to_string(v & 0xffff);
-}
-
-const char *IrqMode(std::uint32_t mode) {
-  switch (mode) {
-    case EMBER_DEV_IRQ_MSIX:
-      return "msix";
-    case EMBER_DEV_IRQ_SINGLE:
-      return "single";
-    case EMBER_DEV_IRQ_POLL:
-      return "poll";
-    default:
-      return "unknown";
-  }
-}
-
 // The usable devices; the others are reported on stderr.
 std::vector<ember::DeviceDesc> Discover() {
   std::vector<ember::DeviceDesc> out;
@@ -65,9 +47,12 @@ int Run(bool json) {
           "\"devmem_bytes\":%llu,\"fw_mgmt\":\"%s\",\"fw_dbc\":\"%s\",\"fw_boot\":\"%s\","
           "\"irq_mode\":\"%s\",\"irq_vectors\":%u,\"serial\":\"%016llx\"}",
           i ? "," : "", d.node.c_str(), d.bdf.c_str(), n.abi_major, n.abi_minor, n.abi_patch,
-          n.num_dbcs, static_cast<unsigned long long>(n.devmem_size), Fw(n.fw_mgmt_version).c_str(),
-          Fw(n.fw_dbc_version).c_str(), Fw(n.fw_boot_version).c_str(), IrqMode(n.irq_mode),
-          n.num_irq_vectors, static_cast<unsigned long long>(n.serial));
+          n.num_dbcs, static_cast<unsigned long long>(n.devmem_size),
+          ember::fw_version_string(n.fw_mgmt_version).c_str(),
+          ember::fw_version_string(n.fw_dbc_version).c_str(),
+          ember::fw_version_string(n.fw_boot_version).c_str(),
+          ember::irq_mode_name(n.irq_mode).data(), n.num_irq_vectors,
+          static_cast<unsigned long long>(n.serial));
       continue;
     }
     std::printf("%s  (PCI %s, %04x:%04x, hw %u.%u, serial %016llx)\n", d.node.c_str(),
@@ -78,9 +63,12 @@ int Run(bool json) {
     std::printf("  device memory   %llu MiB\n",
                 static_cast<unsigned long long>(n.devmem_size >> 20));
     std::printf("  firmware        mgmt %s, dbc %s, boot %s, NNC %u.%u\n",
-                Fw(n.fw_mgmt_version).c_str(), Fw(n.fw_dbc_version).c_str(),
-                Fw(n.fw_boot_version).c_str(), n.nnc_version >> 16, n.nnc_version & 0xffff);
-    std::printf("  interrupts      %s, %u vector(s)\n", IrqMode(n.irq_mode), n.num_irq_vectors);
+                ember::fw_version_string(n.fw_mgmt_version).c_str(),
+                ember::fw_version_string(n.fw_dbc_version).c_str(),
+                ember::fw_version_string(n.fw_boot_version).c_str(), n.nnc_version >> 16,
+                n.nnc_version & 0xffff);
+    std::printf("  interrupts      %s, %u vector(s)\n", ember::irq_mode_name(n.irq_mode).data(),
+                n.num_irq_vectors);
   }
   if (json) {
     std::printf("]\n");

@@ -5,22 +5,6 @@
 #include <ember/ember.hpp>
 
 namespace ember_exporter {
-namespace {
-
-std::string irq_mode_name(std::uint32_t mode) {
-  switch (mode) {
-    case EMBER_DEV_IRQ_MSIX:
-      return "msix";
-    case EMBER_DEV_IRQ_SINGLE:
-      return "single";
-    case EMBER_DEV_IRQ_POLL:
-      return "poll";
-    default:
-      return {};
-  }
-}
-
-}  // namespace
 
 void Collector::discover(const std::string &driver_version) {
   last_discovery_ = std::chrono::steady_clock::now();
@@ -48,11 +32,14 @@ void Collector::discover(const std::string &driver_version) {
     if (d.status == EMBER_OK) {
       const ember::Info &i = d.info;
       k.info.serial = fmt::format("{:016x}", i.serial);
-      k.info.fw_mgmt_version = format_fw_version(i.fw_mgmt_version);
-      k.info.fw_dbc_version = format_fw_version(i.fw_dbc_version);
-      k.info.fw_boot_version = format_fw_version(i.fw_boot_version);
+      k.info.fw_mgmt_version = ember::fw_version_string(i.fw_mgmt_version);
+      k.info.fw_dbc_version = ember::fw_version_string(i.fw_dbc_version);
+      k.info.fw_boot_version = ember::fw_version_string(i.fw_boot_version);
       k.info.hw_version = format_major_minor(i.hw_version);
-      k.info.irq_mode = irq_mode_name(i.irq_mode);
+      // An unknown mode leaves the label off (irq_mode empty).
+      if (const std::string_view m = ember::irq_mode_name(i.irq_mode); m != "unknown") {
+        k.info.irq_mode = std::string(m);
+      }
       k.info.num_dbcs = i.num_dbcs;
     }
   }

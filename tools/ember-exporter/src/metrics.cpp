@@ -154,10 +154,6 @@ std::string format_value(double value) {
   return fmt::format("{}", value);
 }
 
-std::string format_fw_version(std::uint32_t packed) {
-  return fmt::format("{}.{}.{}", packed >> 24U, (packed >> 16U) & 0xffU, packed & 0xffffU);
-}
-
 std::string format_major_minor(std::uint32_t packed) {
   return fmt::format("{}.{}", packed >> 16U, packed & 0xffffU);
 }

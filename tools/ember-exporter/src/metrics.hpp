@@ -90,9 +90,6 @@ struct Snapshot {
 // reads back to the same double.
 [[nodiscard]] std::string format_value(double value);
 
-// "major.minor.patch" of a firmware version packed major << 24 |
-// minor << 16 | patch.
-[[nodiscard]] std::string format_fw_version(std::uint32_t packed);
 // "major.minor" of a version packed major << 16 | minor.
 [[nodiscard]] std::string format_major_minor(std::uint32_t packed);
 

@@ -122,18 +122,21 @@ const std::array kFields{
           }},
     Field{"fw.mgmt", "", kStr, 0, true, "Management firmware version.",
           [](S, D d) {
-            return FromInfo(
-                d, [](const ember::Info &i) -> Value { return FwVersion(i.fw_mgmt_version); });
+            return FromInfo(d, [](const ember::Info &i) -> Value {
+              return ember::fw_version_string(i.fw_mgmt_version);
+            });
           }},
     Field{"fw.dbc", "", kStr, 0, true, "DMA bridge firmware version.",
           [](S, D d) {
-            return FromInfo(
-                d, [](const ember::Info &i) -> Value { return FwVersion(i.fw_dbc_version); });
+            return FromInfo(d, [](const ember::Info &i) -> Value {
+              return ember::fw_version_string(i.fw_dbc_version);
+            });
           }},
     Field{"fw.boot", "", kStr, 0, true, "Boot firmware version.",
           [](S, D d) {
-            return FromInfo(
-                d, [](const ember::Info &i) -> Value { return FwVersion(i.fw_boot_version); });
+            return FromInfo(d, [](const ember::Info &i) -> Value {
+              return ember::fw_version_string(i.fw_boot_version);
+            });
           }},
     Field{"fw.nnc", "", kStr, 0, true, "NNC protocol version the firmware speaks, major.minor.",
           [](S, D d) {
@@ -144,7 +147,7 @@ const std::array kFields{
     Field{"irq.mode", "", kStr, 0, true, "Interrupt mode: msix, single or poll.",
           [](S, D d) {
             return FromInfo(d, [](const ember::Info &i) -> Value {
-              return std::string(IrqModeName(i.irq_mode));
+              return std::string(ember::irq_mode_name(i.irq_mode));
             });
           }},
     Field{"irq.vectors", "", kInt, 0, true, "Interrupt vectors the driver uses.",

@@ -98,23 +98,6 @@ DeviceView MakeView(std::size_t index, const ember::DeviceDesc &desc,
   return v;
 }
 
-std::string FwVersion(std::uint32_t packed) {
-  return fmt::format("{}.{}.{}", packed >> 24U, (packed >> 16U) & 0xffU, packed & 0xffffU);
-}
-
-std::string_view IrqModeName(std::uint32_t mode) {
-  switch (mode) {
-    case EMBER_DEV_IRQ_MSIX:
-      return "msix";
-    case EMBER_DEV_IRQ_SINGLE:
-      return "single";
-    case EMBER_DEV_IRQ_POLL:
-      return "poll";
-    default:
-      return "unknown";
-  }
-}
-
 namespace {
 
 std::string Lower(std::string_view s) {

@@ -86,11 +86,6 @@ struct Snapshot {
                                   const ember::Result<std::vector<ember::DbcTelemetry>> &dbcs,
                                   const ember::Result<std::vector<ember::ProcessUsage>> &procs);
 
-// "1.2.3" of a GET_INFO firmware version (major << 24 | minor << 16 | patch).
-[[nodiscard]] std::string FwVersion(std::uint32_t packed);
-// "msix", "single", "poll" or "unknown".
-[[nodiscard]] std::string_view IrqModeName(std::uint32_t mode);
-
 // Which devices -i selects: each id is an index, a BDF ("0000:00:03.0" or
 // "00:03.0", case-insensitive), a serial (16 hex digits) or "EMBER-<serial>".
 // An id that matches nothing is a Failure with kExitNotFound; an empty id

@@ -355,6 +355,27 @@ struct Telemetry {
   }
 }
 
+// "msix", "single", "poll" (EMBER_DEV_IRQ_*) or "unknown".
+[[nodiscard]] inline std::string_view irq_mode_name(std::uint32_t mode) {
+  switch (mode) {
+    case EMBER_DEV_IRQ_MSIX:
+      return "msix";
+    case EMBER_DEV_IRQ_SINGLE:
+      return "single";
+    case EMBER_DEV_IRQ_POLL:
+      return "poll";
+    default:
+      return "unknown";
+  }
+}
+
+// A firmware version of ember_info (major << 24 | minor << 16 | patch) as
+// "major.minor.patch".
+[[nodiscard]] inline std::string fw_version_string(std::uint32_t packed) {
+  return std::to_string(packed >> 24U) + "." + std::to_string((packed >> 16U) & 0xffU) + "." +
+         std::to_string(packed & 0xffffU);
+}
+
 [[nodiscard]] inline Result<Telemetry> read_telemetry(const std::string &bdf) {
   ember_telemetry raw{};
   if (const ember_status st = ember_telemetry_read(bdf.c_str(), &raw); st != EMBER_OK) {
