@@ -28,9 +28,10 @@ WORKLOAD=$EMBER_BUILD/examples/run_workload
 TMP=$(mktemp -d)
 FAILS=0
 BG=
+NOBODY_BIN=
 cleanup() {
 	[ -n "$BG" ] && kill "$BG" 2>/dev/null
-	rm -rf "$TMP"
+	rm -rf "$TMP" ${NOBODY_BIN:+"$NOBODY_BIN"}
 }
 trap cleanup EXIT
 
@@ -349,9 +350,14 @@ expect_exit bad.id-dmon 6 "-i 7" dmon -c 1 -i 7
 
 # ---- an unprivileged user (nobody): telemetry yes, GET_INFO no ----
 if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	# A copy nobody can reach: the build tree may be in a 0700 directory
+	# (a fresh clone under mktemp -d, CI's work tree).
+	NOBODY_BIN=$(mktemp -d)
+	chmod 755 "$NOBODY_BIN"
+	cp "$SMI" "$EMBER_BUILD/umd/libember.so.0" "$NOBODY_BIN/"
 	asnobody() {
 		setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env -- \
-			"$SMI" "$@" >"$TMP/out" 2>"$TMP/err"
+			env LD_LIBRARY_PATH="$NOBODY_BIN" "$NOBODY_BIN/ember-smi" "$@" >"$TMP/out" 2>"$TMP/err"
 		RC=$?
 	}
 	if [ -n "$NODE" ] && setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
