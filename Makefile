@@ -30,7 +30,7 @@ qemu:
 kmd:
 	@$(MAKE) --no-print-directory -C kmd KVER=$(KVER)
 
-$(BUILD)/build.ninja: CMakeLists.txt tests/CMakeLists.txt
+$(BUILD)/build.ninja: CMakeLists.txt tests/CMakeLists.txt VERSION
 	@cmake -S $(ROOT) -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
 userspace: $(BUILD)/build.ninja

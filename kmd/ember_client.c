@@ -192,10 +192,10 @@ static void ember_act_free_rings(struct ember_act *act)
 
 	lockdep_assert_held(&edev->dbc_lock);
 
-	ember_sched_act_lost(act);
 	if (act->state == EMBER_ACT_LIVE && act->dbc_id >= 0 &&
 	    edev->dbcs[act->dbc_id].act == act)
-		edev->dbcs[act->dbc_id].act = NULL;
+		ember_dbc_set_act(&edev->dbcs[act->dbc_id], NULL);
+	ember_sched_act_lost(act);
 	if (!act->req_ring)
 		return;
 	dma_free_coherent(dev, (size_t)act->ring_size * sizeof(struct ember_dbc_req),
@@ -337,7 +337,7 @@ static void ember_act_install(struct ember_act *act, u32 dbc_id,
 	}
 	act->state = EMBER_ACT_LIVE;
 	act->dbc_id = dbc_id;
-	edev->dbcs[dbc_id].act = act;
+	ember_dbc_set_act(&edev->dbcs[dbc_id], act);
 }
 
 /**
@@ -472,7 +472,7 @@ bool ember_act_leave(struct ember_act *act)
 	live = act->state == EMBER_ACT_LIVE;
 	if (live) {
 		if (edev->dbcs[act->dbc_id].act == act)
-			edev->dbcs[act->dbc_id].act = NULL;
+			ember_dbc_set_act(&edev->dbcs[act->dbc_id], NULL);
 		act->state = EMBER_ACT_LEAVING;
 	}
 	mutex_unlock(&edev->dbc_lock);
@@ -499,7 +499,7 @@ void ember_act_stay(struct ember_act *act)
 	    !edev->dbcs[act->dbc_id].act) {
 		dbc = &edev->dbcs[act->dbc_id];
 		act->state = EMBER_ACT_LIVE;
-		dbc->act = act;
+		ember_dbc_set_act(dbc, act);
 	}
 	mutex_unlock(&edev->dbc_lock);
 	if (dbc) {

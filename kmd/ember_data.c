@@ -11,9 +11,12 @@
  * to the BO, so a BO closed while queued lives until the execution ends.
  * WAIT_BO waits for the job's finished fence.
  *
- * Locking: the slicing and execution state of &struct ember_bo is under
+ * Locking: the slicing state of &struct ember_bo is under
  * &ember_device.dbc_lock, the lock that already guards the rings'
- * lifetime.
+ * lifetime; the results of its last execution are under the lock of the
+ * DBC it is sliced for, which completes it (ember_sched.c). &ember_bo.queued
+ * is set under dbc_lock before the job can run and cleared under the DBC's
+ * lock when it ends, so dbc_lock holders read it with READ_ONCE().
  *
  * Device memory: every range a slice touches must lie inside one region of
  * a workload the caller loaded; the sliced BO pins those workloads
@@ -585,7 +588,7 @@ int ember_ioctl_detach_slice_bo(struct drm_device *drm, void *data,
 	} else if (bo->slicer != client->id &&
 		   !(orphan && bo->slicer == slicer)) {
 		ret = -EPERM;
-	} else if (bo->queued) {
+	} else if (READ_ONCE(bo->queued)) {
 		ret = -EBUSY;
 	} else {
 		reqs = bo->reqs;
@@ -649,7 +652,7 @@ static int ember_execute_check(struct ember_client *client,
 		return -EINVAL;
 	if (bo->slicer != client->id)
 		return -EPERM;
-	if (bo->queued)
+	if (READ_ONCE(bo->queued))
 		return -EBUSY;
 	ret = ember_data_find_act(client, bo->dbc_id, act);
 	if (ret)
@@ -914,6 +917,8 @@ int ember_ioctl_perf_stats_bo(struct drm_device *drm, void *data,
 	struct drm_ember_perf_stats_bo *args = data;
 	struct drm_ember_perf_stats_entry *ents;
 	struct drm_gem_object *obj;
+	struct ember_dbc *dbc;
+	unsigned long flags;
 	struct ember_bo *bo;
 	int ret = 0;
 	u32 i;
@@ -932,11 +937,18 @@ int ember_ioctl_perf_stats_bo(struct drm_device *drm, void *data,
 			goto out;
 		}
 		bo = to_ember_bo(obj);
+		/* submit_ts is EXECUTE_BO's, the rest its DBC's completion's. */
 		mutex_lock(&edev->dbc_lock);
+		dbc = edev->info.num_dbcs ?
+		      &edev->dbcs[min(bo->dbc_id, edev->info.num_dbcs - 1)] : NULL;
+		if (dbc)
+			spin_lock_irqsave(&dbc->lock, flags);
 		ents[i].queue_level = bo->queue_level;
 		ents[i].submit_ts = bo->submit_ts;
 		ents[i].device_ns = bo->device_ns;
 		ents[i].done_ts = bo->done_ts;
+		if (dbc)
+			spin_unlock_irqrestore(&dbc->lock, flags);
 		mutex_unlock(&edev->dbc_lock);
 		drm_gem_object_put(obj);
 	}

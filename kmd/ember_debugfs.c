@@ -417,9 +417,12 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 		   READ_ONCE(ember_dp_poll_interval_us));
 	seq_printf(m, "poll_window_max_us: %u\n",
 		   READ_ONCE(ember_dp_window_max_us));
+	seq_printf(m, "irq_drain: %s\n",
+		   !IS_ENABLED(CONFIG_PREEMPT_RT) &&
+		   READ_ONCE(ember_dp_irq_drain) ? "on" : "off");
 	for (i = 0; i < edev->info.num_dbcs; i++) {
 		st = &edev->dbcs[i].stats;
-		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu rechecks=%lld recoveries=%lld\n",
+		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu rechecks=%lld recoveries=%lld irq_drains=%lld\n",
 			   i, atomic64_read(&st->interrupts),
 			   atomic64_read(&st->polls),
 			   atomic64_read(&st->responses),
@@ -429,7 +432,8 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 			   atomic64_read(&st->rearms),
 			   READ_ONCE(edev->dbcs[i].gap_ns),
 			   atomic64_read(&st->rechecks),
-			   atomic64_read(&st->recoveries));
+			   atomic64_read(&st->recoveries),
+			   atomic64_read(&st->irq_drains));
 	}
 	return 0;
 }

@@ -250,6 +250,7 @@ static int ember_dbcs_init(struct ember_device *edev)
 	for (i = 0; i < edev->info.num_dbcs; i++) {
 		edev->dbcs[i].edev = edev;
 		edev->dbcs[i].id = i;
+		spin_lock_init(&edev->dbcs[i].lock);
 		edev->dbcs[i].regs = edev->regs + EMBER_DBC_BASE(i);
 	}
 	return ember_sched_dbcs_init(edev);

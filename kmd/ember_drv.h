@@ -209,6 +209,8 @@ struct ember_act;
  * @recoveries: times the DBC was reset because its response ring broke
  *	the driver's accounting (more responses than requests in flight, an
  *	index out of range); the jobs in its ring failed with -EIO
+ * @irq_drains: interrupts whose hard handler consumed the responses itself
+ *	and left nothing in flight, so no thread ran (ember_poll_irq())
  */
 struct ember_dbc_stats {
 	atomic64_t interrupts;
@@ -220,6 +222,7 @@ struct ember_dbc_stats {
 	atomic64_t rearms;
 	atomic64_t rechecks;
 	atomic64_t recoveries;
+	atomic64_t irq_drains;
 };
 
 /**
@@ -229,23 +232,31 @@ struct ember_dbc_stats {
  * @id: index local to this function (0 .. num_dbcs - 1)
  * @regs: the DBC's register block in BAR0
  * @vec: the vector that signals this DBC (shared in single mode)
+ * @lock: the DBC's data path: the rings, indices, in-flight count and
+ *	running jobs of the activation it serves (@act), the execution
+ *	results of the BOs running on it, @hw_seqno and @job_ns. Taken by
+ *	run_job, by every drain (interrupt thread, poller, polling waiter)
+ *	and by the hard interrupt handler, so it is a spinlock taken with
+ *	interrupts off; nests inside &ember_device.dbc_lock; no other lock
+ *	of the driver is taken while it is held (docs/datapath.md, "Locking")
  * @act: the activation that owns the DBC (the firmware activated it for
  *	that record's client and programmed its rings), or NULL when the
- *	driver knows of no owner; under &ember_device.dbc_lock
+ *	driver knows of no owner; written under &ember_device.dbc_lock and
+ *	@lock both (ember_dbc_set_act()), so either lock lets one read it
  * @sched: drm_sched instance of the DBC; its credits are the request ring
  *	(ember_sched.c)
  * @entity: the one entity jobs of the DBC's owner are pushed to (a DBC
  *	has one owner at a time); pushes under &ember_device.dbc_lock
  * @sched_name: name of @sched, "ember-<bdf>-dbc<i>"
  * @fence_ctx: dma_fence context of the hardware fences of the DBC
- * @hw_seqno: last hardware fence seqno (under &ember_device.dbc_lock)
+ * @hw_seqno: last hardware fence seqno (under @lock)
  * @poll_work: polling mode: services the response ring while requests
  *	are in flight (ember_poll.c)
  * @gap_ns: moving average of the time between responses, ns; only the
  *	context servicing the DBC touches it
  * @last_rsp_ns: ktime_get_ns() of the last response seen; same rule
  * @job_ns: moving average of the time from EXECUTE_BO to completion of the
- *	DBC's jobs, ns; written under &ember_device.dbc_lock, read without it
+ *	DBC's jobs, ns; written under @lock, read without it
  *	by waiters that poll (ember_poll_wait())
  * @stats: counters
  */
@@ -254,6 +265,7 @@ struct ember_dbc {
 	unsigned int id;
 	void __iomem *regs;
 	struct ember_irq_vector *vec;
+	spinlock_t lock; /* see kernel-doc above */
 	struct ember_act *act;
 	struct drm_gpu_scheduler sched;
 	struct drm_sched_entity entity;
@@ -301,7 +313,9 @@ enum ember_act_state {
  * owning client, holding &ember_client.lock, ever unlinks and frees the
  * record itself; resets, removal and other clients' activations only
  * change its state and may free its rings (after making sure that no DBC
- * uses them).
+ * uses them). @req_tail, @rsp_head, @inflight and @running belong to the
+ * data path: under &ember_dbc.lock of DBC @dbc_id (they change only while
+ * that DBC serves the record, or with &ember_device.dbc_lock held too).
  *
  * @client: the owner
  * @node: entry in &ember_client.acts
@@ -410,16 +424,19 @@ struct ember_client {
  * @client_serial: last &ember_client.id handed out
  * @handles: allocator of client handles (internally locked)
  * @mbox: management mailbox
- * @dbc_lock: protects &ember_dbc.act of every DBC, every &struct
- *	ember_act and &ember_client.acts, @ring_bytes and @dbcs_gone. Taken
- *	after @clients_lock and &ember_client.lock, before &ember_mbox.lock
- *	and &ember_wl_dev.lock of @wl; never held while waiting for the
- *	firmware.
+ * @dbc_lock: the lifetime of activations: protects &ember_dbc.act of
+ *	every DBC (together with &ember_dbc.lock), every &struct ember_act
+ *	and &ember_client.acts except the data-path fields under
+ *	&ember_dbc.lock, the slicing state of BOs, @ring_bytes and
+ *	@dbcs_gone. Taken after @clients_lock and &ember_client.lock, before
+ *	&ember_dbc.lock, &ember_mbox.lock and &ember_wl_dev.lock of @wl;
+ *	never held while waiting for the firmware. The per-job paths (run_job,
+ *	draining responses) do not take it.
  * @ring_bytes: DMA memory held in DBC rings of all clients
  * @dbcs_gone: the device was removed: its DBCs are reset and stay so;
  *	rings can be freed at once
  * @act_serial: last &ember_act.serial handed out (under @dbc_lock)
- * @sched_wq: ordered high-priority workqueue running the run_job and
+ * @sched_wq: per-CPU high-priority workqueue running the run_job and
  *	free_job work of every DBC scheduler
  * @sched_ready: DBCs whose scheduler and entity are initialised
  * @wl: the workloads clients loaded, which bound the device memory their

@@ -10,9 +10,11 @@
  * handler then reads EMBER_IRQ_STATUS to learn which sources fired.
  *
  * Hard handlers acknowledge and count, and hand mailbox replies to
- * ember_mbox.c (a work item consumes them). A DBC event masks the DBC's
- * source in EMBER_IRQ_MASK and wakes the vector's thread, which services
- * the response ring with last-chance polling and unmasks the source when
+ * ember_mbox.c (a work item consumes them). A DBC event first lets
+ * ember_poll_irq() consume the responses; if that leaves the DBC idle,
+ * nothing else happens. Otherwise it masks the DBC's source in
+ * EMBER_IRQ_MASK and wakes the vector's thread, which services the
+ * response ring with last-chance polling and unmasks the source when
  * done (ember_poll.c). In polling mode DBC sources stay masked.
  *
  * EMBER_IRQ_MASK is written only here, under &ember_irq.mask_lock: the
@@ -112,7 +114,8 @@ void ember_irq_dbc_unmask(struct ember_dbc *dbc)
 /*
  * ember_dbc_irq() - a DBC signalled (hard-IRQ context)
  *
- * Masks the DBC's source and hands it to the thread of @vec.
+ * Completes a lone job at once (ember_poll_irq()), or masks the DBC's
+ * source and hands it to the thread of @vec.
  */
 static irqreturn_t ember_dbc_irq(struct ember_irq_vector *vec,
 				 struct ember_dbc *dbc)
@@ -123,6 +126,8 @@ static irqreturn_t ember_dbc_irq(struct ember_irq_vector *vec,
 	trace_ember_irq(pci_name(edev->pdev), dbc->id);
 	if (edev->irq.polling)
 		return IRQ_HANDLED;	/* a stale event: the poller has it */
+	if (ember_poll_irq(dbc))
+		return IRQ_HANDLED;
 	ember_irq_dbc_mask(dbc);
 	set_bit(dbc->id, &vec->dbc_pending);
 	return IRQ_WAKE_THREAD;

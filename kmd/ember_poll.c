@@ -4,8 +4,14 @@
  *
  * Interrupt mode with storm mitigation (the default). The DBC raises an
  * interrupt when its response ring goes from empty to non-empty. The
- * hard handler (ember_irq.c) masks the DBC's source and wakes the
- * vector's thread, which runs ember_poll_service(): it drains the ring in
+ * hard handler (ember_irq.c) first looks at the ring itself
+ * (ember_poll_irq()): when it holds every response still expected (at
+ * most EMBER_IRQ_DRAIN_BUDGET) - a lone job, the last of a burst - it
+ * consumes them, the jobs complete and their waiters wake with no thread
+ * in between, and the source stays unmasked. Otherwise more responses
+ * are coming: it leaves them in the ring, masks
+ * the DBC's source and wakes the vector's thread, which runs
+ * ember_poll_service(): it drains the ring in
  * bounded batches and, while requests are still in flight, keeps polling
  * the ring with the source masked for as long as responses keep coming
  * at the rate observed so far (the poll window, below). When the DBC has
@@ -23,7 +29,9 @@
  * job is never held back: its completion is taken from its interrupt, and
  * with nothing in flight the thread re-enables the interrupt at once.
  * With datapath_irq_mitigation=0 the thread drains and re-enables at once
- * after every interrupt (for comparison).
+ * after every interrupt (for comparison). With datapath_irq_drain=0, and
+ * always on PREEMPT_RT (where fences cannot be signalled from a hard
+ * handler), the hard handler leaves every response to the thread.
  *
  * Polling mode (datapath_polling=1 at load): DBC sources stay masked;
  * while a DBC has requests in flight a work item drains its ring every
@@ -79,8 +87,15 @@ module_param_named(datapath_busy_poll_us, ember_dp_busy_poll_us, uint, 0644);
 MODULE_PARM_DESC(datapath_busy_poll_us,
 		 "Longest busy-poll of a waiter that polls (WAIT_BO with EMBER_WAIT_BO_POLL; every WAIT_BO in polling mode), us; 0: waiters never poll (default 500)");
 
+bool ember_dp_irq_drain = true;
+module_param_named(datapath_irq_drain, ember_dp_irq_drain, bool, 0644);
+MODULE_PARM_DESC(datapath_irq_drain,
+		 "Complete jobs in the hard interrupt handler when that leaves the DBC idle, with no thread hand-off (default Y; ignored on PREEMPT_RT)");
+
 /* Responses consumed per lock hold before the thread looks elsewhere. */
 #define EMBER_DRAIN_BATCH		64u
+/* Responses the hard handler consumes before it hands the DBC on. */
+#define EMBER_IRQ_DRAIN_BUDGET		8u
 /* Shortest poll window and sleep between polls. */
 #define EMBER_POLL_WINDOW_MIN_US	50u
 #define EMBER_POLL_SLEEP_MIN_US		5u
@@ -264,6 +279,34 @@ void ember_poll_service(struct ember_irq_vector *vec)
 }
 
 /**
+ * ember_poll_irq() - the hard handler's look at a DBC that signalled
+ * @dbc: the DBC; its interrupt source is not masked by the data path
+ *
+ * Consumes the ring's responses if they are all the DBC still expects, up
+ * to EMBER_IRQ_DRAIN_BUDGET (ember_sched_drain_irq()), unless the thread
+ * is servicing the DBC (its source masked by the data path: in single
+ * mode the handler sees the latched events of masked sources too),
+ * datapath_irq_drain is off, or the kernel is PREEMPT_RT.
+ * Hard-IRQ context.
+ *
+ * Return: true if the DBC is idle now and needs no thread; false: mask it
+ * and wake the thread.
+ */
+bool ember_poll_irq(struct ember_dbc *dbc)
+{
+	struct ember_irq *irq = &dbc->edev->irq;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) || !READ_ONCE(ember_dp_irq_drain))
+		return false;
+	if (READ_ONCE(irq->dp_mask) & EMBER_IRQ_SRC_DBC(dbc->id))
+		return false;
+	if (!ember_sched_drain_irq(dbc, EMBER_IRQ_DRAIN_BUDGET))
+		return false;
+	atomic64_inc(&dbc->stats.irq_drains);
+	return true;
+}
+
+/**
  * ember_poll_wait() - a waiter polls the ring of its job's DBC
  * @dbc: the DBC the job was submitted to
  * @fence: the job's finished fence
@@ -272,8 +315,8 @@ void ember_poll_service(struct ember_irq_vector *vec)
  * Sleeps until about half of the DBC's recent job time has passed since
  * @submit_ns, then drains the DBC's response ring until @fence signals,
  * for at most datapath_busy_poll_us or until a signal is pending.
- * Safe against the interrupt thread and the poller: every drain takes
- * &ember_device.dbc_lock.
+ * Safe against the hard handler, the interrupt thread and the poller:
+ * every drain takes &ember_dbc.lock.
  *
  * Return: true if @fence has signalled.
  */

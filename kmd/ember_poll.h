@@ -19,12 +19,14 @@ extern unsigned int ember_dp_poll_interval_us;
 extern bool ember_dp_mitigation;
 extern unsigned int ember_dp_window_max_us;
 extern unsigned int ember_dp_busy_poll_us;
+extern bool ember_dp_irq_drain;
 
 bool ember_poll_mode(void);
 void ember_poll_init(struct ember_device *edev);
 void ember_poll_fini(struct ember_device *edev);
 void ember_poll_kick(struct ember_dbc *dbc);
 void ember_poll_service(struct ember_irq_vector *vec);
+bool ember_poll_irq(struct ember_dbc *dbc);
 bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,
 		     u64 submit_ns);
 

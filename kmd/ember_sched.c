@@ -24,9 +24,18 @@
  * -ECANCELED without touching the device; jobs already in the ring of a
  * lost activation are failed by ember_sched_act_lost().
  *
- * Locking: &ember_device.dbc_lock covers the rings, &struct ember_act,
- * the BO execution state and the jobs once pushed. run_job() and the
- * drain take it; nothing holding it waits for a job.
+ * Locking (docs/datapath.md, "Locking"): each DBC's &ember_dbc.lock, a
+ * spinlock, covers what the data path touches per job: the rings and
+ * indices of the activation the DBC serves, its running jobs and the
+ * execution results of their BOs. run_job() and every drain take only
+ * that lock, so DBCs never wait for each other, and the hard interrupt
+ * handler can complete a lone job itself (ember_sched_drain_irq()). The
+ * device-wide &ember_device.dbc_lock covers the lifetime of activations
+ * and the slicing state of BOs; EXECUTE_BO holds it to check and push,
+ * and changing &ember_dbc.act takes both (dbc_lock first). A response
+ * ring that breaks the accounting is recovered under both as well: the
+ * drain that finds it drops its lock and takes them in order
+ * (ember_sched_recover()); the hard handler leaves it to the thread.
  */
 
 #include <linux/dma-fence.h>
@@ -82,7 +91,7 @@ static const char *ember_dev_name(const struct ember_dbc *dbc)
 
 /* ---- completion ---- */
 
-/* @job ended (all responses, or cancelled); under dbc_lock. */
+/* @job ended (all responses, or cancelled); under the DBC's lock. */
 static void ember_job_done(struct ember_job *job)
 {
 	struct ember_dbc *dbc = job->dbc;
@@ -90,10 +99,11 @@ static void ember_job_done(struct ember_job *job)
 	struct sg_table *sgt = bo->base.sgt;
 	u64 took;
 
-	lockdep_assert_held(&dbc->edev->dbc_lock);
+	lockdep_assert_held(&dbc->lock);
 
 	list_del_init(&job->node);
-	bo->queued = false;
+	/* Read without the DBC's lock by EXECUTE_BO and DETACH_SLICE_BO. */
+	WRITE_ONCE(bo->queued, false);
 	if (sgt)
 		dma_sync_sgtable_for_cpu(dbc->edev->drm.dev, sgt,
 					 DMA_BIDIRECTIONAL);
@@ -113,7 +123,7 @@ static void ember_job_done(struct ember_job *job)
 	dma_fence_signal(&job->hw->base);
 }
 
-/* Fail every job in @act's ring with @error; under dbc_lock. */
+/* Fail every job in @act's ring with @error; under the DBC's lock. */
 static void ember_sched_fail_running(struct ember_act *act, int error)
 {
 	struct ember_job *job, *tmp;
@@ -132,16 +142,47 @@ static void ember_sched_fail_running(struct ember_act *act, int error)
  *
  * Fails every job in the rings with -ECANCELED. Jobs of the record still
  * waiting in the scheduler are failed when they come to run. Under
- * &ember_device.dbc_lock.
+ * &ember_device.dbc_lock; takes the DBC's lock.
  */
 void ember_sched_act_lost(struct ember_act *act)
 {
-	lockdep_assert_held(&act->client->edev->dbc_lock);
+	struct ember_device *edev = act->client->edev;
+	struct ember_dbc *dbc;
+	unsigned long flags;
 
+	lockdep_assert_held(&edev->dbc_lock);
+
+	/* A record without a DBC never ran a job. */
+	if (act->dbc_id < 0 || act->dbc_id >= edev->info.num_dbcs) {
+		WARN_ON_ONCE(!list_empty(&act->running));
+		return;
+	}
+	dbc = &edev->dbcs[act->dbc_id];
+	spin_lock_irqsave(&dbc->lock, flags);
 	ember_sched_fail_running(act, -ECANCELED);
+	spin_unlock_irqrestore(&dbc->lock, flags);
 }
 
-/* One response of @act's ring. */
+/**
+ * ember_dbc_set_act() - change the activation a DBC serves
+ * @dbc: the DBC
+ * @act: the new owner's LIVE record, or NULL
+ *
+ * Under &ember_device.dbc_lock; takes the DBC's lock, so that a drain or
+ * run_job() in progress finishes with the old record first.
+ */
+void ember_dbc_set_act(struct ember_dbc *dbc, struct ember_act *act)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&dbc->edev->dbc_lock);
+
+	spin_lock_irqsave(&dbc->lock, flags);
+	dbc->act = act;
+	spin_unlock_irqrestore(&dbc->lock, flags);
+}
+
+/* One response of @act's ring; under the DBC's lock. */
 static void ember_job_response(struct ember_dbc *dbc, struct ember_act *act,
 			       const struct ember_dbc_rsp *rsp)
 {
@@ -201,12 +242,15 @@ static bool ember_dbc_has_rings(struct ember_dbc *dbc,
  * (docs/datapath.md, "Accounting errors"). If the DBC is not programmed
  * with @act's rings any more, it is not the client's: the data path lets
  * go of it (LEAVING, jobs kept until the client's DEACTIVATE or TERMINATE)
- * and touches nothing. Under dbc_lock.
+ * and touches nothing. Under &ember_device.dbc_lock and the DBC's lock.
  */
 static void ember_dbc_recover(struct ember_dbc *dbc, struct ember_act *act,
 			      u32 tail)
 {
 	void __iomem *regs = dbc->regs;
+
+	lockdep_assert_held(&dbc->edev->dbc_lock);
+	lockdep_assert_held(&dbc->lock);
 
 	if (!ember_dbc_has_rings(dbc, act)) {
 		dev_err_ratelimited(dbc->edev->drm.dev,
@@ -238,10 +282,11 @@ static void ember_dbc_recover(struct ember_dbc *dbc, struct ember_act *act,
  * Responses waiting in @act's ring, which @dbc serves: 0 when none, or
  * when the DBC is stopped or the device gone (its rings are about to go).
  * A tail out of range or more responses than requests in flight breaks
- * the accounting: the DBC is recovered and 0 returned. Under dbc_lock.
+ * the accounting: 0, and *@broken set (the caller recovers the DBC with
+ * ember_sched_recover()). Under the DBC's lock.
  */
 static u32 ember_rsp_avail(struct ember_dbc *dbc, struct ember_act *act,
-			   u32 *tail)
+			   u32 *tail, bool *broken)
 {
 	u32 mask = act->ring_size - 1;
 	u32 status, n;
@@ -254,21 +299,24 @@ static u32 ember_rsp_avail(struct ember_dbc *dbc, struct ember_act *act,
 		return 0;
 	n = (*tail - act->rsp_head) & mask;
 	if (*tail > mask || n > act->inflight) {
-		ember_dbc_recover(dbc, act, *tail);
+		*broken = true;
 		return 0;
 	}
 	return n;
 }
 
-/* Consume at most @budget responses of @act's ring; under dbc_lock. */
+/*
+ * Consume at most @budget responses of @act's ring; under the DBC's lock.
+ * Stops at a broken ring (*@broken).
+ */
 static u32 ember_rsp_ring_drain(struct ember_dbc *dbc, struct ember_act *act,
-				u32 budget)
+				u32 budget, bool *broken)
 {
 	const struct ember_dbc_rsp *ring = act->rsp_ring;
 	u32 mask = act->ring_size - 1;
 	u32 head, tail, n = 0;
 
-	while (n < budget && ember_rsp_avail(dbc, act, &tail)) {
+	while (n < budget && ember_rsp_avail(dbc, act, &tail, broken)) {
 		/* Read the entries only after the index. */
 		dma_rmb();
 		head = act->rsp_head;
@@ -291,43 +339,130 @@ static u32 ember_rsp_ring_drain(struct ember_dbc *dbc, struct ember_act *act,
 	return n;
 }
 
-/* The activation whose rings the data path serves on @dbc, or NULL. */
+/*
+ * The activation whose rings the data path serves on @dbc, or NULL. Under
+ * the DBC's lock (&ember_dbc.act and the rings change only under it too).
+ */
 static struct ember_act *ember_sched_dbc_act(struct ember_dbc *dbc)
 {
 	struct ember_act *act = dbc->act;
 
-	lockdep_assert_held(&dbc->edev->dbc_lock);
+	lockdep_assert_held(&dbc->lock);
 
-	if (!act || !act->rsp_ring || dbc->edev->dbcs_gone)
+	if (!act || !act->rsp_ring || READ_ONCE(dbc->edev->dbcs_gone))
 		return NULL;
 	return act;
+}
+
+/*
+ * A drain found @dbc's response ring broken: look again under both locks
+ * and recover the DBC if it still is (ember_dbc_recover()). Process
+ * context, no lock held.
+ */
+static void ember_sched_recover(struct ember_dbc *dbc)
+{
+	struct ember_device *edev = dbc->edev;
+	struct ember_act *act;
+	unsigned long flags;
+	bool broken = false;
+	u32 tail;
+
+	mutex_lock(&edev->dbc_lock);
+	spin_lock_irqsave(&dbc->lock, flags);
+	act = ember_sched_dbc_act(dbc);
+	if (act) {
+		ember_rsp_avail(dbc, act, &tail, &broken);
+		if (broken)
+			ember_dbc_recover(dbc, act, tail);
+	}
+	spin_unlock_irqrestore(&dbc->lock, flags);
+	mutex_unlock(&edev->dbc_lock);
+}
+
+/*
+ * Drain at most @budget responses of @dbc's ring; recover a broken ring.
+ * Process context. Returns the responses consumed, and through @inflight
+ * (if not NULL) the requests still in flight.
+ */
+static u32 ember_sched_drain_locked(struct ember_dbc *dbc, u32 budget,
+				    u64 serial, u32 *inflight)
+{
+	struct ember_act *act;
+	unsigned long flags;
+	bool broken = false;
+	u32 n = 0, left = 0;
+
+	spin_lock_irqsave(&dbc->lock, flags);
+	act = ember_sched_dbc_act(dbc);
+	if (act && (!serial || act->serial == serial)) {
+		n = ember_rsp_ring_drain(dbc, act, budget ?: act->ring_size,
+					 &broken);
+		left = act->inflight;
+	}
+	spin_unlock_irqrestore(&dbc->lock, flags);
+	if (broken) {
+		ember_sched_recover(dbc);
+		left = 0;	/* the jobs in the ring failed */
+	}
+	if (inflight)
+		*inflight = left;
+	return n;
 }
 
 /**
  * ember_sched_drain() - consume responses of a DBC
  * @dbc: the DBC
- * @budget: at most this many responses (a bounded batch)
+ * @budget: at most this many responses (a bounded batch); 0: one ring's
+ *	worth
  * @inflight: receives the requests still in flight afterwards
  *
- * Completes the jobs whose last response arrived. Process context.
+ * Completes the jobs whose last response arrived; recovers a response
+ * ring that broke the accounting. Process context, no lock held.
  *
  * Return: the number of responses consumed.
  */
 u32 ember_sched_drain(struct ember_dbc *dbc, u32 budget, u32 *inflight)
 {
-	struct ember_device *edev = dbc->edev;
-	struct ember_act *act;
-	u32 n = 0;
+	return ember_sched_drain_locked(dbc, budget, 0, inflight);
+}
 
-	*inflight = 0;
-	mutex_lock(&edev->dbc_lock);
+/**
+ * ember_sched_drain_irq() - consume responses in the hard interrupt handler
+ * @dbc: the DBC that signalled
+ * @budget: at most this many responses
+ *
+ * If the ring holds every response still expected (at most @budget),
+ * consumes them and completes their jobs, signalling the fences from
+ * hard-IRQ context (not on PREEMPT_RT, where the caller does not come
+ * here). Otherwise, and for a broken ring (the thread recovers it in
+ * process context), consumes nothing.
+ *
+ * Return: true if the DBC is idle now (nothing in flight, the ring empty
+ * and sound): no thread has to look at it.
+ */
+bool ember_sched_drain_irq(struct ember_dbc *dbc, u32 budget)
+{
+	struct ember_act *act;
+	bool broken = false, idle = false;
+	u32 tail;
+
+	lockdep_assert_in_irq();
+
+	spin_lock(&dbc->lock);
 	act = ember_sched_dbc_act(dbc);
-	if (act) {
-		n = ember_rsp_ring_drain(dbc, act, budget);
-		*inflight = act->inflight;
+	/*
+	 * Only when the ring holds every response still expected: then
+	 * draining it leaves the DBC idle. With more in flight a stream is
+	 * running, and its responses belong to the thread, whose arrival
+	 * statistics drive the storm mitigation.
+	 */
+	if (act && ember_rsp_avail(dbc, act, &tail, &broken) == act->inflight &&
+	    !broken && act->inflight <= budget) {
+		ember_rsp_ring_drain(dbc, act, budget, &broken);
+		idle = !broken && !act->inflight;
 	}
-	mutex_unlock(&edev->dbc_lock);
-	return n;
+	spin_unlock(&dbc->lock);
+	return idle;
 }
 
 /**
@@ -341,17 +476,18 @@ u32 ember_sched_drain(struct ember_dbc *dbc, u32 budget, u32 *inflight)
  */
 bool ember_sched_rsp_pending(struct ember_dbc *dbc)
 {
-	struct ember_device *edev = dbc->edev;
 	struct ember_act *act;
-	bool pending = false;
+	unsigned long flags;
+	bool pending = false, broken = false;
 	u32 tail;
 
-	mutex_lock(&edev->dbc_lock);
+	spin_lock_irqsave(&dbc->lock, flags);
 	act = ember_sched_dbc_act(dbc);
 	if (act && act->inflight)
-		pending = ember_rsp_avail(dbc, act, &tail);
-	mutex_unlock(&edev->dbc_lock);
-	return pending;
+		pending = ember_rsp_avail(dbc, act, &tail, &broken);
+	spin_unlock_irqrestore(&dbc->lock, flags);
+	/* A broken ring is serviced on: the drain recovers it. */
+	return pending || broken;
 }
 
 /**
@@ -369,16 +505,10 @@ bool ember_sched_rsp_pending(struct ember_dbc *dbc)
  */
 u32 ember_sched_recheck(struct ember_dbc *dbc, u64 serial)
 {
-	struct ember_device *edev = dbc->edev;
-	struct ember_act *act;
-	u32 n = 0;
+	u32 n;
 
-	mutex_lock(&edev->dbc_lock);
-	act = ember_sched_dbc_act(dbc);
 	/* Drains until the ring is empty: at most ring_size - 1 in flight. */
-	if (act && act->serial == serial)
-		n = ember_rsp_ring_drain(dbc, act, act->ring_size);
-	mutex_unlock(&edev->dbc_lock);
+	n = ember_sched_drain_locked(dbc, 0, serial ?: U64_MAX, NULL);
 	if (n)
 		atomic64_add(n, &dbc->stats.rechecks);
 	return n;
@@ -386,7 +516,7 @@ u32 ember_sched_recheck(struct ember_dbc *dbc, u64 serial)
 
 /* ---- the scheduler backend ---- */
 
-/* Write @job's requests into @act's ring; under dbc_lock. */
+/* Write @job's requests into @act's ring; under the DBC's lock. */
 static void ember_job_write(struct ember_act *act, struct ember_job *job)
 {
 	struct ember_dbc_req *ring = act->req_ring;
@@ -429,15 +559,16 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 	struct ember_device *edev = dbc->edev;
 	struct dma_fence *fence = ERR_PTR(-ECANCELED);
 	struct ember_act *act;
+	unsigned long flags;
 	bool entered;
 	int idx;
 
 	entered = drm_dev_enter(&edev->drm, &idx);
-	mutex_lock(&edev->dbc_lock);
+	spin_lock_irqsave(&dbc->lock, flags);
 	act = ember_sched_dbc_act(dbc);
 	if (!entered || !act || act->serial != job->act_serial) {
 		/* The activation is gone: fail without touching the device. */
-		job->bo->queued = false;
+		WRITE_ONCE(job->bo->queued, false);
 		atomic64_inc(&dbc->stats.cancelled);
 		trace_ember_job_complete(ember_dev_name(dbc), dbc->id,
 					 job->base.id, -ECANCELED,
@@ -456,7 +587,7 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 	/* One reference for the scheduler, the job keeps its own. */
 	fence = dma_fence_get(&job->hw->base);
 out:
-	mutex_unlock(&edev->dbc_lock);
+	spin_unlock_irqrestore(&dbc->lock, flags);
 	if (entered) {
 		if (!IS_ERR(fence))
 			ember_poll_kick(dbc);
@@ -530,8 +661,8 @@ struct ember_job *ember_job_alloc(void)
  * @client: the caller, the job's owner
  * @file: its DRM file
  *
- * Allocates the scheduler fences; not under &ember_device.dbc_lock, which
- * the jobs' run_job() takes. On failure the caller frees @job with
+ * Allocates the scheduler fences; not under &ember_device.dbc_lock (it
+ * may sleep). On failure the caller frees @job with
  * ember_job_abort().
  *
  * Return: 0 or -ENOMEM.
@@ -594,7 +725,7 @@ void ember_job_push(struct ember_job *job)
 	bo->fence = dma_fence_get(&job->base.s_fence->finished);
 	bo->job_id = job->base.id;
 	bo->act_serial = job->act_serial;
-	bo->queued = true;
+	WRITE_ONCE(bo->queued, true);
 	job->submit_ts = ktime_get_ns();
 	bo->submit_ts = job->submit_ts;
 	drm_sched_entity_push_job(&job->base);
@@ -630,7 +761,7 @@ static void ember_sched_release(struct drm_device *drm, void *arg)
  * ember_sched_dbcs_init() - a scheduler and an entity for every DBC
  * @edev: device with &ember_device.dbcs allocated
  *
- * The schedulers share one ordered high-priority workqueue and live as
+ * The schedulers share one per-CPU high-priority workqueue and live as
  * long as the DRM device (files may outlive the PCI device).
  *
  * Return: 0 or a negative errno.
@@ -650,9 +781,18 @@ int ember_sched_dbcs_init(struct ember_device *edev)
 	int ret;
 
 	ember_poll_init(edev);
-	edev->sched_wq = alloc_ordered_workqueue("ember-sched@%s",
-						 WQ_HIGHPRI | WQ_MEM_RECLAIM,
-						 pci_name(edev->pdev));
+	/*
+	 * Per-CPU, high priority, not ordered: run_job() of a job runs on
+	 * the CPU that pushed it, at once (a nice -20 worker preempts the
+	 * submitter on its way back to user space), with no wake-up of
+	 * another CPU; the schedulers of different DBCs never wait for
+	 * each other. Each scheduler's run_job and free_job work items are
+	 * still each never run concurrently with themselves, which is all
+	 * drm_sched needs: it orders its jobs itself.
+	 */
+	edev->sched_wq = alloc_workqueue("ember-sched@%s",
+					 WQ_HIGHPRI | WQ_MEM_RECLAIM, 0,
+					 pci_name(edev->pdev));
 	if (!edev->sched_wq)
 		return -ENOMEM;
 	ret = drmm_add_action_or_reset(&edev->drm, ember_sched_release, edev);

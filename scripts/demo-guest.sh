@@ -37,6 +37,40 @@ hdr "Control path through libember: load a GEMM workload, activate a DMA channel
 hdr "Data path through libember: a GEMM and a CRC-32 on real data, checked against the host (umd/examples/run_workload)"
 "$BUILD/examples/run_workload" --runs 5 | sed 's/^/  /'
 
+SMI=$BUILD/tools/ember-smi/ember-smi
+EXPORTER=$BUILD/tools/ember-exporter/ember-exporter
+
+hdr "ember-smi: every device at a glance (ember-smi(1))"
+"$SMI"
+
+hdr "ember-smi --query, CSV as scripts read it"
+"$SMI" --query=index,pci.bus_id,state,temperature.current,power.draw,memory.used,counters.jobs --format=csv
+
+hdr "ember-smi dmon while a workload runs (deltas per second: jobs, interrupts, polls)"
+"$SMI" dmon -c 4 -l 0.5 &
+smi=$!
+"$BUILD/examples/run_workload" --runs 40 >/dev/null
+wait "$smi"
+echo "  the driver's own counters (sysfs dbc_counters):"
+sed 's/^/    /' /sys/class/accel/accel0/device/dbc_counters
+
+hdr "Sensors (hwmon: lm-sensors sees the ember chip)"
+if command -v sensors >/dev/null; then sensors 'ember-*' 2>/dev/null | sed 's/^/  /'; else
+	for f in /sys/class/accel/accel0/device/hwmon/hwmon*/{name,temp1_input,power1_average}; do
+		echo "  $f: $(cat "$f")"
+	done
+fi
+
+hdr "One Prometheus scrape of ember-exporter (http://localhost:9855/metrics)"
+"$EXPORTER" --listen 127.0.0.1 --port 9855 >/tmp/exporter.log 2>&1 &
+exporter=$!
+for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:9855/metrics && break; sleep 0.1; done
+curl -sf http://127.0.0.1:9855/metrics |
+	grep -E '^ember_(up|device_info|temperature_celsius|power_watts|dbc_jobs_completed_total|dbc_interrupts_total)' |
+	sed 's/^/  /'
+kill "$exporter"
+wait "$exporter" 2>/dev/null || true
+
 hdr "Data-path counters (debugfs datapath: interrupts, polls, jobs per DMA channel)"
 sed 's/^/  /' /sys/kernel/debug/accel/*/datapath
 
