@@ -165,7 +165,8 @@ TEST_CASE("interrupt mitigation cuts DBC interrupts per completed job at least 1
 // IRQ thread (irq_drains counts those interrupts, rearms the thread's
 // re-enables); with datapath_irq_drain=N every interrupt goes through the
 // thread. Both ways every job returns its bytes and is counted once.
-TEST_CASE("lone jobs complete in the hard interrupt handler; datapath_irq_drain=N uses the thread") {
+TEST_CASE(
+    "lone jobs complete in the hard interrupt handler; datapath_irq_drain=N uses the thread") {
   const auto dev = ember_load::FindDevice();
   if (ReadDatapath(dev).Polling()) {
     SKIP("polling mode: no DBC interrupts");
@@ -197,7 +198,8 @@ TEST_CASE("lone jobs complete in the hard interrupt handler; datapath_irq_drain=
   d0 = drains();
   const Phase off = RunPhase(stream, jobs, 30);
   const auto off_drains = drains() - d0;
-  const auto off_text = Describe("irq drain off", off) + " irq_drains=" + std::to_string(off_drains);
+  const auto off_text =
+      Describe("irq drain off", off) + " irq_drains=" + std::to_string(off_drains);
   std::printf("storm: %s\n", off_text.c_str());
   INFO(off_text);
   CHECK(off.run.bad_jobs == 0);
