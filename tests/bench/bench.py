@@ -558,7 +558,11 @@ def cmd_report(args):
                    " after the ramp, latency = EXECUTE_BO to WAIT_BO's return;"
                    " 'stream' rows keep several BOs in flight on a DBC with a"
                    " service time (see the notes), so their latency includes"
-                   " queueing; 'QD1' rows run a lone job at a time, no service time.")
+                   " queueing; 'QD1' rows run a lone job at a time, no service time."
+                   " 'raw' / 'libember C' / 'libember C++': the same loops through raw"
+                   " ioctls, libember's C API, its C++ API; 'N DBCs busy': N processes"
+                   " at once, one DBC each, unpinned, jobs/s summed, latency the"
+                   " slowest process's.")
     if "idle_busy_cpus" in guest:
         out.append(f"idle guest: {guest['idle_busy_cpus']:.3f} CPUs busy,"
                    f" {guest['idle_irqs_per_s']:.0f} interrupts/s (background,"
