@@ -630,12 +630,19 @@ def cmd_plot(args):
     colors = {"nvme": "tab:blue", "ember": "tab:orange"}
     shades = [1.0, 0.65, 0.4, 0.25]
 
-    height = 1.5 + 0.28 * len(configs) * max(1, n * 0.6) + 0.25 * len(ratios) * max(1, n * 0.6)
-    fig = plt.figure(figsize=(13, height))
-    gs = fig.add_gridspec(2, 2, height_ratios=[len(configs) * max(1, n * 0.6),
-                                               len(ratios) * max(1, n * 0.6)],
-                          width_ratios=[3, 2], hspace=0.12, wspace=0.05,
-                          top=1 - 0.8 / height)
+    # Inches: 0.28 a row per run-ish, 0.8 for title and legend, 0.9
+    # between the panels (axis labels), 0.6 below.
+    rows_top = len(configs) * max(1.0, n * 0.6) * 0.28
+    rows_bottom = len(ratios) * max(1.0, n * 0.6) * 0.25
+    gap, head, foot = 0.9, 0.8, 0.6
+    height = rows_top + rows_bottom + gap + head + foot
+    width, left = 14.0, 3.4  # inches; left: the longest ratio label
+    fig = plt.figure(figsize=(width, height))
+    gs = fig.add_gridspec(2, 2, height_ratios=[rows_top, rows_bottom],
+                          width_ratios=[3, 2], wspace=0.05,
+                          hspace=gap / ((rows_top + rows_bottom) / 2),
+                          top=1 - head / height, bottom=foot / height,
+                          left=left / width, right=1 - 0.3 / width)
     ax_lat = fig.add_subplot(gs[0, 0])
     ax_ops = fig.add_subplot(gs[0, 1], sharey=ax_lat)
     ax_rat = fig.add_subplot(gs[1, :])
@@ -655,19 +662,19 @@ def cmd_plot(args):
             y = ypos(i, k)
             p50, p90, p99 = r.get("p50_us"), r.get("p90_us"), r.get("p99_us")
             if p50:
-                ax_lat.barh(y, p50, height=bar * 0.9, color=color, alpha=alpha)
                 if p99:
-                    ax_lat.plot([p50, p99], [y, y], color="black", lw=0.8)
-                    ax_lat.plot([p99], [y], marker="|", color="black", ms=7)
+                    ax_lat.plot([p50, p99], [y, y], color=color, alpha=alpha, lw=1.5)
+                    ax_lat.plot([p99], [y], marker="|", color=color, alpha=alpha, ms=8)
                 if p90:
-                    ax_lat.plot([p90], [y], marker="|", color="dimgray", ms=5)
+                    ax_lat.plot([p90], [y], marker="|", color=color, alpha=alpha, ms=5)
+                ax_lat.plot([p50], [y], marker="o", color=color, alpha=alpha, ms=5)
             if r.get("ops_per_s"):
                 ax_ops.barh(y, r["ops_per_s"], height=bar * 0.9, color=color, alpha=alpha)
     ax_lat.set_yticks(range(len(configs)))
     ax_lat.set_yticklabels(configs, fontsize=8)
     ax_lat.invert_yaxis()
     ax_lat.set_xscale("log")
-    ax_lat.set_xlabel("latency µs (log): bar p50, thin mark p90, line to p99")
+    ax_lat.set_xlabel("latency µs (log): dot p50, short mark p90, line to p99")
     ax_lat.grid(axis="x", which="both", alpha=0.3)
     ax_ops.set_xlabel("ops/s (jobs/s)")
     ax_ops.tick_params(axis="y", labelleft=False)
@@ -703,15 +710,16 @@ def cmd_plot(args):
     ax_rat.set_xlabel("ratio of this run's rows (log; 1 = equal)")
     ax_rat.grid(axis="x", which="both", alpha=0.3)
 
-    handles = [Patch(color=colors["nvme"], label="NVMe (fio)"),
-               Patch(color=colors["ember"], label="ember (ember_bench)")]
+    groups = {r.get("group") for _, recs in runs for r in recs}
+    handles = [Patch(color=colors[g], label=text) for g, text in
+               (("nvme", "NVMe (fio)"), ("ember", "ember (ember_bench)")) if g in groups]
     handles += [Patch(color="gray", alpha=shades[min(k, len(shades) - 1)],
                       label=f"run {name}") for k, (name, _) in enumerate(runs)]
     fig.legend(handles=handles, fontsize=7, loc="upper center",
                ncol=min(4, len(handles)), bbox_to_anchor=(0.5, 0.985))
     fig.suptitle("ember make bench (TCG: compare within a run, not with hardware)",
                  fontsize=10, y=1.0)
-    fig.savefig(args.out, dpi=100, bbox_inches="tight")
+    fig.savefig(args.out, dpi=100)
     plt.close(fig)
     print(f"bench: wrote {args.out}", file=sys.stderr)
     return 0
