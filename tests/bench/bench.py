@@ -458,12 +458,17 @@ RATIOS = (
      "ember mitigation off QD1", "p50_us"),
     ("single MSI QD1 p50 / MSI-X QD1 p50", "ember single MSI QD1",
      "ember mitigation on QD1", "p50_us"),
-    # libember's overhead: the same loop through its C / C++ API against
-    # raw ioctls, the three rows measured back to back.
-    ("libember C / raw QD1 p50", "ember libember C QD1", "ember raw QD1",
-     "p50_us"),
-    ("libember C++ / raw QD1 p50", "ember libember C++ QD1", "ember raw QD1",
-     "p50_us"),
+    # libember's overhead: the QD1 loop through its C / C++ API against raw
+    # ioctls, job by job in turn in one process (ember_bench --api mix:
+    # same client, DBC and BOs), then as separate rows back to back.
+    ("libember C / raw QD1 p50", "ember API interleaved QD1",
+     "ember API interleaved QD1", ("by_api.c.p50_us", "by_api.raw.p50_us")),
+    ("libember C++ / raw QD1 p50", "ember API interleaved QD1",
+     "ember API interleaved QD1", ("by_api.cpp.p50_us", "by_api.raw.p50_us")),
+    ("libember C / raw QD1 p50, separate rows", "ember libember C QD1",
+     "ember raw QD1", "p50_us"),
+    ("libember C++ / raw QD1 p50, separate rows", "ember libember C++ QD1",
+     "ember raw QD1", "p50_us"),
     ("libember C / raw QD1 CPU/op", "ember libember C QD1", "ember raw QD1",
      "cpu_us_per_op"),
     ("libember C++ / raw QD1 CPU/op", "ember libember C++ QD1", "ember raw QD1",
@@ -480,11 +485,26 @@ RATIOS = (
 )
 
 
+def field_of(rec, path):
+    """rec's value at a dotted path ("by_api.c.p50_us"), or None."""
+    v = rec
+    for k in path.split("."):
+        if not isinstance(v, dict):
+            return None
+        v = v.get(k)
+    return v
+
+
 def ratio_values(records):
-    """[(label, numerator, denominator)] of RATIOS; None where not measured."""
+    """[(label, numerator, denominator)] of RATIOS; None where not measured.
+    A RATIOS field is one dotted path for both rows or a pair (numerator's,
+    denominator's)."""
     by = {r["config"]: r for r in records if r.get("status") == "ok"}
-    return [(label, by.get(num, {}).get(field), by.get(den, {}).get(field))
-            for label, num, den, field in RATIOS]
+    out = []
+    for label, num, den, field in RATIOS:
+        fn, fd = field if isinstance(field, tuple) else (field, field)
+        out.append((label, field_of(by.get(num, {}), fn), field_of(by.get(den, {}), fd)))
+    return out
 
 
 def ratio_lines(records):
@@ -546,6 +566,11 @@ def cmd_report(args):
             continue
         st = "" if r.get("status") == "ok" else r["status"] + ": "
         out.append(f"{r['config']}: {st}{r['note']}")
+    for r in records:
+        if r.get("status") == "ok" and isinstance(r.get("by_api"), dict):
+            out.append(f"{r['config']}: each path's p50 / p99 µs (jobs): " + ", ".join(
+                f"{k} {fmt(v.get('p50_us'), 1)} / {fmt(v.get('p99_us'), 1)} ({v.get('ops', 0):,})"
+                for k, v in r["by_api"].items()))
     for g in groups:
         for r in records:
             if r["group"] == g and r.get("status") == "not-implemented":

@@ -14,12 +14,14 @@
 // all three: same BOs, slices, byte checks and timing points; only the
 // calls differ, so the difference is libember's overhead. Setup
 // (LOAD_WORKLOAD, ACTIVATE, CREATE_BO, ATTACH) goes through the same API
-// and is not timed.
+// and is not timed. --api mix runs all three on one client, job by job in
+// turn (raw ioctls on libember's descriptor, the C API, the C++ API, on
+// the same BOs and DBC) and adds each one's percentiles under "by_api".
 //
-// usage: ember_bench [--api raw|c|cpp] [--depth N] [--bytes N] [--seconds S]
+// usage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S]
 //                    [--ramp S] [--service-ns NS] [--wait-poll 0|1] [--cpu N]
 //                    [--out FILE]
-//   --api A          raw (default), c or cpp
+//   --api A          raw (default), c, cpp or mix
 //   --seconds S      total run time, ramp included (default 5)
 //   --ramp S         completions before S are not counted (default 1)
 //   --service-ns NS  set the DBC's service time per job for the run
@@ -43,6 +45,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -233,7 +236,89 @@ struct CppApi {
   };
 };
 
-enum class Api : std::uint8_t { kRaw, kC, kCpp };
+// ---- all three, job by job, on one client (--api mix) ----
+
+// The paths of --api mix, in the order jobs rotate through them.
+constexpr std::array<const char *, 3> kMixPaths = {"raw", "c", "cpp"};
+
+// One client through the C++ API (its workload, DBC and buffers); each
+// BO's executions take the three paths in turn: raw ioctls on the
+// client's descriptor with the BO's GEM handle, the C API on its
+// ember_bo, the C++ API on its ember::Buffer. Same client, DBC, BOs and
+// interrupt vector for all three, interleaved job by job, so that drift
+// of the emulator between rows does not enter their comparison.
+struct MixApi {
+  static constexpr const char *kName = "mix";
+
+  class Client : public CppApi::Client {
+   public:
+    explicit Client(const ember_load::Device &dev)
+        : CppApi::Client(dev), fd_(Value(device().fd(), "Device::fd")) {}
+    [[nodiscard]] int fd() const { return fd_; }
+
+   private:
+    int fd_;
+  };
+
+  class Bo {
+   public:
+    Bo(const Client &client, std::uint64_t size)
+        : fd_(client.fd()),
+          buf_(Value(client.device().create_buffer(size), "Device::create_buffer")),
+          gem_(buf_.gem_handle()) {}
+    [[nodiscard]] std::uint8_t *data() {
+      return reinterpret_cast<std::uint8_t *>(buf_.bytes().data());
+    }
+
+    void Attach(std::uint32_t dbc, const std::vector<drm_ember_slice> &slices) const {
+      CheckCpp(buf_.attach_slices(dbc, ToSlices(slices)), "Buffer::attach_slices");
+    }
+    // The path of the next execution, which its wait takes too.
+    void Execute() const {
+      switch (path_) {
+        case 0:
+          ember_load::Check(ember_test::Execute(fd_, gem_), "EXECUTE_BO");
+          break;
+        case 1:
+          CheckC(ember_bo_execute(buf_.handle()), "ember_bo_execute");
+          break;
+        default:
+          CheckCpp(buf_.execute(), "Buffer::execute");
+          break;
+      }
+    }
+    [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags) {
+      int err = 0;
+      switch (path_) {
+        case 0:
+          err = ember_test::Wait(fd_, gem_, timeout_ms, flags);
+          break;
+        case 1:
+          err = ember_status_to_errno(flags == 0
+                                          ? ember_bo_wait(buf_.handle(), timeout_ms)
+                                          : ember_bo_wait_flags(buf_.handle(), timeout_ms, flags));
+          break;
+        default: {
+          const std::chrono::milliseconds t(timeout_ms);
+          const auto r =
+              flags == 0 ? buf_.wait(t) : buf_.wait(t, static_cast<ember::WaitFlags>(flags));
+          err = r ? 0 : r.error().errno_value();
+          break;
+        }
+      }
+      path_ = (path_ + 1) % kMixPaths.size();
+      return err;
+    }
+
+   private:
+    int fd_;
+    ember::Buffer buf_;
+    std::uint32_t gem_;
+    std::size_t path_ = 0;
+  };
+};
+
+enum class Api : std::uint8_t { kRaw, kC, kCpp, kMix };
 
 struct Options {
   Api api = Api::kRaw;
@@ -249,7 +334,7 @@ struct Options {
 
 [[noreturn]] void Usage(const std::string &why) {
   std::cerr << "ember_bench: " << why
-            << "\nusage: ember_bench [--api raw|c|cpp] [--depth N] [--bytes N] [--seconds S] "
+            << "\nusage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S] "
                "[--ramp S] [--service-ns NS] [--wait-poll 0|1] [--cpu N] [--out FILE]\n";
   std::exit(2);
 }
@@ -291,8 +376,10 @@ Options Parse(int argc, char **argv) {
         o.api = Api::kC;
       } else if (v == "cpp") {
         o.api = Api::kCpp;
+      } else if (v == "mix") {
+        o.api = Api::kMix;
       } else {
-        Usage("--api takes raw, c or cpp, not '" + v + "'");
+        Usage("--api takes raw, c, cpp or mix, not '" + v + "'");
       }
     } else if (a == "--depth") {
       o.depth = ToU32(v, a);
@@ -353,6 +440,7 @@ int Run(const Options &o, const ember_load::Device &dev) {
 
   // The steady state: jobs that completed after the ramp.
   std::vector<double> lat;
+  std::array<std::vector<double>, kMixPaths.size()> by_path;  // --api mix
   std::uint64_t counted = 0;
   double first = -1;
   double last = 0;
@@ -365,6 +453,9 @@ int Run(const Options &o, const ember_load::Device &dev) {
     }
     last = r.done_s[i];
     lat.push_back(r.lat_us[i]);
+    // Job i is execution i / depth of BO i % depth (jobs complete in
+    // order), which took path (i / depth) % 3.
+    by_path.at((i / o.depth) % kMixPaths.size()).push_back(r.lat_us[i]);
     counted++;
   }
   const double span = last - o.ramp;
@@ -390,7 +481,19 @@ int Run(const Options &o, const ember_load::Device &dev) {
      << ", \"dbc_interrupts\": " << delta.interrupts << ", \"dbc_polls\": " << delta.polls
      << ", \"dbc_completions\": " << delta.completions << ", \"dbc_rearms\": " << delta.rearms
      << ", \"dbc_gap_ns\": " << delta.gap_ns << ", \"dbc_interrupts_per_job\": "
-     << (r.jobs ? static_cast<double>(delta.interrupts) / static_cast<double>(r.jobs) : 0) << "}\n";
+     << (r.jobs ? static_cast<double>(delta.interrupts) / static_cast<double>(r.jobs) : 0);
+  if constexpr (std::is_same_v<A, MixApi>) {
+    // Each path's own latencies: the libember/raw comparison of one run.
+    js << ", \"by_api\": {";
+    for (std::size_t p = 0; p < kMixPaths.size(); p++) {
+      const auto &v = by_path.at(p);
+      js << (p ? ", " : "") << Json(kMixPaths.at(p)) << ": {\"ops\": " << v.size()
+         << ", \"p50_us\": " << Percentile(v, 0.50) << ", \"p90_us\": " << Percentile(v, 0.90)
+         << ", \"p99_us\": " << Percentile(v, 0.99) << "}";
+    }
+    js << "}";
+  }
+  js << "}\n";
   if (o.out.empty()) {
     std::cout << js.str();
   } else {
@@ -423,6 +526,8 @@ int Run(const Options &o) {
       return Run<CApi>(o, dev);
     case Api::kCpp:
       return Run<CppApi>(o, dev);
+    case Api::kMix:
+      return Run<MixApi>(o, dev);
     case Api::kRaw:
       break;
   }

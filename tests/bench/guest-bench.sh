@@ -165,6 +165,7 @@ nvme_bench() {
 EMBER_MODES=("ember mitigation off" "ember mitigation on" "ember waiter poll" "ember polling" "ember single MSI"
 	"ember raw" "ember libember C" "ember libember C++")
 EMBER_API_MODES=("ember raw" "ember libember C" "ember libember C++")
+EMBER_API_MIX="ember API interleaved"  # its QD1 row only
 EMBER_API_ARGS=(raw c cpp)
 # N processes at once, each keeping its own DBC busy (a stream of
 # EMBER_BENCH_DEPTH BOs at EMBER_BENCH_SERVICE_NS a job); mitigation on.
@@ -221,11 +222,15 @@ ember_mode() {
 	ember_config "$mode QD1" "one job at a time, no service time" "$@" -- --depth 1 --service-ns 0
 }
 
-# ember_api_rows: the QD1 rows of raw, libember C and C++, then their
-# stream rows (mitigation on; each kind's three rows back to back, so that
-# they see the same host state).
+# ember_api_rows: the QD1 loop through all three job by job in one process
+# (ember_bench --api mix: the libember/raw p50 ratios), then the QD1 rows
+# of raw, libember C and C++, then their stream rows (mitigation on; each
+# kind's three rows back to back, so that they see the same host state).
 ember_api_rows() {
 	local i
+	EMBER_EXTRA=(--api mix)
+	ember_config "$EMBER_API_MIX QD1" "one job at a time, no service time; --api mix: raw, C, C++ in turn, job by job" \
+		-- --depth 1 --service-ns 0
 	for i in "${!EMBER_API_MODES[@]}"; do
 		EMBER_EXTRA=(--api "${EMBER_API_ARGS[$i]}")
 		ember_config "${EMBER_API_MODES[$i]} QD1" "one job at a time, no service time; --api ${EMBER_API_ARGS[$i]}" \
@@ -295,11 +300,12 @@ ember_skip() {
 
 ember_bench() {
 	local n
-	ember_wanted "${EMBER_MODES[@]}" || ember_par_wanted || return 0
+	ember_wanted "${EMBER_MODES[@]}" || wanted "$EMBER_API_MIX QD1" || ember_par_wanted || return 0
 	if ! ember_present || [ ! -x "$EMBER_BIN" ]; then
 		local why="no ember device"
 		ember_present && why="$EMBER_BIN not built (make build)"
 		ember_skip "$why" "${EMBER_MODES[@]}"
+		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "$why"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "$why"
 		done
@@ -308,7 +314,7 @@ ember_bench() {
 	fi
 	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
 	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll" "${EMBER_API_MODES[@]}" &&
-		! ember_par_wanted; then
+		! wanted "$EMBER_API_MIX QD1" && ! ember_par_wanted; then
 		:
 	elif load_ember; then
 		echo N >"$mit" && ember_mode "ember mitigation off"
@@ -321,6 +327,7 @@ ember_bench() {
 	else
 		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on" "ember waiter poll" \
 			"${EMBER_API_MODES[@]}"
+		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "ember.ko did not load"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "ember.ko did not load"
 		done
