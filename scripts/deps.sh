@@ -20,8 +20,8 @@ PKGS=(
 	nlohmann-json3-dev libfmt-dev libcpp-httplib-dev scdoc prometheus
 	# packaging and tracing
 	dkms makeself bpftrace
-	# benchmarks (make bench: the NVMe baseline)
-	fio
+	# benchmarks (make bench: the NVMe baseline; the plot of the results)
+	fio python3-matplotlib
 	# checkpatch.pl for kernel style checks
 	linux-source-6.12
 )

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""ember benchmark helper (make bench). Python 3 standard library only.
+"""ember benchmark helper (make bench). Python 3 standard library only,
+except `plot` (python3-matplotlib).
 
 Guest side (run by tests/bench/guest-bench.sh inside the VM):
 
@@ -37,6 +38,12 @@ Guest side (run by tests/bench/guest-bench.sh inside the VM):
   bench.py guest-info --out FILE [--idle-seconds S]
     Writes kernel, CPU and fio facts about the guest as JSON; with
     --idle-seconds also the idle guest's background CPU use and interrupts.
+  bench.py parallel --copies N --out FILE -- CMD...
+    Runs N copies of CMD at once, copy i with "--out FILE.i" appended (a
+    workload that writes the JSON --parser json reads, e.g. ember_bench),
+    waits for all and writes FILE: ops_per_s and ops summed over the
+    copies, p50/p90/p99 the largest copy's (the slowest process), every
+    copy's report under "copies". Fails if a copy fails.
 
 Host side (run by tests/bench/run.sh):
 
@@ -44,10 +51,16 @@ Host side (run by tests/bench/run.sh):
                   --txt OUT.txt --json OUT.json
     Prints the table and writes it (plus the facts) to OUT.txt and every
     record to OUT.json.
+  bench.py plot --out OUT.png RESULTS.json...
+    Draws the results of one or more runs (report's JSON) into a PNG:
+    p50 latency with p90/p99 marks per configuration (ember and NVMe,
+    one bar per run), ops/s per configuration, and the ratio lines per
+    run. Needs python3-matplotlib (drawn headless, Agg).
 """
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -187,6 +200,7 @@ def parse_fio(text):
         # clat alone starts when the submitting call returns, which with
         # io_uring at QD1 is often after the completion (clat p50 ~2 µs).
         "p50_us": lpct["50.000000"] / 1000.0,
+        "p90_us": lpct["90.000000"] / 1000.0 if "90.000000" in lpct else None,
         "p99_us": lpct["99.000000"] / 1000.0,
         "clat_p50_us": pct["50.000000"] / 1000.0 if pct else None,
         "clat_p99_us": pct["99.000000"] / 1000.0 if pct else None,
@@ -314,6 +328,43 @@ def cmd_measure(args):
     return 0 if rec["status"] == "ok" else 1
 
 
+def cmd_parallel(args):
+    """N copies of a JSON-reporting workload at once, one merged report."""
+    cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
+    if not cmd or args.copies < 1:
+        sys.exit("bench.py parallel: needs --copies N >= 1 and a command")
+    outs = [f"{args.out}.{i}" for i in range(args.copies)]
+    procs = [subprocess.Popen(cmd + ["--out", o]) for o in outs]
+    rcs = [p.wait() for p in procs]
+    if any(rcs):
+        print(f"bench: parallel: exit status of the copies {rcs}", file=sys.stderr)
+        return 1
+    reps = []
+    for o in outs:
+        with open(o) as f:
+            reps.append(parse_json(f.read()))
+    merged = {
+        "copies": reps,
+        "processes": args.copies,
+        "ops_per_s": sum(r["ops_per_s"] for r in reps),
+        "ops": sum(r.get("ops", 0) for r in reps),
+        "bad_jobs": sum(r.get("bad_jobs", 0) for r in reps),
+        "dbcs": sorted(r.get("dbc", -1) for r in reps),
+        "ops_per_s_by_copy": [r["ops_per_s"] for r in reps],
+    }
+    for k in ("p50_us", "p90_us", "p99_us", "max_us"):
+        vals = [r[k] for r in reps if r.get(k) is not None]
+        merged[k] = max(vals) if vals else None
+    for k in ("api", "depth", "bytes", "service_ns", "service", "irq_mode",
+              "irq_mitigation"):
+        if k in reps[0]:
+            merged[k] = reps[0][k]
+    with open(args.out, "w") as f:
+        json.dump(merged, f, sort_keys=True)
+        f.write("\n")
+    return 0
+
+
 def cmd_guest_info(args):
     info = {"kernel": platform.release(), "ncpu": os.cpu_count()}
     try:
@@ -407,14 +458,58 @@ RATIOS = (
      "ember mitigation off QD1", "p50_us"),
     ("single MSI QD1 p50 / MSI-X QD1 p50", "ember single MSI QD1",
      "ember mitigation on QD1", "p50_us"),
+    # libember's overhead: the QD1 loop through its C / C++ API against raw
+    # ioctls, job by job in turn in one process (ember_bench --api mix:
+    # same client, DBC and BOs), then as separate rows back to back.
+    ("libember C / raw QD1 p50", "ember API interleaved QD1",
+     "ember API interleaved QD1", ("by_api.c.p50_us", "by_api.raw.p50_us")),
+    ("libember C++ / raw QD1 p50", "ember API interleaved QD1",
+     "ember API interleaved QD1", ("by_api.cpp.p50_us", "by_api.raw.p50_us")),
+    ("libember C / raw QD1 p50, separate rows", "ember libember C QD1",
+     "ember raw QD1", "p50_us"),
+    ("libember C++ / raw QD1 p50, separate rows", "ember libember C++ QD1",
+     "ember raw QD1", "p50_us"),
+    ("libember C / raw QD1 CPU/op", "ember libember C QD1", "ember raw QD1",
+     "cpu_us_per_op"),
+    ("libember C++ / raw QD1 CPU/op", "ember libember C++ QD1", "ember raw QD1",
+     "cpu_us_per_op"),
+    ("libember C / raw stream jobs/s", "ember libember C stream",
+     "ember raw stream", "ops_per_s"),
+    ("libember C++ / raw stream jobs/s", "ember libember C++ stream",
+     "ember raw stream", "ops_per_s"),
+    # DBCs in parallel: one process per DBC, 200 µs a job.
+    ("jobs/s 2 DBCs / 1 DBC", "ember 2 DBCs busy", "ember 1 DBC busy",
+     "ops_per_s"),
+    ("jobs/s 4 DBCs / 1 DBC", "ember 4 DBCs busy", "ember 1 DBC busy",
+     "ops_per_s"),
 )
 
 
-def ratio_lines(records):
+def field_of(rec, path):
+    """rec's value at a dotted path ("by_api.c.p50_us"), or None."""
+    v = rec
+    for k in path.split("."):
+        if not isinstance(v, dict):
+            return None
+        v = v.get(k)
+    return v
+
+
+def ratio_values(records):
+    """[(label, numerator, denominator)] of RATIOS; None where not measured.
+    A RATIOS field is one dotted path for both rows or a pair (numerator's,
+    denominator's)."""
     by = {r["config"]: r for r in records if r.get("status") == "ok"}
-    lines = []
+    out = []
     for label, num, den, field in RATIOS:
-        a, b = by.get(num, {}).get(field), by.get(den, {}).get(field)
+        fn, fd = field if isinstance(field, tuple) else (field, field)
+        out.append((label, field_of(by.get(num, {}), fn), field_of(by.get(den, {}), fd)))
+    return out
+
+
+def ratio_lines(records):
+    lines = []
+    for label, a, b in ratio_values(records):
         if a is None or b is None:
             lines.append(f"{label}: - (not measured)")
         elif b == 0:
@@ -471,6 +566,11 @@ def cmd_report(args):
             continue
         st = "" if r.get("status") == "ok" else r["status"] + ": "
         out.append(f"{r['config']}: {st}{r['note']}")
+    for r in records:
+        if r.get("status") == "ok" and isinstance(r.get("by_api"), dict):
+            out.append(f"{r['config']}: each path's p50 / p99 µs (jobs): " + ", ".join(
+                f"{k} {fmt(v.get('p50_us'), 1)} / {fmt(v.get('p99_us'), 1)} ({v.get('ops', 0):,})"
+                for k, v in r["by_api"].items()))
     for g in groups:
         for r in records:
             if r["group"] == g and r.get("status") == "not-implemented":
@@ -483,7 +583,11 @@ def cmd_report(args):
                    " after the ramp, latency = EXECUTE_BO to WAIT_BO's return;"
                    " 'stream' rows keep several BOs in flight on a DBC with a"
                    " service time (see the notes), so their latency includes"
-                   " queueing; 'QD1' rows run a lone job at a time, no service time.")
+                   " queueing; 'QD1' rows run a lone job at a time, no service time."
+                   " 'raw' / 'libember C' / 'libember C++': the same loops through raw"
+                   " ioctls, libember's C API, its C++ API; 'N DBCs busy': N processes"
+                   " at once, one DBC each, unpinned, jobs/s summed, latency the"
+                   " slowest process's.")
     if "idle_busy_cpus" in guest:
         out.append(f"idle guest: {guest['idle_busy_cpus']:.3f} CPUs busy,"
                    f" {guest['idle_irqs_per_s']:.0f} interrupts/s (background,"
@@ -500,12 +604,150 @@ def cmd_report(args):
     with open(args.txt, "w") as f:
         f.write(text)
     doc = {"meta": meta, "guest": guest, "columns": list(COLUMNS),
-           "results": records, "ratios": ratio_lines(records)}
+           "results": records, "ratios": ratio_lines(records),
+           "ratio_values": {label: (a / b if a is not None and b else None)
+                            for label, a, b in ratio_values(records)}}
     with open(args.json, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
     bad = [r for r in records if r.get("status") == "failed"]
     return 1 if bad or not records else 0
+
+
+# --- plot -------------------------------------------------------------------
+
+
+def cmd_plot(args):
+    """PNG of one or more runs' report JSON (matplotlib, headless)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+        from matplotlib.ticker import FuncFormatter
+    except ImportError as e:
+        print(f"bench: plot: {e} (install python3-matplotlib: make deps)",
+              file=sys.stderr)
+        return 1
+    runs = []
+    for path in args.results:
+        try:
+            with open(path) as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            print(f"bench: plot: {path}: {e}", file=sys.stderr)
+            return 1
+        ok = [r for r in doc.get("results", []) if r.get("status") == "ok"]
+        name = doc.get("meta", {}).get("timestamp") or os.path.basename(path)
+        if doc.get("meta", {}).get("quick"):
+            name += " (--quick)"
+        runs.append((name, ok))
+    configs = []
+    for _, recs in runs:
+        for r in recs:
+            if r["config"] not in configs:
+                configs.append(r["config"])
+    if not configs:
+        print("bench: plot: no measured configuration in the results", file=sys.stderr)
+        return 1
+    ratios = [label for label, *_ in RATIOS]
+    n = len(runs)
+    colors = {"nvme": "tab:blue", "ember": "tab:orange"}
+    shades = [1.0, 0.65, 0.4, 0.25]
+
+    # Inches: 0.28 a row per run-ish, 0.8 for title and legend, 0.9
+    # between the panels (axis labels), 0.6 below.
+    rows_top = len(configs) * max(1.0, n * 0.6) * 0.28
+    rows_bottom = len(ratios) * max(1.0, n * 0.6) * 0.25
+    gap, head, foot = 0.9, 0.8, 0.6
+    height = rows_top + rows_bottom + gap + head + foot
+    width, left = 14.0, 3.4  # inches; left: the longest ratio label
+    fig = plt.figure(figsize=(width, height))
+    gs = fig.add_gridspec(2, 2, height_ratios=[rows_top, rows_bottom],
+                          width_ratios=[3, 2], wspace=0.05,
+                          hspace=gap / ((rows_top + rows_bottom) / 2),
+                          top=1 - head / height, bottom=foot / height,
+                          left=left / width, right=1 - 0.3 / width)
+    ax_lat = fig.add_subplot(gs[0, 0])
+    ax_ops = fig.add_subplot(gs[0, 1], sharey=ax_lat)
+    ax_rat = fig.add_subplot(gs[1, :])
+    bar = 0.8 / n
+
+    def ypos(i, k):
+        return i - 0.4 + bar * (k + 0.5)
+
+    for k, (_, recs) in enumerate(runs):
+        by = {r["config"]: r for r in recs}
+        alpha = shades[min(k, len(shades) - 1)]
+        for i, c in enumerate(configs):
+            r = by.get(c)
+            if r is None:
+                continue
+            color = colors.get(r.get("group"), "tab:gray")
+            y = ypos(i, k)
+            p50, p90, p99 = r.get("p50_us"), r.get("p90_us"), r.get("p99_us")
+            if p50:
+                if p99:
+                    ax_lat.plot([p50, p99], [y, y], color=color, alpha=alpha, lw=1.5)
+                    ax_lat.plot([p99], [y], marker="|", color=color, alpha=alpha, ms=8)
+                if p90:
+                    ax_lat.plot([p90], [y], marker="|", color=color, alpha=alpha, ms=5)
+                ax_lat.plot([p50], [y], marker="o", color=color, alpha=alpha, ms=5)
+            if r.get("ops_per_s"):
+                ax_ops.barh(y, r["ops_per_s"], height=bar * 0.9, color=color, alpha=alpha)
+    ax_lat.set_yticks(range(len(configs)))
+    ax_lat.set_yticklabels(configs, fontsize=8)
+    ax_lat.invert_yaxis()
+    ax_lat.set_xscale("log")
+    ax_lat.set_xlabel("latency µs (log): dot p50, short mark p90, line to p99")
+    ax_lat.grid(axis="x", which="both", alpha=0.3)
+    ax_ops.set_xlabel("ops/s (jobs/s)")
+    ax_ops.tick_params(axis="y", labelleft=False)
+    ax_ops.grid(axis="x", alpha=0.3)
+
+    # Ratios: a line from 1 to the value (log axis, so 2x and 1/2x are
+    # as long); ratios that could not be computed are marked as such.
+    for k, (_, recs) in enumerate(runs):
+        alpha = shades[min(k, len(shades) - 1)]
+        for i, (label, a, b) in enumerate(ratio_values(recs)):
+            y = ypos(i, k)
+            if a is None or b is None or a <= 0 or b <= 0:
+                why = "not measured" if a is None or b is None else f"{a:.3g} / {b:.3g}"
+                ax_rat.text(1.0, y, f"  {why}", va="center", fontsize=6, color="gray")
+                continue
+            v = a / b
+            ax_rat.plot([1.0, v], [y, y], color="tab:green", alpha=alpha, lw=3)
+            ax_rat.plot([v], [y], "o", color="tab:green", alpha=alpha, ms=4)
+            ax_rat.text(v, y, f" {v:.2f} " if v >= 1 else f" {v:.2f} ", va="center",
+                        ha="left" if v >= 1 else "right", fontsize=6)
+    ax_rat.axvline(1.0, color="black", lw=0.8)
+    ax_rat.set_yticks(range(len(ratios)))
+    ax_rat.set_yticklabels(ratios, fontsize=8)
+    ax_rat.set_ylim(len(ratios) - 0.5, -0.5)
+    ax_rat.set_xscale("log")
+    lo, hi = ax_rat.get_xlim()
+    span = max(abs(math.log10(lo)), abs(math.log10(hi)), math.log10(1.3))
+    ax_rat.set_xlim(10 ** -span, 10 ** span)
+    fmt = FuncFormatter(lambda v, _: f"{v:g}")
+    ax_rat.xaxis.set_major_formatter(fmt)
+    ax_rat.xaxis.set_minor_formatter(fmt)
+    ax_rat.tick_params(axis="x", which="minor", labelsize=6)
+    ax_rat.set_xlabel("ratio of this run's rows (log; 1 = equal)")
+    ax_rat.grid(axis="x", which="both", alpha=0.3)
+
+    groups = {r.get("group") for _, recs in runs for r in recs}
+    handles = [Patch(color=colors[g], label=text) for g, text in
+               (("nvme", "NVMe (fio)"), ("ember", "ember (ember_bench)")) if g in groups]
+    handles += [Patch(color="gray", alpha=shades[min(k, len(shades) - 1)],
+                      label=f"run {name}") for k, (name, _) in enumerate(runs)]
+    fig.legend(handles=handles, fontsize=7, loc="upper center",
+               ncol=min(4, len(handles)), bbox_to_anchor=(0.5, 0.985))
+    fig.suptitle("ember make bench (TCG: compare within a run, not with hardware)",
+                 fontsize=10, y=1.0)
+    fig.savefig(args.out, dpi=100)
+    plt.close(fig)
+    print(f"bench: wrote {args.out}", file=sys.stderr)
+    return 0
 
 
 def main():
@@ -545,13 +787,23 @@ def main():
     for k in ("--records", "--guest-info", "--meta", "--txt", "--json"):
         r.add_argument(k, required=True)
 
+    pa = sub.add_parser("parallel")
+    pa.add_argument("--copies", type=int, required=True)
+    pa.add_argument("--out", required=True)
+    pa.add_argument("cmd", nargs=argparse.REMAINDER)
+
+    pl = sub.add_parser("plot")
+    pl.add_argument("--out", required=True)
+    pl.add_argument("results", nargs="+", help="report JSON files (results-*.json)")
+
     args = ap.parse_args()
     if args.sub == "skip":
         append_record(args.out, {"config": args.config, "group": args.group,
                                  "status": args.status, "note": args.note})
         return 0
     return {"measure": cmd_measure, "guest-info": cmd_guest_info,
-            "report": cmd_report}[args.sub](args)
+            "report": cmd_report, "parallel": cmd_parallel,
+            "plot": cmd_plot}[args.sub](args)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,21 @@
 // latency percentiles (EXECUTE_BO to WAIT_BO's return) of the jobs that
 // completed after the ramp, and the DBC's debugfs counters over the run.
 //
-// usage: ember_bench [--depth N] [--bytes N] [--seconds S] [--ramp S]
-//                    [--service-ns NS] [--wait-poll 0|1] [--cpu N] [--out FILE]
+// --api chooses what the loop calls: the raw ioctls (ember_load's), or
+// libember's C API (ember_bo_execute(), ember_bo_wait() /
+// ember_bo_wait_flags()) or its C++ API (ember::Buffer::execute(),
+// wait()). The loop itself (ember_load::BasicStream) is the same code for
+// all three: same BOs, slices, byte checks and timing points; only the
+// calls differ, so the difference is libember's overhead. Setup
+// (LOAD_WORKLOAD, ACTIVATE, CREATE_BO, ATTACH) goes through the same API
+// and is not timed. --api mix runs all three on one client, job by job in
+// turn (raw ioctls on libember's descriptor, the C API, the C++ API, on
+// the same BOs and DBC) and adds each one's percentiles under "by_api".
+//
+// usage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S]
+//                    [--ramp S] [--service-ns NS] [--wait-poll 0|1] [--cpu N]
+//                    [--out FILE]
+//   --api A          raw (default), c, cpp or mix
 //   --seconds S      total run time, ramp included (default 5)
 //   --ramp S         completions before S are not counted (default 1)
 //   --service-ns NS  set the DBC's service time per job for the run
@@ -19,6 +32,8 @@
 // Exit status: 0, 1 if a job failed or returned wrong bytes, 2 bad usage.
 #include <sched.h>
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -30,15 +45,283 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "ember/ember.h"
+#include "ember/ember.hpp"
 #include "ember_load.hpp"
 
 namespace {
 
 using ember_load::Percentile;
 
+// ---- libember's C API as a Stream's Api (ember_load.hpp) ----
+
+ember_slice ToSlice(const drm_ember_slice &u) {
+  ember_slice s{};
+  s.offset = u.offset;
+  s.size = u.size;
+  s.dev_offset = u.dev_offset;
+  s.dev_aux = u.dev_aux;
+  s.dev_out = u.dev_out;
+  s.op = u.op;
+  s.dir = u.dir;
+  s.m = u.m;
+  s.n = u.n;
+  s.k = u.k;
+  return s;
+}
+
+std::vector<ember_slice> ToSlices(const std::vector<drm_ember_slice> &u) {
+  std::vector<ember_slice> v;
+  v.reserve(u.size());
+  for (const auto &x : u) {
+    v.push_back(ToSlice(x));
+  }
+  return v;
+}
+
+// Throws for a failed libember C call.
+void CheckC(ember_status st, const std::string &what) {
+  if (st != EMBER_OK) {
+    throw ember_load::Error(what + ": " + ember_strerror(st) + ": " + ember_last_error_message());
+  }
+}
+
+struct CApi {
+  static constexpr const char *kName = "c";
+
+  class Client {
+   public:
+    explicit Client(const ember_load::Device &dev) {
+      CheckC(ember_device_open_path(dev.node.c_str(), &dev_), "ember_device_open_path");
+    }
+    ~Client() { ember_device_close(dev_); }  // frees the workload and the DBC
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+    Client(Client &&) = delete;
+    Client &operator=(Client &&) = delete;
+    [[nodiscard]] ember_device *get() const { return dev_; }
+
+    [[nodiscard]] std::uint64_t LoadWorkload(std::uint64_t region) const {
+      const std::array<std::uint64_t, 1> regions = {region};
+      ember_step step{};  // libember needs a step: fill the region
+      step.op = EMBER_SLICE_OP_FILL;
+      step.dst_kind = EMBER_OPERAND_REGION;
+      ember_workload_desc desc{};
+      desc.name = "ember-bench-c";
+      desc.region_sizes = regions.data();
+      desc.nregions = 1;
+      desc.steps = &step;
+      desc.nsteps = 1;
+      ember_workload_info info{};
+      CheckC(ember_workload_load(dev_, &desc, &info), "ember_workload_load");
+      return info.region_offset[0];
+    }
+    [[nodiscard]] std::uint32_t Activate(std::uint32_t ring) const {
+      std::uint32_t id = 0;
+      CheckC(ember_dbc_activate(dev_, ring, &id), "ember_dbc_activate");
+      return id;
+    }
+
+   private:
+    ember_device *dev_ = nullptr;
+  };
+
+  class Bo {
+   public:
+    Bo(const Client &client, std::uint64_t size) {
+      CheckC(ember_bo_create(client.get(), size, 0, &bo_), "ember_bo_create");
+      void *addr = nullptr;
+      std::uint64_t mapped = 0;
+      if (const ember_status st = ember_bo_mapping(bo_, &addr, &mapped); st != EMBER_OK) {
+        ember_bo_destroy(bo_);
+        CheckC(st, "ember_bo_mapping");
+      }
+      data_ = static_cast<std::uint8_t *>(addr);
+    }
+    ~Bo() { ember_bo_destroy(bo_); }
+    Bo(const Bo &) = delete;
+    Bo &operator=(const Bo &) = delete;
+    Bo(Bo &&) = delete;
+    Bo &operator=(Bo &&) = delete;
+    [[nodiscard]] std::uint8_t *data() const { return data_; }
+
+    void Attach(std::uint32_t dbc, const std::vector<drm_ember_slice> &slices) const {
+      const auto s = ToSlices(slices);
+      CheckC(ember_bo_attach_slices(bo_, dbc, s.data(), static_cast<std::uint32_t>(s.size())),
+             "ember_bo_attach_slices");
+    }
+    void Execute() const { CheckC(ember_bo_execute(bo_), "ember_bo_execute"); }
+    // ember_bo_wait() unless there are flags.
+    [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags) const {
+      const ember_status st =
+          flags == 0 ? ember_bo_wait(bo_, timeout_ms) : ember_bo_wait_flags(bo_, timeout_ms, flags);
+      return ember_status_to_errno(st);
+    }
+
+   private:
+    ember_bo *bo_ = nullptr;
+    std::uint8_t *data_ = nullptr;
+  };
+};
+
+// ---- libember's C++ API as a Stream's Api ----
+
+template <class T>
+T Value(ember::Result<T> r, const std::string &what) {
+  if (!r) {
+    throw ember_load::Error(what + ": " + r.error().what());
+  }
+  return std::move(r).value();
+}
+
+void CheckCpp(const ember::Result<void> &r, const std::string &what) {
+  if (!r) {
+    throw ember_load::Error(what + ": " + r.error().what());
+  }
+}
+
+struct CppApi {
+  static constexpr const char *kName = "cpp";
+
+  class Client {
+   public:
+    explicit Client(const ember_load::Device &dev)
+        : dev_(Value(ember::Device::open_path(dev.node), "ember::Device::open_path")) {}
+    [[nodiscard]] const ember::Device &device() const { return dev_; }
+
+    // The workload and the DBC live as long as the client.
+    [[nodiscard]] std::uint64_t LoadWorkload(std::uint64_t region) {
+      ember::WorkloadBuilder b("ember-bench-cpp");
+      const auto r = b.add_region(region);
+      b.fill(r, 0);  // libember needs a step: fill the region
+      workload_ = Value(dev_.load(Value(b.build(), "WorkloadBuilder::build")), "Device::load");
+      return workload_.region_offsets()[r.index()];
+    }
+    [[nodiscard]] std::uint32_t Activate(std::uint32_t ring) {
+      dbc_ = Value(dev_.activate_dbc(ring), "Device::activate_dbc");
+      return dbc_.id();
+    }
+
+   private:
+    ember::Device dev_;
+    ember::Workload workload_;
+    ember::Dbc dbc_;
+  };
+
+  class Bo {
+   public:
+    Bo(const Client &client, std::uint64_t size)
+        : buf_(Value(client.device().create_buffer(size), "Device::create_buffer")) {}
+    [[nodiscard]] std::uint8_t *data() {
+      return reinterpret_cast<std::uint8_t *>(buf_.bytes().data());
+    }
+
+    void Attach(std::uint32_t dbc, const std::vector<drm_ember_slice> &slices) const {
+      CheckCpp(buf_.attach_slices(dbc, ToSlices(slices)), "Buffer::attach_slices");
+    }
+    void Execute() const { CheckCpp(buf_.execute(), "Buffer::execute"); }
+    // Buffer::wait(timeout) unless there are flags.
+    [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags) const {
+      const std::chrono::milliseconds t(timeout_ms);
+      const auto r = flags == 0 ? buf_.wait(t) : buf_.wait(t, static_cast<ember::WaitFlags>(flags));
+      return r ? 0 : r.error().errno_value();
+    }
+
+   private:
+    ember::Buffer buf_;
+  };
+};
+
+// ---- all three, job by job, on one client (--api mix) ----
+
+// The paths of --api mix, in the order jobs rotate through them.
+constexpr std::array<const char *, 3> kMixPaths = {"raw", "c", "cpp"};
+
+// One client through the C++ API (its workload, DBC and buffers); each
+// BO's executions take the three paths in turn: raw ioctls on the
+// client's descriptor with the BO's GEM handle, the C API on its
+// ember_bo, the C++ API on its ember::Buffer. Same client, DBC, BOs and
+// interrupt vector for all three, interleaved job by job, so that drift
+// of the emulator between rows does not enter their comparison.
+struct MixApi {
+  static constexpr const char *kName = "mix";
+
+  class Client : public CppApi::Client {
+   public:
+    explicit Client(const ember_load::Device &dev)
+        : CppApi::Client(dev), fd_(Value(device().fd(), "Device::fd")) {}
+    [[nodiscard]] int fd() const { return fd_; }
+
+   private:
+    int fd_;
+  };
+
+  class Bo {
+   public:
+    Bo(const Client &client, std::uint64_t size)
+        : fd_(client.fd()),
+          buf_(Value(client.device().create_buffer(size), "Device::create_buffer")),
+          gem_(buf_.gem_handle()) {}
+    [[nodiscard]] std::uint8_t *data() {
+      return reinterpret_cast<std::uint8_t *>(buf_.bytes().data());
+    }
+
+    void Attach(std::uint32_t dbc, const std::vector<drm_ember_slice> &slices) const {
+      CheckCpp(buf_.attach_slices(dbc, ToSlices(slices)), "Buffer::attach_slices");
+    }
+    // The path of the next execution, which its wait takes too.
+    void Execute() const {
+      switch (path_) {
+        case 0:
+          ember_load::Check(ember_test::Execute(fd_, gem_), "EXECUTE_BO");
+          break;
+        case 1:
+          CheckC(ember_bo_execute(buf_.handle()), "ember_bo_execute");
+          break;
+        default:
+          CheckCpp(buf_.execute(), "Buffer::execute");
+          break;
+      }
+    }
+    [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags) {
+      int err = 0;
+      switch (path_) {
+        case 0:
+          err = ember_test::Wait(fd_, gem_, timeout_ms, flags);
+          break;
+        case 1:
+          err = ember_status_to_errno(flags == 0
+                                          ? ember_bo_wait(buf_.handle(), timeout_ms)
+                                          : ember_bo_wait_flags(buf_.handle(), timeout_ms, flags));
+          break;
+        default: {
+          const std::chrono::milliseconds t(timeout_ms);
+          const auto r =
+              flags == 0 ? buf_.wait(t) : buf_.wait(t, static_cast<ember::WaitFlags>(flags));
+          err = r ? 0 : r.error().errno_value();
+          break;
+        }
+      }
+      path_ = (path_ + 1) % kMixPaths.size();
+      return err;
+    }
+
+   private:
+    int fd_;
+    ember::Buffer buf_;
+    std::uint32_t gem_;
+    std::size_t path_ = 0;
+  };
+};
+
+enum class Api : std::uint8_t { kRaw, kC, kCpp, kMix };
+
 struct Options {
+  Api api = Api::kRaw;
   std::uint32_t depth = 8;
   std::uint32_t bytes = 64;
   double seconds = 5;
@@ -51,8 +334,8 @@ struct Options {
 
 [[noreturn]] void Usage(const std::string &why) {
   std::cerr << "ember_bench: " << why
-            << "\nusage: ember_bench [--depth N] [--bytes N] [--seconds S] [--ramp S] "
-               "[--service-ns NS] [--wait-poll 0|1] [--cpu N] [--out FILE]\n";
+            << "\nusage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S] "
+               "[--ramp S] [--service-ns NS] [--wait-poll 0|1] [--cpu N] [--out FILE]\n";
   std::exit(2);
 }
 
@@ -86,7 +369,19 @@ Options Parse(int argc, char **argv) {
       Usage("unknown option or missing value: " + a);
     }
     const std::string &v = args[++i];
-    if (a == "--depth") {
+    if (a == "--api") {
+      if (v == "raw") {
+        o.api = Api::kRaw;
+      } else if (v == "c") {
+        o.api = Api::kC;
+      } else if (v == "cpp") {
+        o.api = Api::kCpp;
+      } else if (v == "mix") {
+        o.api = Api::kMix;
+      } else {
+        Usage("--api takes raw, c, cpp or mix, not '" + v + "'");
+      }
+    } else if (a == "--depth") {
       o.depth = ToU32(v, a);
     } else if (a == "--bytes") {
       o.bytes = ToU32(v, a);
@@ -126,21 +421,13 @@ std::string Json(const std::string &s) {
   return r + "\"";
 }
 
-int Run(const Options &o) {
-  if (o.cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(*o.cpu, &set);
-    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-      throw ember_load::Error("cannot pin to CPU " + std::to_string(*o.cpu));
-    }
-  }
-  const auto dev = ember_load::FindDevice();
+template <class A>
+int Run(const Options &o, const ember_load::Device &dev) {
   ember_load::StreamConfig cfg;
   cfg.depth = o.depth;
   cfg.bytes = o.bytes;
   cfg.wait_flags = o.wait_poll ? EMBER_WAIT_BO_POLL : 0;
-  ember_load::Stream stream(dev, cfg);
+  ember_load::BasicStream<A> stream(dev, cfg);
   std::unique_ptr<ember_load::ServiceNsGuard> service;
   if (o.service_ns) {
     service = std::make_unique<ember_load::ServiceNsGuard>(dev, stream.dbc(), *o.service_ns);
@@ -153,6 +440,7 @@ int Run(const Options &o) {
 
   // The steady state: jobs that completed after the ramp.
   std::vector<double> lat;
+  std::array<std::vector<double>, kMixPaths.size()> by_path;  // --api mix
   std::uint64_t counted = 0;
   double first = -1;
   double last = 0;
@@ -165,6 +453,9 @@ int Run(const Options &o) {
     }
     last = r.done_s[i];
     lat.push_back(r.lat_us[i]);
+    // Job i is execution i / depth of BO i % depth (jobs complete in
+    // order), which took path (i / depth) % 3.
+    by_path.at((i / o.depth) % kMixPaths.size()).push_back(r.lat_us[i]);
     counted++;
   }
   const double span = last - o.ramp;
@@ -177,10 +468,10 @@ int Run(const Options &o) {
 
   std::ostringstream js;
   js.precision(6);
-  js << "{\"ops_per_s\": " << ops_per_s << ", \"p50_us\": " << Percentile(lat, 0.50)
-     << ", \"p90_us\": " << Percentile(lat, 0.90) << ", \"p99_us\": " << Percentile(lat, 0.99)
-     << ", \"max_us\": " << Percentile(lat, 1.0) << ", \"mean_us\": " << mean
-     << ", \"ops\": " << counted << ", \"jobs_total\": " << r.jobs
+  js << "{\"api\": " << Json(A::kName) << ", \"ops_per_s\": " << ops_per_s
+     << ", \"p50_us\": " << Percentile(lat, 0.50) << ", \"p90_us\": " << Percentile(lat, 0.90)
+     << ", \"p99_us\": " << Percentile(lat, 0.99) << ", \"max_us\": " << Percentile(lat, 1.0)
+     << ", \"mean_us\": " << mean << ", \"ops\": " << counted << ", \"jobs_total\": " << r.jobs
      << ", \"run_seconds\": " << r.seconds << ", \"bad_jobs\": " << r.bad_jobs
      << ", \"depth\": " << o.depth << ", \"bytes\": " << o.bytes
      << ", \"service_ns\": " << service_ns << ", \"dbc\": " << stream.dbc()
@@ -190,7 +481,19 @@ int Run(const Options &o) {
      << ", \"dbc_interrupts\": " << delta.interrupts << ", \"dbc_polls\": " << delta.polls
      << ", \"dbc_completions\": " << delta.completions << ", \"dbc_rearms\": " << delta.rearms
      << ", \"dbc_gap_ns\": " << delta.gap_ns << ", \"dbc_interrupts_per_job\": "
-     << (r.jobs ? static_cast<double>(delta.interrupts) / static_cast<double>(r.jobs) : 0) << "}\n";
+     << (r.jobs ? static_cast<double>(delta.interrupts) / static_cast<double>(r.jobs) : 0);
+  if constexpr (std::is_same_v<A, MixApi>) {
+    // Each path's own latencies: the libember/raw comparison of one run.
+    js << ", \"by_api\": {";
+    for (std::size_t p = 0; p < kMixPaths.size(); p++) {
+      const auto &v = by_path.at(p);
+      js << (p ? ", " : "") << Json(kMixPaths.at(p)) << ": {\"ops\": " << v.size()
+         << ", \"p50_us\": " << Percentile(v, 0.50) << ", \"p90_us\": " << Percentile(v, 0.90)
+         << ", \"p99_us\": " << Percentile(v, 0.99) << "}";
+    }
+    js << "}";
+  }
+  js << "}\n";
   if (o.out.empty()) {
     std::cout << js.str();
   } else {
@@ -206,6 +509,29 @@ int Run(const Options &o) {
     return 1;
   }
   return 0;
+}
+
+int Run(const Options &o) {
+  if (o.cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(*o.cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+      throw ember_load::Error("cannot pin to CPU " + std::to_string(*o.cpu));
+    }
+  }
+  const auto dev = ember_load::FindDevice();
+  switch (o.api) {
+    case Api::kC:
+      return Run<CApi>(o, dev);
+    case Api::kCpp:
+      return Run<CppApi>(o, dev);
+    case Api::kMix:
+      return Run<MixApi>(o, dev);
+    case Api::kRaw:
+      break;
+  }
+  return Run<ember_load::RawApi>(o, dev);
 }
 
 }  // namespace

@@ -9,9 +9,12 @@
 #             mature driver on the same platform): fio 4 KiB random reads,
 #             QD1, O_DIRECT on /dev/nvme0n1, engines pvsync2 and io_uring,
 #             each interrupt-driven and polled (--hipri, nvme poll_queues=1)
-#   ember ... the data path in four modes (mitigation off / on, polling,
-#             single MSI), each as a stream of jobs with several BOs in
-#             flight and as a lone job at a time (QD1); see ember_bench below
+#   ember ... the data path in five modes (mitigation off / on, waiter
+#             poll, polling, single MSI), each as a stream of jobs with
+#             several BOs in flight and as a lone job at a time (QD1); the
+#             same QD1 and stream loops through raw ioctls and through
+#             libember's C and C++ APIs (its overhead); and 1, 2 and 4 DBCs
+#             kept busy by as many processes at once; see ember_bench below
 #
 # Environment (vm-run passes EMBER_* through):
 #   EMBER_BENCH_OUT      result directory (default $EMBER_OUT/bench)
@@ -156,7 +159,18 @@ nvme_bench() {
 # (tests/bench/ember_bench.cpp, tests/vm/ember_load.hpp).
 # waiter poll: interrupts with mitigation on, every WAIT_BO with
 # EMBER_WAIT_BO_POLL (the waiter polls the ring; docs/datapath.md).
-EMBER_MODES=("ember mitigation off" "ember mitigation on" "ember waiter poll" "ember polling" "ember single MSI")
+# raw / libember C / libember C++: the QD1 and stream loops of "mitigation
+# on" through raw ioctls (what every other ember row uses) and through
+# libember's C and C++ APIs (ember_bench --api), measured back to back.
+EMBER_MODES=("ember mitigation off" "ember mitigation on" "ember waiter poll" "ember polling" "ember single MSI"
+	"ember raw" "ember libember C" "ember libember C++")
+EMBER_API_MODES=("ember raw" "ember libember C" "ember libember C++")
+EMBER_API_MIX="ember API interleaved"  # its QD1 row only
+EMBER_API_ARGS=(raw c cpp)
+# N processes at once, each keeping its own DBC busy (a stream of
+# EMBER_BENCH_DEPTH BOs at EMBER_BENCH_SERVICE_NS a job); mitigation on.
+EMBER_PAR=(1 2 4)
+ember_par_name() { [ "$1" = 1 ] && echo "ember 1 DBC busy" || echo "ember $1 DBCs busy"; }
 # Extra ember_bench arguments of the mode being measured.
 EMBER_EXTRA=()
 EMBER_DEPTH=${EMBER_BENCH_DEPTH:-32}
@@ -173,21 +187,29 @@ load_ember() {
 	say "ember: loaded${*:+ with $*}: $(head -n 3 "$EMBER_DP" | tr '\n' ' ')"
 }
 
-# ember_config NAME NOTE [--expect-no-irqs] -- EMBER_BENCH-ARGS...
+# ember_config NAME NOTE [--expect-no-irqs] [--copies N] -- EMBER_BENCH-ARGS...
+# --copies N: N ember_bench processes at once, not pinned (bench.py
+# parallel sums their jobs/s); otherwise one, pinned to $CPU.
 ember_config() {
-	local name=$1 note=$2 expect=() raw
+	local name=$1 note=$2 expect=() raw copies='' seconds
 	shift 2
 	[ "$1" = --expect-no-irqs ] && { expect=(--expect-no-irqs); shift; }
+	[ "$1" = --copies ] && { copies=$2; shift 2; }
 	[ "$1" = -- ] && shift
 	wanted "$name" || return 0
-	raw=$OUT/raw/$(echo "$name" | tr ' /' '__').json
-	say "$name: ember_bench $*, ${RAMP} s ramp + ${RUNTIME} s"
+	raw=$OUT/raw/$(echo "$name" | tr ' /+' '__p').json
+	seconds=$(awk -v a="$RAMP" -v b="$RUNTIME" 'BEGIN { print a + b }')
+	local cmd=("$EMBER_BIN" "$@" "${EMBER_EXTRA[@]}" --ramp "$RAMP" --seconds "$seconds")
+	if [ -n "$copies" ]; then
+		cmd=(python3 "$HERE/bench.py" parallel --copies "$copies" --out "$raw" -- "${cmd[@]}")
+	else
+		cmd+=(${CPU:+--cpu "$CPU"} --out "$raw")
+	fi
+	say "$name: ${copies:+$copies x }ember_bench $*${EMBER_EXTRA[*]:+ ${EMBER_EXTRA[*]}}, ${RAMP} s ramp + ${RUNTIME} s"
 	$BENCH measure --config "$name" --group ember --out "$RECORDS" \
 		--irq-regex 'ember@' --irq-counter "ember:$EMBER_DP" --ops "ember:$EMBER_DP" \
 		--parser json --raw "$raw" --ramp "$RAMP" --runtime "$RUNTIME" --note "$note" \
-		"${expect[@]}" -- \
-		"$EMBER_BIN" "$@" "${EMBER_EXTRA[@]}" --ramp "$RAMP" --seconds "$(awk -v a="$RAMP" -v b="$RUNTIME" 'BEGIN { print a + b }')" \
-		${CPU:+--cpu "$CPU"} --out "$raw" ||
+		"${expect[@]}" -- "${cmd[@]}" ||
 		failed=1
 }
 
@@ -198,6 +220,54 @@ ember_mode() {
 	ember_config "$mode stream" "$EMBER_DEPTH BOs in flight, service time $((EMBER_SERVICE_NS / 1000)) us/job" \
 		"$@" -- --depth "$EMBER_DEPTH" --service-ns "$EMBER_SERVICE_NS"
 	ember_config "$mode QD1" "one job at a time, no service time" "$@" -- --depth 1 --service-ns 0
+}
+
+# ember_api_rows: the QD1 loop through all three job by job in one process
+# (ember_bench --api mix: the libember/raw p50 ratios), then the QD1 rows
+# of raw, libember C and C++, then their stream rows (mitigation on; each
+# kind's three rows back to back, so that they see the same host state).
+ember_api_rows() {
+	local i
+	EMBER_EXTRA=(--api mix)
+	ember_config "$EMBER_API_MIX QD1" "one job at a time, no service time; --api mix: raw, C, C++ in turn, job by job" \
+		-- --depth 1 --service-ns 0
+	for i in "${!EMBER_API_MODES[@]}"; do
+		EMBER_EXTRA=(--api "${EMBER_API_ARGS[$i]}")
+		ember_config "${EMBER_API_MODES[$i]} QD1" "one job at a time, no service time; --api ${EMBER_API_ARGS[$i]}" \
+			-- --depth 1 --service-ns 0
+	done
+	for i in "${!EMBER_API_MODES[@]}"; do
+		EMBER_EXTRA=(--api "${EMBER_API_ARGS[$i]}")
+		ember_config "${EMBER_API_MODES[$i]} stream" \
+			"$EMBER_DEPTH BOs in flight, service time $((EMBER_SERVICE_NS / 1000)) us/job; --api ${EMBER_API_ARGS[$i]}" \
+			-- --depth "$EMBER_DEPTH" --service-ns "$EMBER_SERVICE_NS"
+	done
+	EMBER_EXTRA=()
+}
+
+# ember_par_rows: 1, 2, 4 processes, each with its own DBC (ACTIVATE takes
+# a free one) at EMBER_SERVICE_NS a job; skipped where the device has
+# fewer DBCs.
+ember_par_rows() {
+	local n name dbcs
+	dbcs=$(grep -c '^dbc[0-9]' "$EMBER_DP")
+	for n in "${EMBER_PAR[@]}"; do
+		name=$(ember_par_name "$n")
+		wanted "$name" || continue
+		if [ "$dbcs" -lt "$n" ]; then
+			skip "$name" ember "the device has $dbcs DBCs (scripts/vm-run --dbcs 4)"
+			continue
+		fi
+		ember_config "$name" "$n process(es), one DBC each, $EMBER_DEPTH BOs in flight each, service time $((EMBER_SERVICE_NS / 1000)) us/job, not pinned; jobs/s summed, latency the slowest process's" \
+			--copies "$n" -- --depth "$EMBER_DEPTH" --service-ns "$EMBER_SERVICE_NS"
+	done
+}
+
+# ember_par_wanted: does the filter select a parallel-DBC row?
+ember_par_wanted() {
+	local n names=()
+	for n in "${EMBER_PAR[@]}"; do names+=("$(ember_par_name "$n")"); done
+	wanted "${names[@]}"
 }
 
 # ember_present: is there an ember PF or VF (1234:eb01, 1234:eb02)?
@@ -229,19 +299,22 @@ ember_skip() {
 }
 
 ember_bench() {
-	ember_wanted "${EMBER_MODES[@]}" || return 0
-	if ! ember_present; then
-		ember_skip "no ember device" "${EMBER_MODES[@]}"
-		failed=1
-		return 0
-	fi
-	if [ ! -x "$EMBER_BIN" ]; then
-		ember_skip "$EMBER_BIN not built (make build)" "${EMBER_MODES[@]}"
+	local n
+	ember_wanted "${EMBER_MODES[@]}" || wanted "$EMBER_API_MIX QD1" || ember_par_wanted || return 0
+	if ! ember_present || [ ! -x "$EMBER_BIN" ]; then
+		local why="no ember device"
+		ember_present && why="$EMBER_BIN not built (make build)"
+		ember_skip "$why" "${EMBER_MODES[@]}"
+		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "$why"
+		for n in "${EMBER_PAR[@]}"; do
+			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "$why"
+		done
 		failed=1
 		return 0
 	fi
 	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
-	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll"; then
+	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll" "${EMBER_API_MODES[@]}" &&
+		! wanted "$EMBER_API_MIX QD1" && ! ember_par_wanted; then
 		:
 	elif load_ember; then
 		echo N >"$mit" && ember_mode "ember mitigation off"
@@ -249,8 +322,15 @@ ember_bench() {
 		EMBER_EXTRA=(--wait-poll 1)
 		ember_mode "ember waiter poll"
 		EMBER_EXTRA=()
+		ember_api_rows
+		ember_par_rows
 	else
-		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on" "ember waiter poll"
+		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on" "ember waiter poll" \
+			"${EMBER_API_MODES[@]}"
+		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "ember.ko did not load"
+		for n in "${EMBER_PAR[@]}"; do
+			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "ember.ko did not load"
+		done
 		failed=1
 	fi
 	if ! ember_wanted "ember polling"; then

@@ -7,7 +7,8 @@
 # QD1). Prints the table and writes
 #   build/bench/results-<timestamp>.txt   the table with the run's facts
 #   build/bench/results-<timestamp>.json  every record, machine-readable
-#   build/bench/latest.txt, latest.json   copies of the newest pair
+#   build/bench/results-<timestamp>.png   plot of the JSON (bench.py plot)
+#   build/bench/latest.txt, latest.json, latest.png   copies of the newest
 #   build/bench/run-<timestamp>/          raw fio JSON, guest log, console
 # See docs/performance.md. Run as root (vm-run needs it).
 #
@@ -79,7 +80,8 @@ children_cpu() {
 others_before=$(other_qemus)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-vmargs=(--nvme --topology msix --smp "$smp" --timeout 900 --keep-out "$run"
+# (4 DBCs: the "DBCs busy" rows keep up to 4 busy at once)
+vmargs=(--nvme --topology msix --dbcs 4 --smp "$smp" --timeout 900 --keep-out "$run"
 	--log "$run/guest-kernel.log" --env "EMBER_BENCH_QUICK=$quick"
 	--qemu-arg -name --qemu-arg "ember-bench,debug-threads=on")
 [ -z "$runtime" ] || vmargs+=(--env "EMBER_BENCH_RUNTIME=$runtime")
@@ -172,10 +174,21 @@ PY
 	--guest-info "$run/bench/guest-info.json" --meta "$run/meta.json" \
 	--txt "$OUTDIR/results-$ts.txt" --json "$OUTDIR/results-$ts.json"
 rep_rc=$?
-for f in txt json; do
+# The plot is a view of the JSON: a missing matplotlib costs the PNG only.
+# python3-matplotlib is Debian's: draw with Debian's python3 (another
+# python3 first in PATH, e.g. pyenv's, does not see it).
+plot_py=python3
+[ ! -x /usr/bin/python3 ] || plot_py=/usr/bin/python3
+exts=(txt json)
+if "$plot_py" "$ROOT/tests/bench/bench.py" plot --out "$OUTDIR/results-$ts.png" "$OUTDIR/results-$ts.json"; then
+	exts+=(png)
+else
+	echo "bench: warning: no plot (bench.py plot failed; python3-matplotlib: make deps)" >&2
+fi
+for f in "${exts[@]}"; do
 	cp "$OUTDIR/results-$ts.$f" "$OUTDIR/.latest.$f.$$" && mv -f "$OUTDIR/.latest.$f.$$" "$OUTDIR/latest.$f"
 done
-echo "bench: wrote $OUTDIR/results-$ts.txt (+ .json, latest.txt, latest.json; raw data in $run)" >&2
+echo "bench: wrote $OUTDIR/results-$ts.txt (and ${exts[*]:1}; copies as latest.*; raw data in $run)" >&2
 
 # Keep the raw data of the newest 10 runs.
 # shellcheck disable=SC2012 # names are ours

@@ -591,6 +591,99 @@ TEST_CASE("wait, detach and perf stats: arguments, errnos and results", "[buffer
   CHECK(p.done_ts == 0);  // Out fields only on success
 }
 
+TEST_CASE("wait flags: EMBER_WAIT_POLL reaches WAIT_BO; bad flags and old drivers need no ioctl",
+          "[buffer]") {
+  STATIC_REQUIRE(EMBER_WAIT_POLL == EMBER_WAIT_BO_POLL);
+  const auto st = std::make_shared<KernelState>();
+  const auto dev = MakeDevice(st);
+  const CBo bo = Create(dev.get(), 4096);
+  const std::uint32_t h = Handle(bo.get());
+
+  REQUIRE(ember_bo_wait_flags(bo.get(), 250, EMBER_WAIT_POLL) == EMBER_OK);
+  REQUIRE(ember_bo_wait_flags(bo.get(), EMBER_WAIT_DEFAULT, 0) == EMBER_OK);
+  REQUIRE(st->waits.size() == 2);
+  CHECK(st->waits[0].handle == h);
+  CHECK(st->waits[0].timeout_ms == 250);
+  CHECK(st->waits[0].flags == EMBER_WAIT_BO_POLL);
+  CHECK(st->waits[1].timeout_ms == 0);
+  CHECK(st->waits[1].flags == 0);
+
+  // Unknown bits: refused on the host, naming them.
+  for (const std::uint32_t bad : {2u, 0x80000000u, EMBER_WAIT_POLL | 4u}) {
+    CHECK(ember_bo_wait_flags(bo.get(), 250, bad) == EMBER_ERR_INVALID);
+    CHECK_THAT(ember_last_error_message(), ContainsSubstring("unknown flags"));
+  }
+  CHECK(ember_bo_wait_flags(bo.get(), 250, 6) == EMBER_ERR_INVALID);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("0x6"));
+  CHECK(ember_bo_wait_flags(nullptr, 250, EMBER_WAIT_POLL) == EMBER_ERR_INVALID);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("is NULL"));
+  CHECK(st->waits.size() == 2);
+
+  // The kernel's answers map as ember_bo_wait()'s do.
+  st->wait_errno = ETIMEDOUT;
+  CHECK(ember_bo_wait_flags(bo.get(), 250, EMBER_WAIT_POLL) == EMBER_ERR_TIMEDOUT);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("still queued after 250 ms"));
+  st->wait_errno = EINVAL;
+  CHECK(ember_bo_wait_flags(bo.get(), 250, EMBER_WAIT_POLL) == EMBER_ERR_INVALID);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("refuses the flags"));
+  CHECK(st->waits.size() == 4);
+
+  // ioctl ABI 1.2 had a zero pad where the flags are: not asked at all.
+  const auto st12 = std::make_shared<KernelState>();
+  const auto old = MakeDevice(st12, 2);
+  const CBo old_bo = Create(old.get(), 4096);
+  CHECK(ember_bo_wait_flags(old_bo.get(), 250, EMBER_WAIT_POLL) == EMBER_ERR_UNSUPPORTED);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("ioctl ABI 1.2"));
+  CHECK(st12->waits.empty());
+  CHECK(ember_bo_wait_flags(old_bo.get(), 250, 0) == EMBER_OK);  // no flags: a plain wait
+  CHECK(ember_bo_wait(old_bo.get(), 250) == EMBER_OK);
+  REQUIRE(st12->waits.size() == 2);
+  CHECK(st12->waits[0].flags == 0);
+  CHECK(st12->waits[1].flags == 0);
+}
+
+TEST_CASE("C++ Buffer::wait with WaitFlags", "[buffer][cpp]") {
+  STATIC_REQUIRE(static_cast<std::uint32_t>(ember::WaitFlags::poll) == EMBER_WAIT_BO_POLL);
+  STATIC_REQUIRE(static_cast<std::uint32_t>(ember::WaitFlags::none) == 0);
+  STATIC_REQUIRE((ember::WaitFlags::none | ember::WaitFlags::poll) == ember::WaitFlags::poll);
+  const auto st = std::make_shared<KernelState>();
+  auto dev = ember::Device::adopt(MakeDevice(st).release());
+  const ember::Buffer b = dev.create_buffer(10).value();
+
+  CHECK(b.wait(std::chrono::milliseconds(40), ember::WaitFlags::poll));
+  REQUIRE(st->waits.size() == 1);
+  CHECK(st->waits.back().timeout_ms == 40);
+  CHECK(st->waits.back().flags == EMBER_WAIT_BO_POLL);
+  CHECK(b.wait(std::chrono::hours(24 * 365 * 1000), ember::WaitFlags::none));
+  CHECK(st->waits.back().timeout_ms == std::numeric_limits<std::uint32_t>::max());
+  CHECK(st->waits.back().flags == 0);
+  CHECK(b.wait());
+  CHECK(st->waits.back().flags == 0);
+  REQUIRE(st->waits.size() == 3);
+
+  const auto negative = b.wait(std::chrono::milliseconds(-5), ember::WaitFlags::poll);
+  REQUIRE_FALSE(negative);
+  CHECK(negative.error().code() == EMBER_ERR_INVALID);
+  const auto unknown = b.wait(std::chrono::milliseconds(5), static_cast<ember::WaitFlags>(8));
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code() == EMBER_ERR_INVALID);
+  CHECK_THAT(unknown.error().message(), ContainsSubstring("unknown flags"));
+  CHECK(st->waits.size() == 3);
+
+  st->wait_errno = ETIMEDOUT;
+  const auto late = b.wait(std::chrono::milliseconds(5), ember::WaitFlags::poll);
+  REQUIRE_FALSE(late);
+  CHECK(late.error().code() == EMBER_ERR_TIMEDOUT);
+
+  const auto st12 = std::make_shared<KernelState>();
+  auto old = ember::Device::adopt(MakeDevice(st12, 2).release());
+  const ember::Buffer ob = old.create_buffer(10).value();
+  const auto refused = ob.wait(std::chrono::milliseconds(5), ember::WaitFlags::poll);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code() == EMBER_ERR_UNSUPPORTED);
+  CHECK(st12->waits.empty());
+}
+
 TEST_CASE("every data-path entry point refuses NULL", "[buffer][c-abi]") {
   const auto st = std::make_shared<KernelState>();
   const auto dev = MakeDevice(st);
@@ -624,6 +717,7 @@ TEST_CASE("every data-path entry point refuses NULL", "[buffer][c-abi]") {
   null(ember_bo_execute(nullptr));
   null(ember_bo_partial_execute(nullptr, 0));
   null(ember_bo_wait(nullptr, 0));
+  null(ember_bo_wait_flags(nullptr, 0, 0));
   null(ember_bo_perf_stats(nullptr, &p));
   null(ember_bo_perf_stats(bo.get(), nullptr));
   CHECK(out == nullptr);

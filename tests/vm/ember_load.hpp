@@ -2,7 +2,8 @@
 // (tests/vm/storm_test.cpp) and the benchmark program
 // (tests/bench/ember_bench.cpp). Raw ioctls on the accel node through the
 // core of the raw-ioctl tests (ember_raw.hpp), no test framework: failures
-// throw ember_load::Error.
+// throw ember_load::Error. The loop is a template over the calls it makes
+// (RawApi below; the benchmark also runs it through libember).
 //
 // A Stream is one client (open file) that LOADs a workload with one
 // region (docs/nnc.md §15.3: slices may only name device memory inside the
@@ -343,6 +344,26 @@ class Bo {
 
 // ---- the workload ----
 
+// The interface a Stream drives the device through. RawApi is the raw
+// ioctls above; the benchmark adds libember's C and C++ APIs
+// (tests/bench/ember_bench.cpp). An Api has
+//   Api::kName                         "raw", ...
+//   Api::Client(const Device &)        one client (an open of the node)
+//     std::uint64_t LoadWorkload(std::uint64_t region)  a workload with one
+//                                      region; its device-memory offset
+//     std::uint32_t Activate(std::uint32_t ring)         ACTIVATE; the DBC
+//   Api::Bo(const Client &, std::uint64_t size)          a mapped BO
+//     std::uint8_t *data()
+//     void Attach(std::uint32_t dbc, const std::vector<drm_ember_slice> &)
+//     void Execute()                   EXECUTE_BO of this BO
+//     int Wait(std::uint32_t timeout_ms, std::uint32_t flags)  0 or the errno
+// and throws Error for a failure other than Wait's.
+struct RawApi {
+  static constexpr const char *kName = "raw";
+  using Client = ember_load::Client;
+  using Bo = ember_load::Bo;
+};
+
 struct StreamConfig {
   std::uint32_t depth = 8;        // BOs kept in flight
   std::uint32_t bytes = 64;       // COPY size of a job
@@ -370,9 +391,13 @@ inline double Percentile(std::vector<double> v, double p) {
   return v[k];
 }
 
-class Stream {
+template <class Api>
+class BasicStream {
  public:
-  Stream(const Device &dev, const StreamConfig &cfg) : dev_(dev), cfg_(cfg), client_(dev) {
+  using Client = typename Api::Client;
+  using Bo = typename Api::Bo;
+
+  BasicStream(const Device &dev, const StreamConfig &cfg) : dev_(dev), cfg_(cfg), client_(dev) {
     // One ATTACH fills every BO's area; the byte after a job's bytes is
     // checked too.
     if (cfg_.depth == 0 || cfg_.depth > EMBER_SLICE_MAX || cfg_.depth * kArea > kRegion ||
@@ -486,5 +511,8 @@ class Stream {
   std::unique_ptr<Bo> init_;
   std::vector<std::unique_ptr<Bo>> bos_;
 };
+
+// The load generator on raw ioctls (the storm test's, the benchmark's default).
+using Stream = BasicStream<RawApi>;
 
 }  // namespace ember_load

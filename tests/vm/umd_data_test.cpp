@@ -3,7 +3,8 @@
 // slices executed and waited for with the results compared byte for byte
 // with a host computation (copy, fill, CRC-32, int8 GEMM); partial
 // execution; WAIT timeout on a hung DBC (debugfs "test/fault" dbc_hang) and
-// what is busy meanwhile; perf stats; errors mapped to the errno of
+// what is busy meanwhile; waits that poll in the waiter (EMBER_WAIT_POLL);
+// perf stats; errors mapped to the errno of
 // docs/datapath.md; ember::Buffer's RAII and move semantics.
 //
 // Every device-memory offset lies inside a region of a workload the same
@@ -290,6 +291,33 @@ TEST_CASE("C: two BOs executed in one call run in order; the bytes come back") {
     REQUIRE(ember_bo_wait(in.get(), 5000) == EMBER_OK);
     CHECK(std::memcmp(Map(out.get()).data(), data.data(), size) == 0);
   }
+  CHECK(ember_bo_detach_slices(in.get()) == EMBER_OK);
+  CHECK(ember_bo_detach_slices(out.get()) == EMBER_OK);
+}
+
+TEST_CASE("C: a wait with EMBER_WAIT_POLL completes each job with the right bytes") {
+  const CClient cl;
+  const std::uint64_t size = 3000;
+  const auto data = Random(size, 21);
+  const CBo in = cl.Bo(size);
+  const CBo out = cl.Bo(size);
+  std::memcpy(Map(in.get()).data(), data.data(), size);
+  REQUIRE(Attach(in.get(), cl.dbc(), {Copy(0, size, cl.Dev(), EMBER_SLICE_TO_DEV)}) == EMBER_OK);
+  REQUIRE(Attach(out.get(), cl.dbc(), {Copy(0, size, cl.Dev(), EMBER_SLICE_FROM_DEV)}) == EMBER_OK);
+  REQUIRE(ember_bo_execute(in.get()) == EMBER_OK);
+  REQUIRE(ember_bo_wait_flags(in.get(), 5000, EMBER_WAIT_POLL) == EMBER_OK);
+  for (int run = 0; run < 20; ++run) {  // lone jobs: the waiter finds each completion
+    std::memset(Map(out.get()).data(), 0xee, size);
+    REQUIRE(ember_bo_execute(out.get()) == EMBER_OK);
+    REQUIRE(ember_bo_wait_flags(out.get(), 5000, EMBER_WAIT_POLL) == EMBER_OK);
+    REQUIRE(std::memcmp(Map(out.get()).data(), data.data(), size) == 0);
+    CHECK(Map(out.get())[size] == std::byte{0});  // nothing past the slice
+  }
+  // A finished BO: returns at once, with or without the flag.
+  CHECK(ember_bo_wait_flags(out.get(), 5000, EMBER_WAIT_POLL) == EMBER_OK);
+  CHECK(ember_bo_wait_flags(out.get(), 5000, 0) == EMBER_OK);
+  // An unknown flag is refused by libember.
+  CHECK(ember_bo_wait_flags(out.get(), 5000, 1U << 7) == EMBER_ERR_INVALID);
   CHECK(ember_bo_detach_slices(in.get()) == EMBER_OK);
   CHECK(ember_bo_detach_slices(out.get()) == EMBER_OK);
 }
@@ -632,6 +660,24 @@ TEST_CASE("C++: fill_device, fill_buffer, partial_execute and wait's errors") {
   const auto unsliced = bo.execute();
   REQUIRE_FALSE(unsliced);
   CHECK(unsliced.error().errno_value() == EINVAL);
+}
+
+TEST_CASE("C++: wait(timeout, WaitFlags::poll) completes jobs with the right bytes") {
+  CppClient cl;
+  const std::uint64_t size = 2 * kPage;
+  const auto data = Random(size, 22);
+  ember::Buffer in = cl.Buffer(size);
+  ember::Buffer out = cl.Buffer(size);
+  std::memcpy(in.bytes().data(), data.data(), size);
+  REQUIRE(in.attach_slices(cl.dbc, {ember::slice::copy_to_device(0, size, cl.scratch)}));
+  REQUIRE(out.attach_slices(cl.dbc, {ember::slice::copy_from_device(0, size, cl.scratch)}));
+  for (int run = 0; run < 10; ++run) {
+    std::memset(out.bytes().data(), 0xee, size);
+    REQUIRE(cl.dev.execute({in, out}));
+    REQUIRE(out.wait(std::chrono::seconds(5), ember::WaitFlags::poll));
+    REQUIRE(in.wait(std::chrono::seconds(5), ember::WaitFlags::poll));
+    REQUIRE(std::memcmp(out.bytes().data(), data.data(), size) == 0);
+  }
 }
 
 TEST_CASE("C++: Buffer is movable, not copyable, and closes its BO exactly once") {

@@ -394,7 +394,14 @@ ember_status ember_bo_wait(ember_bo *bo, std::uint32_t timeout_ms) {
   if (bo == nullptr) {
     return Null(__func__, "bo");
   }
-  return Guarded(__func__, [&] { return ember::detail::Wait(*bo, timeout_ms); });
+  return Guarded(__func__, [&] { return ember::detail::Wait(*bo, timeout_ms, 0); });
+}
+
+ember_status ember_bo_wait_flags(ember_bo *bo, std::uint32_t timeout_ms, std::uint32_t flags) {
+  if (bo == nullptr) {
+    return Null(__func__, "bo");
+  }
+  return Guarded(__func__, [&] { return ember::detail::Wait(*bo, timeout_ms, flags); });
 }
 
 ember_status ember_bo_perf_stats(ember_bo *bo, ember_perf_stats *out) {

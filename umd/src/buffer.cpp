@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -17,7 +18,19 @@ namespace {
 
 constexpr std::uint32_t kByteMax = 0xff;
 
+// ember_bo_wait_flags(): the flags libember knows, and the ioctl ABI minor
+// that brought them (drm_ember_wait_bo.flags was a zero pad before).
+static_assert(EMBER_WAIT_POLL == EMBER_WAIT_BO_POLL, "ember.h and the uAPI disagree");
+constexpr std::uint32_t kWaitFlags = EMBER_WAIT_POLL;
+constexpr std::uint32_t kWaitFlagsAbiMinor = 3;
+
 std::string Num(std::uint64_t v) { return std::to_string(v); }
+
+std::string Hex(std::uint32_t v) {
+  std::array<char, 16> buf{};
+  const int n = std::snprintf(buf.data(), buf.size(), "%x", v);
+  return {buf.data(), static_cast<std::size_t>(n > 0 ? n : 0)};
+}
 
 const char *OpName(std::uint32_t op) {
   switch (op) {
@@ -363,10 +376,22 @@ ember_status Execute(ember_device &dev, std::span<const ember_execute_entry> ent
   return EMBER_OK;
 }
 
-ember_status Wait(ember_bo &bo, std::uint32_t timeout_ms) {
+ember_status Wait(ember_bo &bo, std::uint32_t timeout_ms, std::uint32_t flags) {
+  if ((flags & ~kWaitFlags) != 0) {
+    return Fail(EMBER_ERR_INVALID, "WAIT_BO: unknown flags 0x" + Hex(flags & ~kWaitFlags) +
+                                       " (known: EMBER_WAIT_POLL)");
+  }
+  const ember_info &info = bo.dev.info;
+  if (flags != 0 && info.abi_major == 1 && info.abi_minor < kWaitFlagsAbiMinor) {
+    return Fail(EMBER_ERR_UNSUPPORTED,
+                "WAIT_BO: the driver reports ioctl ABI 1." + Num(info.abi_minor) +
+                    ", which has no wait flags (EMBER_WAIT_POLL needs ABI 1." +
+                    Num(kWaitFlagsAbiMinor) + "): wait without them");
+  }
   drm_ember_wait_bo args{};
   args.handle = bo.gem.Get();
   args.timeout_ms = timeout_ms;
+  args.flags = flags;
   if (const int err = bo.dev.backend->WaitBo(args); err != 0) {
     std::string hint;
     switch (err) {
@@ -381,7 +406,8 @@ ember_status Wait(ember_bo &bo, std::uint32_t timeout_ms) {
         hint = "the DBC was deactivated or reset before the execution completed";
         break;
       case EINVAL:
-        hint = "the BO is not sliced";
+        hint = flags != 0 ? "the BO is not sliced, or the driver refuses the flags"
+                          : "the BO is not sliced";
         break;
       default:
         break;

@@ -1132,6 +1132,34 @@ EMBER_API ember_status ember_bo_partial_execute(ember_bo *bo, uint32_t resize);
  */
 EMBER_API ember_status ember_bo_wait(ember_bo *bo, uint32_t timeout_ms);
 
+/* ember_bo_wait_flags() flags (= EMBER_WAIT_BO_* of uapi/ember_accel.h) */
+#define EMBER_WAIT_POLL (1u << 0) /* poll the response ring in the waiter */
+
+/**
+ * ember_bo_wait_flags() - ember_bo_wait() with flags (WAIT_BO, ioctl ABI 1.3).
+ * @bo: a sliced BO.
+ * @timeout_ms: as ember_bo_wait().
+ * @flags: 0 (the same as ember_bo_wait()) or EMBER_WAIT_POLL: the calling
+ *	thread polls the DBC's response ring for its own completion instead
+ *	of waiting for the interrupt (EMBER_WAIT_BO_POLL, docs/datapath.md
+ *	"Polling in the waiter"): it sleeps for about half of the DBC's
+ *	recent job time, then busy-polls for at most the driver's
+ *	datapath_busy_poll_us before it sleeps as ember_bo_wait() does. Lower
+ *	latency for a lone job, at the price of a CPU kept busy meanwhile.
+ *	In the driver's polling mode (datapath_polling=1) every wait polls.
+ *
+ * Unknown @flags bits are refused by libember, no ioctl is made. A driver
+ * older than ioctl ABI 1.3 has no flags (WAIT_BO's pad, which must be 0):
+ * libember sees its ABI version (GET_INFO, at open) and returns
+ * EMBER_ERR_UNSUPPORTED for a non-zero @flags without calling it, the
+ * message naming the driver's ABI; wait again with ember_bo_wait().
+ *
+ * Return: as ember_bo_wait(); also EMBER_ERR_INVALID (an unknown @flags
+ * bit) and EMBER_ERR_UNSUPPORTED (@flags with a driver older than ABI
+ * 1.3).
+ */
+EMBER_API ember_status ember_bo_wait_flags(ember_bo *bo, uint32_t timeout_ms, uint32_t flags);
+
 /**
  * struct ember_perf_stats - timing of a BO's last execution (PERF_STATS_BO).
  * @submit_ts: host time of ember_execute(), CLOCK_MONOTONIC ns.

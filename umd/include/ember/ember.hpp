@@ -718,6 +718,18 @@ class Dbc {
 using Slice = ember_slice;
 using PerfStats = ember_perf_stats;
 
+// Flags of Buffer::wait() (EMBER_WAIT_* of ember_bo_wait_flags()); combine
+// with |.
+enum class WaitFlags : std::uint32_t {
+  none = 0,
+  // The waiting thread polls the DBC's response ring for its completion
+  // (hybrid: sleeps about half a job, then busy-polls); ioctl ABI 1.3.
+  poll = EMBER_WAIT_POLL,
+};
+[[nodiscard]] constexpr WaitFlags operator|(WaitFlags a, WaitFlags b) noexcept {
+  return static_cast<WaitFlags>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
+}
+
 // Makers of the slices of ember.h (struct ember_slice). |offset| is a byte
 // offset in the buffer; |dev_*| are device-memory offsets, which must lie
 // inside the regions of a workload this client loaded
@@ -869,9 +881,19 @@ class Buffer {
     if (timeout.count() < 0) {
       return Error(EMBER_ERR_INVALID, "Buffer::wait: negative timeout");
     }
-    const auto ms = std::min<std::chrono::milliseconds::rep>(
-        timeout.count(), std::numeric_limits<std::uint32_t>::max());
-    return detail::Check(ember_bo_wait(bo_.get(), static_cast<std::uint32_t>(ms)));
+    return detail::Check(ember_bo_wait(bo_.get(), clamp_ms(timeout)));
+  }
+  // The same with |flags| (ember_bo_wait_flags()): WaitFlags::poll polls
+  // in the waiter. Also INVALID (an unknown flag) and UNSUPPORTED (a
+  // driver older than ioctl ABI 1.3: wait without the flag). It calls
+  // ember_bo_wait_flags() (new after libember 0.1.0); the other wait()
+  // calls ember_bo_wait() and runs on any libember.so.0.
+  Result<void> wait(std::chrono::milliseconds timeout, WaitFlags flags) const {
+    if (timeout.count() < 0) {
+      return Error(EMBER_ERR_INVALID, "Buffer::wait: negative timeout");
+    }
+    return detail::Check(
+        ember_bo_wait_flags(bo_.get(), clamp_ms(timeout), static_cast<std::uint32_t>(flags)));
   }
   // Timing of the last execution (PERF_STATS_BO).
   [[nodiscard]] Result<PerfStats> perf_stats() const {
@@ -893,6 +915,11 @@ class Buffer {
     bo_.reset();
     bytes_ = {};
     dev_.reset();
+  }
+  // A non-negative timeout in whole milliseconds, saturated to 32 bits.
+  static std::uint32_t clamp_ms(std::chrono::milliseconds timeout) noexcept {
+    return static_cast<std::uint32_t>(std::min<std::chrono::milliseconds::rep>(
+        timeout.count(), std::numeric_limits<std::uint32_t>::max()));
   }
 
   detail::Handle dev_;  // keeps the client open while the BO lives
