@@ -47,12 +47,21 @@ hdr "ember-smi --query, CSV as scripts read it"
 "$SMI" --query=index,pci.bus_id,state,temperature.current,power.draw,memory.used,counters.jobs --format=csv
 
 hdr "ember-smi dmon while a workload runs (deltas per second: jobs, interrupts, polls)"
-"$SMI" dmon -c 4 -l 0.5 &
+counters=/sys/class/accel/accel0/device/dbc_counters
+# field NAME: the sum of NAME=<n> over the DBCs in dbc_counters.
+field() { grep -o "$1=[0-9]*" "$counters" | awk -F= '{ n += $2 } END { print n + 0 }'; }
+jobs0=$(field completions)
+irqs0=$(field interrupts)
+"$SMI" dmon -c 6 -l 0.5 >/tmp/dmon.out &
 smi=$!
+# dmon's first sample is its baseline: start the workload after it.
+sleep 0.3
 "$BUILD/examples/run_workload" --runs 40 >/dev/null
 wait "$smi"
-echo "  the driver's own counters (sysfs dbc_counters):"
-sed 's/^/    /' /sys/class/accel/accel0/device/dbc_counters
+sed 's/^/  /' /tmp/dmon.out
+awk '!/^#/ { j += $2; i += $3 } END { printf "  dmon total: %d jobs, %d interrupts\n", j, i }' /tmp/dmon.out
+echo "  the driver's own counters over the same time (sysfs dbc_counters):" \
+	"$(($(field completions) - jobs0)) jobs, $(($(field interrupts) - irqs0)) interrupts"
 
 hdr "Sensors (hwmon: lm-sensors sees the ember chip)"
 if command -v sensors >/dev/null; then sensors 'ember-*' 2>/dev/null | sed 's/^/  /'; else
@@ -62,6 +71,8 @@ if command -v sensors >/dev/null; then sensors 'ember-*' 2>/dev/null | sed 's/^/
 fi
 
 hdr "One Prometheus scrape of ember-exporter (http://localhost:9855/metrics)"
+# The guest's loopback is down after boot.
+ip link set lo up 2>/dev/null || busybox ip link set lo up
 "$EXPORTER" --listen 127.0.0.1 --port 9855 >/tmp/exporter.log 2>&1 &
 exporter=$!
 for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:9855/metrics && break; sleep 0.1; done
