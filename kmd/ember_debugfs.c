@@ -35,6 +35,7 @@
 #include "ember_mbox.h"
 #include "ember_nnc.h"
 #include "ember_poll.h"
+#include "ember_sched.h"
 #include "ember_testif.h"
 #include "ember_workload.h"
 
@@ -420,9 +421,13 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 	seq_printf(m, "irq_drain: %s\n",
 		   !IS_ENABLED(CONFIG_PREEMPT_RT) &&
 		   READ_ONCE(ember_dp_irq_drain) ? "on" : "off");
+	seq_printf(m, "direct_submit: %s\n",
+		   READ_ONCE(ember_dp_direct_submit) ? "on" : "off");
+	seq_printf(m, "irq_follow: %s\n",
+		   READ_ONCE(ember_dp_irq_follow) ? "on" : "off");
 	for (i = 0; i < edev->info.num_dbcs; i++) {
 		st = &edev->dbcs[i].stats;
-		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu rechecks=%lld recoveries=%lld irq_drains=%lld\n",
+		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu rechecks=%lld recoveries=%lld irq_drains=%lld irq_moves=%lld irq_move_failures=%lld direct=%lld\n",
 			   i, atomic64_read(&st->interrupts),
 			   atomic64_read(&st->polls),
 			   atomic64_read(&st->responses),
@@ -433,7 +438,10 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 			   READ_ONCE(edev->dbcs[i].gap_ns),
 			   atomic64_read(&st->rechecks),
 			   atomic64_read(&st->recoveries),
-			   atomic64_read(&st->irq_drains));
+			   atomic64_read(&st->irq_drains),
+			   atomic64_read(&st->irq_moves),
+			   atomic64_read(&st->irq_move_failures),
+			   atomic64_read(&st->direct));
 	}
 	return 0;
 }

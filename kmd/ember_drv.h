@@ -129,6 +129,8 @@ struct ember_device;
  * @spurious: invocations that found nothing pending
  * @dbc_pending: DBCs (bit i: DBC i) the hard handler masked and handed to
  *	the vector's thread; set with atomic bit operations, taken with xchg()
+ * @cpu: CPU ember_irq_follow() last steered the vector to, -1 before the
+ *	first job; written only by the run_job of the vector's DBC
  */
 struct ember_irq_vector {
 	struct ember_device *edev;
@@ -138,6 +140,7 @@ struct ember_irq_vector {
 	atomic64_t received;
 	atomic64_t spurious;
 	unsigned long dbc_pending;
+	int cpu;
 };
 
 /**
@@ -211,6 +214,10 @@ struct ember_act;
  *	index out of range); the jobs in its ring failed with -EIO
  * @irq_drains: interrupts whose hard handler consumed the responses itself
  *	and left nothing in flight, so no thread ran (ember_poll_irq())
+ * @irq_moves: times run_job steered the DBC's vector to the CPU of a new
+ *	submitter (ember_irq_follow())
+ * @irq_move_failures: times the kernel refused such a move
+ * @direct: jobs whose requests EXECUTE_BO wrote itself (direct submission)
  */
 struct ember_dbc_stats {
 	atomic64_t interrupts;
@@ -223,6 +230,9 @@ struct ember_dbc_stats {
 	atomic64_t rechecks;
 	atomic64_t recoveries;
 	atomic64_t irq_drains;
+	atomic64_t irq_moves;
+	atomic64_t irq_move_failures;
+	atomic64_t direct;
 };
 
 /**
@@ -258,6 +268,9 @@ struct ember_dbc_stats {
  * @job_ns: moving average of the time from EXECUTE_BO to completion of the
  *	DBC's jobs, ns; written under @lock, read without it
  *	by waiters that poll (ember_poll_wait())
+ * @unwritten: jobs pushed to @sched whose requests run_job has still to
+ *	write; under @lock. EXECUTE_BO writes a job itself only while it is
+ *	0, so requests enter the ring in the order jobs were pushed
  * @stats: counters
  */
 struct ember_dbc {
@@ -276,6 +289,7 @@ struct ember_dbc {
 	u64 gap_ns;
 	u64 last_rsp_ns;
 	u64 job_ns;
+	u32 unwritten;
 	struct ember_dbc_stats stats;
 };
 

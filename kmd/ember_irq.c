@@ -20,6 +20,14 @@
  * EMBER_IRQ_MASK is written only here, under &ember_irq.mask_lock: the
  * sources the data path holds masked (&ember_irq.dp_mask) while the
  * device is enabled, every source while it is stopped.
+ *
+ * A DBC's vector follows its submitter (datapath_irq_follow, MSI-X with a
+ * vector per DBC): run_job() steers the vector to the CPU the job was
+ * submitted on whenever that CPU changes (ember_irq_follow()), so the
+ * completion interrupt lands where the waiter sleeps and wakes it with no
+ * cross-CPU wake-up - the idea of accelerated RFS in networking, and what
+ * NVMe gets from a queue per CPU. A DBC has one owner at a time, which
+ * rarely migrates, so the vector rarely moves.
  */
 
 #include <linux/bitfield.h>
@@ -35,6 +43,11 @@
 #include "ember_mbox.h"
 #include "ember_poll.h"
 #include "ember_trace.h"
+
+bool ember_dp_irq_follow = true;
+module_param_named(datapath_irq_follow, ember_dp_irq_follow, bool, 0644);
+MODULE_PARM_DESC(datapath_irq_follow,
+		 "Steer each DBC's MSI-X vector to the CPU its jobs are submitted on (default Y; N leaves affinity to the administrator and irqbalance)");
 
 static const char *const ember_irq_mode_names[] = {
 	[EMBER_IRQ_MULTI] = "msix",
@@ -109,6 +122,34 @@ void ember_irq_dbc_unmask(struct ember_dbc *dbc)
 		ember_wr(edev, EMBER_IRQ_STATUS, bit);
 	ember_irq_write_mask(edev);
 	spin_unlock_irqrestore(&irq->mask_lock, flags);
+}
+
+/**
+ * ember_irq_follow() - steer a DBC's vector to the submitting CPU
+ * @dbc: the DBC a job is about to be written to
+ * @cpu: the CPU the job was submitted on (EXECUTE_BO)
+ *
+ * Moves the DBC's own vector (EMBER_IRQ_MULTI mode only: a shared vector
+ * would follow every DBC's submitter in turn) to @cpu when that is not
+ * where it was last steered to, unless datapath_irq_follow is off or the
+ * device is in polling mode. A move that fails (CPU going offline, an
+ * interrupt remapping limit) is not retried until the submitter moves
+ * again. Called by run_job, which runs one job of a DBC at a time, so
+ * &ember_irq_vector.cpu needs no lock. Process context.
+ */
+void ember_irq_follow(struct ember_dbc *dbc, int cpu)
+{
+	struct ember_irq_vector *vec = dbc->vec;
+	struct ember_irq *irq = &dbc->edev->irq;
+
+	if (irq->mode != EMBER_IRQ_MULTI || irq->polling ||
+	    !READ_ONCE(ember_dp_irq_follow) || READ_ONCE(vec->cpu) == cpu)
+		return;
+	WRITE_ONCE(vec->cpu, cpu);
+	if (irq_set_affinity(vec->irq, cpumask_of(cpu)))
+		atomic64_inc(&dbc->stats.irq_move_failures);
+	else
+		atomic64_inc(&dbc->stats.irq_moves);
 }
 
 /*
@@ -279,6 +320,7 @@ static int ember_irq_request(struct ember_device *edev, unsigned int v,
 
 	vec->edev = edev;
 	vec->index = v;
+	vec->cpu = -1;
 	vec->irq = pci_irq_vector(edev->pdev, v);
 	if (vec->irq < 0)
 		return vec->irq;

@@ -12,6 +12,13 @@
  * ember_poll.c). The scheduler's "finished" fence is what WAIT_BO waits
  * for, and the stable gpu_scheduler tracepoints fire for every job.
  *
+ * Direct submission: when no job of the DBC waits in the scheduler to be
+ * written and the ring has room, EXECUTE_BO writes the job's requests and
+ * rings the doorbell itself before it pushes the job (ember_job_direct());
+ * run_job() then only hands the hardware fence to the scheduler. Ordering,
+ * credits and cancellation stay the scheduler's (docs/datapath.md, "Fast
+ * submission").
+ *
  * Flow control: the scheduler's credits are the request ring. A ring of
  * N entries holds N - 1 requests; rings are 2..EMBER_NNC_RING_MAX entries,
  * so a job of r requests takes ceil(r * EMBER_SCHED_CREDITS / (N - 1))
@@ -42,6 +49,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/smp.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <drm/drm_drv.h>
@@ -50,10 +58,16 @@
 
 #include "ember_data.h"
 #include "ember_drv.h"
+#include "ember_irq.h"
 #include "ember_nnc.h"
 #include "ember_poll.h"
 #include "ember_sched.h"
 #include "ember_trace.h"
+
+bool ember_dp_direct_submit = true;
+module_param_named(datapath_direct_submit, ember_dp_direct_submit, bool, 0644);
+MODULE_PARM_DESC(datapath_direct_submit,
+		 "EXECUTE_BO writes a job's requests itself when nothing of its DBC waits in the scheduler (default Y; N: always from run_job)");
 
 /* Credits of a scheduler: the largest ring holds this many requests. */
 #define EMBER_SCHED_CREDITS	(EMBER_NNC_RING_MAX - 1)
@@ -552,6 +566,41 @@ static void ember_job_write(struct ember_act *act, struct ember_job *job)
 	act->inflight += n;
 }
 
+/*
+ * Start @job on @act: initialise its hardware fence, write its requests,
+ * ring the doorbell. Under the DBC's lock; returns the fence's reference
+ * for the scheduler.
+ */
+static struct dma_fence *ember_job_start(struct ember_dbc *dbc,
+					 struct ember_act *act,
+					 struct ember_job *job)
+{
+	lockdep_assert_held(&dbc->lock);
+
+	dma_fence_init(&job->hw->base, &ember_fence_ops, &job->hw->lock,
+		       dbc->fence_ctx, ++dbc->hw_seqno);
+	job->hw_live = true;
+	ember_job_write(act, job);
+	list_add_tail(&job->node, &act->running);
+	trace_ember_job_submit(ember_dev_name(dbc), dbc->id, job->base.id,
+			       job->nreqs, act->inflight);
+	/* Requests visible before the doorbell (writel orders). */
+	writel(act->req_tail, dbc->regs + EMBER_DBC_REQ_TAIL);
+	/* One reference for the scheduler, the job keeps its own. */
+	return dma_fence_get(&job->hw->base);
+}
+
+/* @job no longer waits for run_job to write it; under the DBC's lock. */
+static void ember_job_unqueue(struct ember_job *job)
+{
+	lockdep_assert_held(&job->dbc->lock);
+
+	if (job->unwritten) {
+		job->unwritten = false;
+		job->dbc->unwritten--;
+	}
+}
+
 static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 {
 	struct ember_job *job = to_ember_job(sched_job);
@@ -563,8 +612,15 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 	bool entered;
 	int idx;
 
+	/* EXECUTE_BO started it (ember_job_push()): hand the fence over. */
+	if (job->direct)
+		return dma_fence_get(&job->hw->base);
+
 	entered = drm_dev_enter(&edev->drm, &idx);
+	if (entered)
+		ember_irq_follow(dbc, job->submit_cpu);
 	spin_lock_irqsave(&dbc->lock, flags);
+	ember_job_unqueue(job);
 	act = ember_sched_dbc_act(dbc);
 	if (!entered || !act || act->serial != job->act_serial) {
 		/* The activation is gone: fail without touching the device. */
@@ -575,17 +631,7 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 					 ktime_get_ns() - job->submit_ts, 0);
 		goto out;
 	}
-	dma_fence_init(&job->hw->base, &ember_fence_ops, &job->hw->lock,
-		       dbc->fence_ctx, ++dbc->hw_seqno);
-	job->hw_live = true;
-	ember_job_write(act, job);
-	list_add_tail(&job->node, &act->running);
-	trace_ember_job_submit(ember_dev_name(dbc), dbc->id, job->base.id,
-			       job->nreqs, act->inflight);
-	/* Requests visible before the doorbell (writel orders). */
-	writel(act->req_tail, dbc->regs + EMBER_DBC_REQ_TAIL);
-	/* One reference for the scheduler, the job keeps its own. */
-	fence = dma_fence_get(&job->hw->base);
+	fence = ember_job_start(dbc, act, job);
 out:
 	spin_unlock_irqrestore(&dbc->lock, flags);
 	if (entered) {
@@ -621,6 +667,15 @@ static void ember_job_release(struct ember_job *job)
 
 static void ember_job_free(struct drm_sched_job *sched_job)
 {
+	struct ember_job *job = to_ember_job(sched_job);
+	unsigned long flags;
+
+	/* A job the scheduler dropped without running it (entity killed). */
+	if (job->unwritten) {
+		spin_lock_irqsave(&job->dbc->lock, flags);
+		ember_job_unqueue(job);
+		spin_unlock_irqrestore(&job->dbc->lock, flags);
+	}
 	drm_sched_job_cleanup(sched_job);
 	ember_job_release(to_ember_job(sched_job));
 }
@@ -706,13 +761,55 @@ void ember_job_bind(struct ember_job *job, struct ember_act *act,
 	drm_gem_object_get(&bo->base.base);
 }
 
+/*
+ * Direct submission (docs/datapath.md, "Submission"): write @job's
+ * requests now, in EXECUTE_BO, rather than in run_job's work item, when
+ * nothing of the DBC waits in the scheduler to be written first, the
+ * DBC serves the job's activation and its ring has room. Otherwise mark
+ * the job for run_job. Under &ember_device.dbc_lock, before the push.
+ */
+static void ember_job_direct(struct ember_job *job)
+{
+	struct ember_dbc *dbc = job->dbc;
+	struct ember_act *act;
+	unsigned long flags;
+	bool entered, direct;
+	int idx;
+
+	entered = READ_ONCE(ember_dp_direct_submit) &&
+		  drm_dev_enter(&dbc->edev->drm, &idx);
+	if (entered)
+		ember_irq_follow(dbc, job->submit_cpu);
+	spin_lock_irqsave(&dbc->lock, flags);
+	act = ember_sched_dbc_act(dbc);
+	direct = entered && !dbc->unwritten && act &&
+		 act->serial == job->act_serial &&
+		 act->inflight + job->nreqs < act->ring_size;
+	if (direct) {
+		/* The scheduler gets its reference in run_job. */
+		dma_fence_put(ember_job_start(dbc, act, job));
+		job->direct = true;
+		atomic64_inc(&dbc->stats.direct);
+	} else {
+		job->unwritten = true;
+		dbc->unwritten++;
+	}
+	spin_unlock_irqrestore(&dbc->lock, flags);
+	if (entered) {
+		if (direct)
+			ember_poll_kick(dbc);
+		drm_dev_exit(idx);
+	}
+}
+
 /**
  * ember_job_push() - queue an initialised job on its DBC's scheduler
- * @job: from ember_job_init()
+ * @job: from ember_job_init(), bound by ember_job_bind()
  *
- * Under &ember_device.dbc_lock, so that jobs enter the entity in the
- * order their BOs were marked queued. The BO's fence becomes the job's
- * finished fence.
+ * Arms the job, makes it the BO's execution (&ember_bo.fence is the
+ * scheduler's finished fence), starts it on the device at once when it
+ * can (ember_job_direct()) and pushes it to the DBC's entity. Under
+ * &ember_device.dbc_lock; the caller has synced the BO for the device.
  */
 void ember_job_push(struct ember_job *job)
 {
@@ -727,7 +824,9 @@ void ember_job_push(struct ember_job *job)
 	bo->act_serial = job->act_serial;
 	WRITE_ONCE(bo->queued, true);
 	job->submit_ts = ktime_get_ns();
+	job->submit_cpu = raw_smp_processor_id();
 	bo->submit_ts = job->submit_ts;
+	ember_job_direct(job);
 	drm_sched_entity_push_job(&job->base);
 }
 

@@ -39,6 +39,11 @@ struct ember_fence;
  * @done: responses received
  * @error: first error (-EIO for a failed request, -ECANCELED)
  * @submit_ts: ktime_get_ns() at EXECUTE_BO
+ * @submit_cpu: the CPU EXECUTE_BO ran on (ember_irq_follow())
+ * @direct: EXECUTE_BO wrote the requests itself (ember_job_push()); run_job
+ *	only hands the hardware fence to the scheduler. Set before the push
+ * @unwritten: counted in &ember_dbc.unwritten until run_job (or free_job,
+ *	for a job the scheduler dropped) takes it out; under &ember_dbc.lock
  */
 struct ember_job {
 	struct drm_sched_job base;
@@ -53,9 +58,15 @@ struct ember_job {
 	u32 done;
 	int error;
 	u64 submit_ts;
+	int submit_cpu;
+	bool direct;
+	bool unwritten;
 };
 
 int ember_sched_dbcs_init(struct ember_device *edev);
+/* Module parameter (ember_sched.c), read with READ_ONCE(). */
+extern bool ember_dp_direct_submit;
+
 struct ember_job *ember_job_alloc(void);
 int ember_job_init(struct ember_job *job, struct ember_dbc *dbc,
 		   struct ember_client *client, struct drm_file *file);

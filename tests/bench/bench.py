@@ -456,6 +456,12 @@ RATIOS = (
      "ember mitigation on stream", "irqs_per_op"),
     ("lone-job p50 mitigation on / off", "ember mitigation on QD1",
      "ember mitigation off QD1", "p50_us"),
+    ("QD1 p50 direct submit / scheduler submit", "ember mitigation on QD1",
+     "ember scheduler submit QD1", "p50_us"),
+    ("QD1 CPU/op direct submit / scheduler submit", "ember mitigation on QD1",
+     "ember scheduler submit QD1", "cpu_us_per_op"),
+    ("QD1 p50 IRQ steered to the submitter / not steered",
+     "ember mitigation on QD1", "ember IRQ not steered QD1", "p50_us"),
     ("single MSI QD1 p50 / MSI-X QD1 p50", "ember single MSI QD1",
      "ember mitigation on QD1", "p50_us"),
     # libember's overhead: the QD1 loop through its C / C++ API against raw

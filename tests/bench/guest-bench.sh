@@ -159,6 +159,11 @@ nvme_bench() {
 # (tests/bench/ember_bench.cpp, tests/vm/ember_load.hpp).
 # waiter poll: interrupts with mitigation on, every WAIT_BO with
 # EMBER_WAIT_BO_POLL (the waiter polls the ring; docs/datapath.md).
+# scheduler submit: "mitigation on" QD1 with datapath_direct_submit=N: every
+# job's requests are written by run_job's work item, not by EXECUTE_BO.
+# IRQ not steered: "mitigation on" QD1 with datapath_irq_follow=0 (reload):
+# the DBC's vector stays where the kernel put it instead of following the
+# submitting CPU, so a job's interrupt may land on the other CPU.
 # raw / libember C / libember C++: the QD1 and stream loops of "mitigation
 # on" through raw ioctls (what every other ember row uses) and through
 # libember's C and C++ APIs (ember_bench --api), measured back to back.
@@ -166,6 +171,8 @@ EMBER_MODES=("ember mitigation off" "ember mitigation on" "ember waiter poll" "e
 	"ember raw" "ember libember C" "ember libember C++")
 EMBER_API_MODES=("ember raw" "ember libember C" "ember libember C++")
 EMBER_API_MIX="ember API interleaved"  # its QD1 row only
+EMBER_FIXED="ember IRQ not steered"  # its QD1 row only
+EMBER_SCHED="ember scheduler submit"  # its QD1 row only
 EMBER_API_ARGS=(raw c cpp)
 # N processes at once, each keeping its own DBC busy (a stream of
 # EMBER_BENCH_DEPTH BOs at EMBER_BENCH_SERVICE_NS a job); mitigation on.
@@ -300,12 +307,16 @@ ember_skip() {
 
 ember_bench() {
 	local n
-	ember_wanted "${EMBER_MODES[@]}" || wanted "$EMBER_API_MIX QD1" || ember_par_wanted || return 0
+	ember_wanted "${EMBER_MODES[@]}" || wanted "$EMBER_API_MIX QD1" "$EMBER_FIXED QD1" "$EMBER_SCHED QD1" ||
+		ember_par_wanted ||
+		return 0
 	if ! ember_present || [ ! -x "$EMBER_BIN" ]; then
 		local why="no ember device"
 		ember_present && why="$EMBER_BIN not built (make build)"
 		ember_skip "$why" "${EMBER_MODES[@]}"
 		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "$why"
+		wanted "$EMBER_FIXED QD1" && skip "$EMBER_FIXED QD1" ember "$why"
+		wanted "$EMBER_SCHED QD1" && skip "$EMBER_SCHED QD1" ember "$why"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "$why"
 		done
@@ -313,12 +324,16 @@ ember_bench() {
 		return 0
 	fi
 	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
+	local direct=/sys/module/ember/parameters/datapath_direct_submit
 	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll" "${EMBER_API_MODES[@]}" &&
-		! wanted "$EMBER_API_MIX QD1" && ! ember_par_wanted; then
+		! wanted "$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" && ! ember_par_wanted; then
 		:
 	elif load_ember; then
 		echo N >"$mit" && ember_mode "ember mitigation off"
 		echo Y >"$mit" && ember_mode "ember mitigation on"
+		echo N >"$direct" && ember_config "$EMBER_SCHED QD1" \
+			"one job at a time, no service time; datapath_direct_submit=N" -- --depth 1 --service-ns 0
+		echo Y >"$direct"
 		EMBER_EXTRA=(--wait-poll 1)
 		ember_mode "ember waiter poll"
 		EMBER_EXTRA=()
@@ -327,10 +342,20 @@ ember_bench() {
 	else
 		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on" "ember waiter poll" \
 			"${EMBER_API_MODES[@]}"
+		wanted "$EMBER_SCHED QD1" && skip "$EMBER_SCHED QD1" ember "ember.ko did not load"
 		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "ember.ko did not load"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "ember.ko did not load"
 		done
+		failed=1
+	fi
+	if ! wanted "$EMBER_FIXED QD1"; then
+		:
+	elif load_ember datapath_irq_follow=0 && grep -qx 'irq_follow: off' "$EMBER_DP"; then
+		ember_config "$EMBER_FIXED QD1" "one job at a time, no service time; datapath_irq_follow=0" \
+			-- --depth 1 --service-ns 0
+	else
+		skip "$EMBER_FIXED QD1" ember "ember.ko did not load with datapath_irq_follow=0"
 		failed=1
 	fi
 	if ! ember_wanted "ember polling"; then

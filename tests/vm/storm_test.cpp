@@ -1,4 +1,7 @@
-// In-guest storm test (docs/datapath.md, "Interrupts and polling"): a
+// In-guest tests of the data path's fast paths (docs/datapath.md, "Fast
+// submission", "Interrupts and polling"): direct submission and its
+// ordering, interrupt steering, completion in the hard handler, and the
+// storm test: a
 // stream of small jobs, several BOs kept in flight and executed again as
 // soon as they complete, on a DBC whose service time makes every response
 // land in an empty ring (docs/hardware.md §4.2: one interrupt per job
@@ -26,15 +29,22 @@
 //   EMBER_STORM_SECONDS      ... or fewer if a phase takes this long (10)
 //   EMBER_STORM_DEPTH        BOs in flight (default 128)
 //   EMBER_STORM_SERVICE_NS   the DBC's service time per job (default 400000)
+#include <sched.h>
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ember_load.hpp"
 #include "ember_raw.hpp"
@@ -208,4 +218,189 @@ TEST_CASE(
   CHECK(off.delta.responses == jobs);
   CHECK(off_drains == 0);
   CHECK(off.delta.rearms > 0);
+}
+
+namespace {
+
+// The DBC count of jobs EXECUTE_BO wrote itself (debugfs "direct").
+std::uint64_t Direct(const ember_test::Device &dev, std::uint32_t dbc) {
+  return ReadDatapath(dev).Count(dbc, "direct");
+}
+
+// Pins the calling thread to one CPU; false if that CPU is not usable.
+bool PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
+// The Linux IRQ number of DBC `dbc`'s vector ("ember@<bdf>:dbc<i>" in
+// /proc/interrupts), or -1.
+int DbcIrq(const ember_test::Device &dev, std::uint32_t dbc) {
+  std::ifstream in("/proc/interrupts");
+  const std::string name = "ember@" + dev.bdf + ":dbc" + std::to_string(dbc);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string first;
+    std::string word;
+    std::string last;
+    words >> first;
+    while (words >> word) {
+      last = word;
+    }
+    if (last == name && !first.empty() && first.back() == ':') {
+      return std::stoi(first.substr(0, first.size() - 1));
+    }
+  }
+  return -1;
+}
+
+std::string EffectiveAffinity(int irq) {
+  return ember_test::TrimEnd(
+      ember_load::ReadText("/proc/irq/" + std::to_string(irq) + "/effective_affinity_list"));
+}
+
+}  // namespace
+
+// docs/datapath.md, "Fast submission": EXECUTE_BO writes a lone job's
+// requests itself (debugfs direct); jobs that do not fit the ring wait in
+// the scheduler, and while one waits every later job waits too, so the
+// device sees the BOs in submission order. The oracle: BO i first copies
+// a device area to its memory, then fills the area with byte i; so BO i
+// must find the byte of BO i - 1. A ring of 8 entries holds 3 such BOs
+// and the device takes 200 us per job: most of a burst of 32 waits in the
+// scheduler, the rest goes direct.
+TEST_CASE("EXECUTE_BO writes lone jobs itself; a burst larger than the ring keeps its order") {
+  using ember_load::Bo;
+  using ember_load::Client;
+  const auto dev = ember_load::FindDevice();
+  const ParamGuard direct("datapath_direct_submit", "Y");
+  REQUIRE(ReadDatapath(dev).Get("direct_submit") == "on");
+
+  constexpr std::uint32_t kBos = 32;
+  constexpr std::uint32_t kBytes = 64;
+  constexpr std::uint32_t kRounds = 4;
+  const Client client(dev);
+  const std::uint64_t area = client.LoadWorkload(1 << 16);
+  const std::uint32_t dbc = client.Activate(8);
+  const auto byte = [](std::uint32_t round, std::uint32_t i) {
+    return static_cast<std::uint8_t>(1 + ((round * kBos) + i) % 251);
+  };
+
+  // Lone jobs: each written by EXECUTE_BO.
+  const Bo seed(client, 4096);
+  seed.Attach(dbc, {ember_test::FillDev(area, kBytes, 0xee)});
+  const auto d0 = Direct(dev, dbc);
+  for (int i = 0; i < 20; i++) {
+    seed.Execute();
+    REQUIRE(seed.Wait(10000) == 0);
+  }
+  CHECK(Direct(dev, dbc) - d0 == 20);
+
+  std::vector<std::unique_ptr<Bo>> bos;
+  for (std::uint32_t i = 0; i < kBos; i++) {
+    bos.push_back(std::make_unique<Bo>(client, 4096));
+  }
+  // A service time per job makes the device the slow side, so the ring
+  // is full while the burst is being submitted, whatever the host's speed.
+  std::optional<ServiceNsGuard> slow(std::in_place, dev, dbc, 200000);
+  const auto b0 = Direct(dev, dbc);
+  std::uint8_t prev = 0xee;  // the seed's byte, the last fill so far
+  for (std::uint32_t round = 0; round < kRounds; round++) {
+    for (std::uint32_t i = 0; i < kBos; i++) {
+      bos[i]->Attach(dbc, {ember_test::Copy(0, kBytes, area, EMBER_SLICE_FROM_DEV),
+                           ember_test::FillDev(area, kBytes, byte(round, i))});
+      std::memset(bos[i]->data(), 0, kBytes);
+    }
+    // One EXECUTE_BO per BO, back to back: the first fit the ring.
+    for (std::uint32_t i = 0; i < kBos; i++) {
+      bos[i]->Execute();
+    }
+    for (std::uint32_t i = 0; i < kBos; i++) {
+      REQUIRE(bos[i]->Wait(10000) == 0);
+    }
+    for (std::uint32_t i = 0; i < kBos; i++) {
+      const std::uint8_t want = i == 0 ? prev : byte(round, i - 1);
+      INFO("round " << round << ", BO " << i << " read byte " << int(bos[i]->data()[0])
+                    << ", the previous BO wrote " << int(want));
+      REQUIRE(std::all_of(bos[i]->data(), bos[i]->data() + kBytes,
+                          [want](std::uint8_t b) { return b == want; }));
+    }
+    prev = byte(round, kBos - 1);
+    for (auto &bo : bos) {
+      REQUIRE(ember_test::Detach(client.fd(), bo->handle()) == 0);
+    }
+  }
+  const auto burst_direct = Direct(dev, dbc) - b0;
+  std::printf("storm: bursts of %u BOs on a ring of 8: %llu of %u jobs written by EXECUTE_BO\n",
+              kBos, static_cast<unsigned long long>(burst_direct), kBos * kRounds);
+  CHECK(burst_direct > 0);                              // the first of each burst
+  CHECK(burst_direct < std::uint64_t{kBos} * kRounds);  // the rest waited in the scheduler
+  slow.reset();
+
+  // With datapath_direct_submit=N every job goes through run_job.
+  direct.Set("N");
+  const auto n0 = Direct(dev, dbc);
+  for (int i = 0; i < 20; i++) {
+    seed.Execute();
+    REQUIRE(seed.Wait(10000) == 0);
+  }
+  CHECK(Direct(dev, dbc) == n0);
+}
+
+// docs/datapath.md, "Interrupt steering": the DBC's MSI-X vector follows
+// the CPU its jobs are submitted from (effective affinity read back from
+// /proc/irq), and stays where it is with datapath_irq_follow=N.
+TEST_CASE("a DBC's interrupt follows the submitting CPU; datapath_irq_follow=N leaves it") {
+  const auto dev = ember_load::FindDevice();
+  const auto dp = ReadDatapath(dev);
+  if (dp.Polling() || dp.Get("irq_mode") != "msix") {
+    SKIP("no vector per DBC (irq_mode " << dp.Get("irq_mode") << ", service " << dp.Get("service")
+                                        << ")");
+  }
+  cpu_set_t saved;
+  REQUIRE(sched_getaffinity(0, sizeof(saved), &saved) == 0);
+  if (!PinTo(0) || !PinTo(1)) {
+    SKIP("needs CPUs 0 and 1");
+  }
+  const ParamGuard follow("datapath_irq_follow", "Y");
+  StreamConfig cfg;
+  cfg.depth = 1;
+  Stream stream(dev, cfg);
+  const int irq = DbcIrq(dev, stream.dbc());
+  REQUIRE(irq > 0);
+  const auto moves = [&] { return ReadDatapath(dev).Count(stream.dbc(), "irq_moves"); };
+
+  // x86 moves an MSI vector at its next interrupt, and not before the
+  // previous move's cleanup on the old CPU (a timer tick later): keep
+  // submitting lone jobs until the move shows, for at most 5 s.
+  const auto run_until = [&](const std::string &want) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::uint64_t bad = stream.Run(20).bad_jobs;
+    while (EffectiveAffinity(irq) != want && std::chrono::steady_clock::now() < deadline) {
+      bad += stream.Run(5).bad_jobs;
+    }
+    return bad;
+  };
+  for (const int cpu : {0, 1, 0}) {
+    REQUIRE(PinTo(cpu));
+    const auto m0 = moves();
+    INFO("submitting from CPU " << cpu);
+    CHECK(run_until(std::to_string(cpu)) == 0);
+    CHECK(EffectiveAffinity(irq) == std::to_string(cpu));
+    CHECK(moves() - m0 == 1);  // once, not per job
+  }
+
+  follow.Set("N");
+  REQUIRE(PinTo(1));
+  const auto m0 = moves();
+  for (int i = 0; i < 10; i++) {
+    CHECK(stream.Run(20).bad_jobs == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(EffectiveAffinity(irq) == "0");
+  CHECK(moves() == m0);
+  sched_setaffinity(0, sizeof(saved), &saved);
 }
