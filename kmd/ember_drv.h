@@ -130,7 +130,9 @@ struct ember_device;
  * @dbc_pending: DBCs (bit i: DBC i) the hard handler masked and handed to
  *	the vector's thread; set with atomic bit operations, taken with xchg()
  * @cpu: CPU ember_irq_follow() last steered the vector to, -1 before the
- *	first job; written only by the run_job of the vector's DBC
+ *	first job; written under @follow_lock, read without it
+ * @follow_lock: serialises ember_irq_follow()'s moves (EXECUTE_BO and
+ *	run_job may steer at once), so @cpu is where the last move went
  */
 struct ember_irq_vector {
 	struct ember_device *edev;
@@ -141,6 +143,7 @@ struct ember_irq_vector {
 	atomic64_t spurious;
 	unsigned long dbc_pending;
 	int cpu;
+	spinlock_t follow_lock; /* see kernel-doc above */
 };
 
 /**

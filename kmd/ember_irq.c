@@ -22,12 +22,13 @@
  * device is enabled, every source while it is stopped.
  *
  * A DBC's vector follows its submitter (datapath_irq_follow, MSI-X with a
- * vector per DBC): run_job() steers the vector to the CPU the job was
- * submitted on whenever that CPU changes (ember_irq_follow()), so the
- * completion interrupt lands where the waiter sleeps and wakes it with no
- * cross-CPU wake-up - the idea of accelerated RFS in networking, and what
- * NVMe gets from a queue per CPU. A DBC has one owner at a time, which
- * rarely migrates, so the vector rarely moves.
+ * vector per DBC): a job written to an idle DBC steers the vector to the
+ * CPU the job was submitted on whenever that CPU changes
+ * (ember_irq_follow()), so the completion interrupt lands where the
+ * waiter sleeps and wakes it with no cross-CPU wake-up - the idea of
+ * accelerated RFS in networking, and what NVMe gets from a queue per CPU.
+ * A DBC has one owner at a time, which rarely migrates, so the vector
+ * rarely moves.
  */
 
 #include <linux/bitfield.h>
@@ -126,7 +127,7 @@ void ember_irq_dbc_unmask(struct ember_dbc *dbc)
 
 /**
  * ember_irq_follow() - steer a DBC's vector to the submitting CPU
- * @dbc: the DBC a job is about to be written to
+ * @dbc: the DBC a lone job was just written to
  * @cpu: the CPU the job was submitted on (EXECUTE_BO)
  *
  * Moves the DBC's own vector (EMBER_IRQ_MULTI mode only: a shared vector
@@ -134,22 +135,30 @@ void ember_irq_dbc_unmask(struct ember_dbc *dbc)
  * where it was last steered to, unless datapath_irq_follow is off or the
  * device is in polling mode. A move that fails (CPU going offline, an
  * interrupt remapping limit) is not retried until the submitter moves
- * again. Called by run_job, which runs one job of a DBC at a time, so
- * &ember_irq_vector.cpu needs no lock. Process context.
+ * again. Called by EXECUTE_BO (direct submission) and run_job for a job
+ * written to an idle DBC only: a lone job's completion interrupt wakes
+ * its waiter, while a stream's responses are collected by the thread's
+ * polling, and a busy DBC shared by submitters on several CPUs would move
+ * back and forth. Process context, no DBC lock held.
  */
 void ember_irq_follow(struct ember_dbc *dbc, int cpu)
 {
 	struct ember_irq_vector *vec = dbc->vec;
 	struct ember_irq *irq = &dbc->edev->irq;
 
+	int ret;
+
 	if (irq->mode != EMBER_IRQ_MULTI || irq->polling ||
 	    !READ_ONCE(ember_dp_irq_follow) || READ_ONCE(vec->cpu) == cpu)
 		return;
-	WRITE_ONCE(vec->cpu, cpu);
-	if (irq_set_affinity(vec->irq, cpumask_of(cpu)))
-		atomic64_inc(&dbc->stats.irq_move_failures);
-	else
-		atomic64_inc(&dbc->stats.irq_moves);
+	spin_lock(&vec->follow_lock);
+	if (vec->cpu != cpu) {
+		WRITE_ONCE(vec->cpu, cpu);
+		ret = irq_set_affinity(vec->irq, cpumask_of(cpu));
+		atomic64_inc(ret ? &dbc->stats.irq_move_failures :
+			     &dbc->stats.irq_moves);
+	}
+	spin_unlock(&vec->follow_lock);
 }
 
 /*
@@ -321,6 +330,7 @@ static int ember_irq_request(struct ember_device *edev, unsigned int v,
 	vec->edev = edev;
 	vec->index = v;
 	vec->cpu = -1;
+	spin_lock_init(&vec->follow_lock);
 	vec->irq = pci_irq_vector(edev->pdev, v);
 	if (vec->irq < 0)
 		return vec->irq;

@@ -609,7 +609,7 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 	struct dma_fence *fence = ERR_PTR(-ECANCELED);
 	struct ember_act *act;
 	unsigned long flags;
-	bool entered;
+	bool entered, lone = false;
 	int idx;
 
 	/* EXECUTE_BO started it (ember_job_push()): hand the fence over. */
@@ -617,8 +617,6 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 		return dma_fence_get(&job->hw->base);
 
 	entered = drm_dev_enter(&edev->drm, &idx);
-	if (entered)
-		ember_irq_follow(dbc, job->submit_cpu);
 	spin_lock_irqsave(&dbc->lock, flags);
 	ember_job_unqueue(job);
 	act = ember_sched_dbc_act(dbc);
@@ -631,12 +629,15 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 					 ktime_get_ns() - job->submit_ts, 0);
 		goto out;
 	}
+	lone = !act->inflight;
 	fence = ember_job_start(dbc, act, job);
 out:
 	spin_unlock_irqrestore(&dbc->lock, flags);
 	if (entered) {
 		if (!IS_ERR(fence))
 			ember_poll_kick(dbc);
+		if (lone)
+			ember_irq_follow(dbc, job->submit_cpu);
 		drm_dev_exit(idx);
 	}
 	return fence;
@@ -773,19 +774,18 @@ static void ember_job_direct(struct ember_job *job)
 	struct ember_dbc *dbc = job->dbc;
 	struct ember_act *act;
 	unsigned long flags;
-	bool entered, direct;
+	bool entered, direct, lone = false;
 	int idx;
 
 	entered = READ_ONCE(ember_dp_direct_submit) &&
 		  drm_dev_enter(&dbc->edev->drm, &idx);
-	if (entered)
-		ember_irq_follow(dbc, job->submit_cpu);
 	spin_lock_irqsave(&dbc->lock, flags);
 	act = ember_sched_dbc_act(dbc);
 	direct = entered && !dbc->unwritten && act &&
 		 act->serial == job->act_serial &&
 		 act->inflight + job->nreqs < act->ring_size;
 	if (direct) {
+		lone = !act->inflight;
 		/* The scheduler gets its reference in run_job. */
 		dma_fence_put(ember_job_start(dbc, act, job));
 		job->direct = true;
@@ -798,6 +798,8 @@ static void ember_job_direct(struct ember_job *job)
 	if (entered) {
 		if (direct)
 			ember_poll_kick(dbc);
+		if (lone)
+			ember_irq_follow(dbc, job->submit_cpu);
 		drm_dev_exit(idx);
 	}
 }

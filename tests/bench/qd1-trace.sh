@@ -10,7 +10,11 @@
 # usage (host, root):
 #   scripts/vm-run --topology msix --dbcs 4 --mem 256M -- tests/bench/qd1-trace.sh [SECONDS]
 # Settings traced, each for SECONDS (default 6):
-#   default                         (hard-IRQ completion, mitigation on)
+#   default                         (direct submission, IRQ steered to the
+#                                    submitter, hard-IRQ completion,
+#                                    mitigation on)
+#   datapath_direct_submit=N        (every job through run_job)
+#   datapath_irq_follow=N           (the DBC's vector left where it is)
 #   datapath_irq_drain=N            (every completion through the IRQ thread)
 #   datapath_irq_mitigation=N       (with hard-IRQ completion)
 #   EMBER_WAIT_BO_POLL              (the waiter polls)
@@ -46,7 +50,16 @@ trace() {
 	grep '^dbc0 ' "$dp"
 }
 
-trace "default (irq_drain on, mitigation on)"
+trace "default (direct submit, IRQ follows, irq_drain on, mitigation on)"
+param datapath_direct_submit N
+trace "datapath_direct_submit=N (run_job writes the ring)"
+param datapath_direct_submit Y
+# Reloaded: a vector steered before would stay on the CPU it was moved to.
+"$ROOT/tests/vm/kmd/unload.sh" >/dev/null
+"$ROOT/tests/vm/kmd/load.sh" datapath_irq_follow=0 >/dev/null || { echo "qd1-trace: ember did not load" >&2; exit 1; }
+trace "datapath_irq_follow=N (vector where the kernel put it)"
+"$ROOT/tests/vm/kmd/unload.sh" >/dev/null
+"$ROOT/tests/vm/kmd/load.sh" >/dev/null || { echo "qd1-trace: ember did not load" >&2; exit 1; }
 param datapath_irq_drain N
 trace "datapath_irq_drain=N (IRQ thread)"
 param datapath_irq_drain Y
