@@ -460,7 +460,7 @@ RATIOS = (
      "ember scheduler submit QD1", "p50_us"),
     ("QD1 CPU/op direct submit / scheduler submit", "ember mitigation on QD1",
      "ember scheduler submit QD1", "cpu_us_per_op"),
-    ("QD1 p50 IRQ steered to the submitter / not steered",
+    ("QD1 p50 IRQ steered to the submitter / on the other CPU",
      "ember mitigation on QD1", "ember IRQ not steered QD1", "p50_us"),
     ("single MSI QD1 p50 / MSI-X QD1 p50", "ember single MSI QD1",
      "ember mitigation on QD1", "p50_us"),

@@ -161,9 +161,12 @@ nvme_bench() {
 # EMBER_WAIT_BO_POLL (the waiter polls the ring; docs/datapath.md).
 # scheduler submit: "mitigation on" QD1 with datapath_direct_submit=N: every
 # job's requests are written by run_job's work item, not by EXECUTE_BO.
-# IRQ not steered: "mitigation on" QD1 with datapath_irq_follow=0 (reload):
-# the DBC's vector stays where the kernel put it instead of following the
-# submitting CPU, so a job's interrupt may land on the other CPU.
+# IRQ not steered: "mitigation on" QD1 with datapath_irq_follow=0 (reload)
+# and every DBC vector on CPU 0 (/proc/irq/N/smp_affinity_list), the other
+# CPU than the workload's: where the kernel may put a vector, and where
+# steering would move it from. (Left alone, the kernel happens to put
+# DBC 0's vector on the last CPU, the workload's, which would make this
+# row the same placement as "mitigation on".)
 # raw / libember C / libember C++: the QD1 and stream loops of "mitigation
 # on" through raw ioctls (what every other ember row uses) and through
 # libember's C and C++ APIs (ember_bench --api), measured back to back.
@@ -184,6 +187,16 @@ EMBER_DEPTH=${EMBER_BENCH_DEPTH:-32}
 EMBER_SERVICE_NS=${EMBER_BENCH_SERVICE_NS:-200000}
 EMBER_BIN=$BUILD/tests/ember_bench
 EMBER_DP=''
+
+# Every ember DBC vector to CPU 0 (x86 moves it at its next interrupt).
+dbc_irqs_to_cpu0() {
+	local irq n=0
+	for irq in $(awk '/ember@.*:dbc/ { sub(":", "", $1); print $1 }' /proc/interrupts); do
+		echo 0 >"/proc/irq/$irq/smp_affinity_list" || return 1
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
 
 # load_ember [MODULE-PARAMS...]: (re)load ember.ko, find its debugfs datapath.
 load_ember() {
@@ -351,8 +364,10 @@ ember_bench() {
 	fi
 	if ! wanted "$EMBER_FIXED QD1"; then
 		:
-	elif load_ember datapath_irq_follow=0 && grep -qx 'irq_follow: off' "$EMBER_DP"; then
-		ember_config "$EMBER_FIXED QD1" "one job at a time, no service time; datapath_irq_follow=0" \
+	elif load_ember datapath_irq_follow=0 && grep -qx 'irq_follow: off' "$EMBER_DP" &&
+		dbc_irqs_to_cpu0; then
+		ember_config "$EMBER_FIXED QD1" \
+			"one job at a time, no service time; datapath_irq_follow=0, DBC vectors set to CPU 0" \
 			-- --depth 1 --service-ns 0
 	else
 		skip "$EMBER_FIXED QD1" ember "ember.ko did not load with datapath_irq_follow=0"
