@@ -145,7 +145,6 @@ void ember_irq_follow(struct ember_dbc *dbc, int cpu)
 {
 	struct ember_irq_vector *vec = dbc->vec;
 	struct ember_irq *irq = &dbc->edev->irq;
-
 	int ret;
 
 	if (irq->mode != EMBER_IRQ_MULTI || irq->polling ||
