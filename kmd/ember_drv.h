@@ -217,8 +217,8 @@ struct ember_act;
  *	index out of range); the jobs in its ring failed with -EIO
  * @irq_drains: interrupts whose hard handler consumed the responses itself
  *	and left nothing in flight, so no thread ran (ember_poll_irq())
- * @irq_moves: times run_job steered the DBC's vector to the CPU of a new
- *	submitter (ember_irq_follow())
+ * @irq_moves: times a lone job (EXECUTE_BO or run_job) steered the DBC's
+ *	vector to the CPU of a new submitter (ember_irq_follow())
  * @irq_move_failures: times the kernel refused such a move
  * @direct: jobs whose requests EXECUTE_BO wrote itself (direct submission)
  */

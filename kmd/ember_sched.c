@@ -763,7 +763,7 @@ void ember_job_bind(struct ember_job *job, struct ember_act *act,
 }
 
 /*
- * Direct submission (docs/datapath.md, "Submission"): write @job's
+ * Direct submission (docs/datapath.md, "Fast submission"): write @job's
  * requests now, in EXECUTE_BO, rather than in run_job's work item, when
  * nothing of the DBC waits in the scheduler to be written first, the
  * DBC serves the job's activation and its ring has room. Otherwise mark

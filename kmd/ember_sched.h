@@ -63,10 +63,10 @@ struct ember_job {
 	bool unwritten;
 };
 
-int ember_sched_dbcs_init(struct ember_device *edev);
 /* Module parameter (ember_sched.c), read with READ_ONCE(). */
 extern bool ember_dp_direct_submit;
 
+int ember_sched_dbcs_init(struct ember_device *edev);
 struct ember_job *ember_job_alloc(void);
 int ember_job_init(struct ember_job *job, struct ember_dbc *dbc,
 		   struct ember_client *client, struct drm_file *file);

@@ -30,7 +30,6 @@
 //   --cpu N          pin to CPU N
 //   --out FILE       write the JSON there (default stdout)
 // Exit status: 0, 1 if a job failed or returned wrong bytes, 2 bad usage.
-#include <sched.h>
 
 #include <array>
 #include <chrono>
@@ -512,13 +511,8 @@ int Run(const Options &o, const ember_load::Device &dev) {
 }
 
 int Run(const Options &o) {
-  if (o.cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(*o.cpu, &set);
-    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-      throw ember_load::Error("cannot pin to CPU " + std::to_string(*o.cpu));
-    }
+  if (o.cpu && !ember_load::PinTo(*o.cpu)) {
+    throw ember_load::Error("cannot pin to CPU " + std::to_string(*o.cpu));
   }
   const auto dev = ember_load::FindDevice();
   switch (o.api) {

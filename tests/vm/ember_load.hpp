@@ -16,6 +16,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -62,6 +63,14 @@ inline void WriteText(const fs::path &path, const std::string &value) {
   if (!ember_test::WriteText(path, value)) {
     throw Error("cannot write '" + value + "' to " + path.string());
   }
+}
+
+// Pins the calling thread to one CPU; false if that CPU is not usable.
+inline bool PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
 // The ember device of this machine (ember_test::FindEmber).

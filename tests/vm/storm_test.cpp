@@ -227,13 +227,7 @@ std::uint64_t Direct(const ember_test::Device &dev, std::uint32_t dbc) {
   return ReadDatapath(dev).Count(dbc, "direct");
 }
 
-// Pins the calling thread to one CPU; false if that CPU is not usable.
-bool PinTo(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return sched_setaffinity(0, sizeof(set), &set) == 0;
-}
+using ember_load::PinTo;
 
 // The Linux IRQ number of DBC `dbc`'s vector ("ember@<bdf>:dbc<i>" in
 // /proc/interrupts), or -1.
