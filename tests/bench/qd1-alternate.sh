@@ -1,0 +1,85 @@
+#!/bin/bash
+# Lone jobs against the NVMe baseline, alternating in one VM
+# (docs/performance.md, "Alternating QD1 runs"): make bench runs each
+# configuration once, so a ratio between two rows also measures how the
+# host's load moved between them. Here each round runs, back to back and
+# pinned to the last CPU, a short QD1 loop of ember_bench (interrupts),
+# fio pvsync2 on /dev/nvme0n1, ember_bench --wait-poll 1 and fio io_uring
+# --hipri, then prints the median of each over the rounds and their
+# ratios. Latency is ember_bench's p50 and fio's total (lat, not clat) p50,
+# as in make bench; CPU per operation is the guest's busy time (wall time
+# x CPUs - idle, /proc/stat) over the run divided by its jobs or reads.
+#
+# usage (host, root):
+#   scripts/vm-run --nvme --topology msix --dbcs 4 --mem 512M -- \
+#       tests/bench/qd1-alternate.sh [ROUNDS] [SECONDS]
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${EMBER_BUILD:-$ROOT/build}
+cd "$ROOT" || exit 1
+ROUNDS=${1:-6} SECS=${2:-3}
+CPU=$(($(nproc) - 1))
+NVME_DEV=/dev/nvme0n1 NVME_BLK=nvme0n1
+RESULTS=$(mktemp)
+
+modprobe -r nvme 2>/dev/null
+modprobe nvme poll_queues=1 || { echo "qd1-alternate: modprobe nvme failed" >&2; exit 1; }
+for _ in $(seq 200); do
+	[ -b "$NVME_DEV" ] && break
+	sleep 0.1
+done
+[ -b "$NVME_DEV" ] || { echo "qd1-alternate: no $NVME_DEV (boot with scripts/vm-run --nvme)" >&2; exit 1; }
+"$ROOT/tests/vm/kmd/load.sh" >/dev/null || { echo "qd1-alternate: ember did not load" >&2; exit 1; }
+
+snap() { echo "$(date +%s%N) $(awk '/^cpu /{print $5 + $6}' /proc/stat) $(awk '{print $1}' "/sys/block/$NVME_BLK/stat")"; }
+
+# run NAME CMD...: one run; one line to stdout and $RESULTS.
+run() {
+	local name=$1 a b out
+	shift
+	a=$(snap)
+	out=$("$@") || { echo "qd1-alternate: $name failed" >&2; return 1; }
+	b=$(snap)
+	python3 - "$name" "$a" "$b" "$(nproc)" "$out" <<'PY' | tee -a "$RESULTS"
+import json, sys
+name, a, b, ncpu, out = sys.argv[1:]
+a = list(map(int, a.split())); b = list(map(int, b.split())); d = json.loads(out)
+wall = (b[0] - a[0]) / 1e9; idle = (b[1] - a[1]) / 100.0
+if name.startswith("nvme"):
+    ops = b[2] - a[2]
+    p50 = d["jobs"][0]["read"]["lat_ns"]["percentile"]["50.000000"] / 1000.0
+else:
+    ops = d["jobs_total"]; p50 = d["p50_us"]
+print("%s p50 %.1f cpu/op %.1f ops %d" % (name, p50, (wall * int(ncpu) - idle) * 1e6 / ops, ops))
+PY
+}
+fio_qd1() {
+	fio --name=qd1 --filename="$NVME_DEV" --rw=randread --bs=4k --direct=1 --iodepth=1 \
+		--numjobs=1 --time_based --runtime="${SECS}s" --norandommap --randrepeat=0 \
+		--lat_percentiles=1 --cpus_allowed="$CPU" --output-format=json "$@"
+}
+ember_qd1() { "$BUILD/tests/ember_bench" --ramp 0 --seconds "$SECS" --cpu "$CPU" --depth 1 --service-ns 0 "$@"; }
+
+for r in $(seq "$ROUNDS"); do
+	echo "--- round $r"
+	run ember-irq ember_qd1
+	run nvme-pvsync2-irq fio_qd1 --ioengine=pvsync2
+	run ember-wait-poll ember_qd1 --wait-poll 1
+	run nvme-io_uring-poll fio_qd1 --ioengine=io_uring --hipri
+done
+"$ROOT/tests/vm/kmd/unload.sh" >/dev/null
+echo "--- medians of $ROUNDS rounds"
+python3 - "$RESULTS" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    rows.setdefault(f[0], []).append((float(f[2]), float(f[4])))
+med = {k: (statistics.median(p for p, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()}
+for k, (p, c) in med.items():
+    print("%-20s p50 %6.1f us  cpu/op %6.1f us" % (k, p, c))
+for e, n in (("ember-irq", "nvme-pvsync2-irq"), ("ember-wait-poll", "nvme-io_uring-poll")):
+    if e in med and n in med:
+        print("%s / %s: p50 %.2f  cpu/op %.2f" % (e, n, med[e][0] / med[n][0], med[e][1] / med[n][1]))
+PY
+rm -f "$RESULTS"
