@@ -4,8 +4,9 @@
 # configuration once, so a ratio between two rows also measures how the
 # host's load moved between them. Here each round runs, back to back and
 # pinned to the last CPU, a short QD1 loop of ember_bench (interrupts),
-# fio pvsync2 on /dev/nvme0n1, ember_bench --wait-poll 1 and fio io_uring
-# --hipri, then prints the median of each over the rounds and their
+# fio pvsync2 on /dev/nvme0n1, ember_bench --wait-poll 1, fio io_uring
+# --hipri and ember_bench in polling mode (datapath_polling=1, ember.ko
+# reloaded), then prints the median of each over the rounds and their
 # ratios. Latency is ember_bench's p50 and fio's total (lat, not clat) p50,
 # as in make bench; CPU per operation is the guest's busy time (wall time
 # x CPUs - idle, /proc/stat) over the run divided by its jobs or reads.
@@ -30,6 +31,12 @@ for _ in $(seq 200); do
 done
 [ -b "$NVME_DEV" ] || { echo "qd1-alternate: no $NVME_DEV (boot with scripts/vm-run --nvme)" >&2; exit 1; }
 "$ROOT/tests/vm/kmd/load.sh" >/dev/null || { echo "qd1-alternate: ember did not load" >&2; exit 1; }
+
+# reload [PARAMS...]: ember.ko again, with PARAMS.
+reload() {
+	"$ROOT/tests/vm/kmd/unload.sh" >/dev/null
+	"$ROOT/tests/vm/kmd/load.sh" "$@" >/dev/null || { echo "qd1-alternate: ember did not load with $*" >&2; exit 1; }
+}
 
 snap() { echo "$(date +%s%N) $(awk '/^cpu /{print $5 + $6}' /proc/stat) $(awk '{print $1}' "/sys/block/$NVME_BLK/stat")"; }
 
@@ -66,6 +73,8 @@ for r in $(seq "$ROUNDS"); do
 	run nvme-pvsync2-irq fio_qd1 --ioengine=pvsync2
 	run ember-wait-poll ember_qd1 --wait-poll 1
 	run nvme-io_uring-poll fio_qd1 --ioengine=io_uring --hipri
+	reload datapath_polling=1 && run ember-polling ember_qd1
+	reload
 done
 "$ROOT/tests/vm/kmd/unload.sh" >/dev/null
 echo "--- medians of $ROUNDS rounds"
@@ -78,7 +87,8 @@ for line in open(sys.argv[1]):
 med = {k: (statistics.median(p for p, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()}
 for k, (p, c) in med.items():
     print("%-20s p50 %6.1f us  cpu/op %6.1f us" % (k, p, c))
-for e, n in (("ember-irq", "nvme-pvsync2-irq"), ("ember-wait-poll", "nvme-io_uring-poll")):
+for e, n in (("ember-irq", "nvme-pvsync2-irq"), ("ember-wait-poll", "nvme-io_uring-poll"),
+             ("ember-polling", "nvme-io_uring-poll")):
     if e in med and n in med:
         print("%s / %s: p50 %.2f  cpu/op %.2f" % (e, n, med[e][0] / med[n][0], med[e][1] / med[n][1]))
 PY
