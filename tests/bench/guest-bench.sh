@@ -15,6 +15,9 @@
 #             same QD1 and stream loops through raw ioctls and through
 #             libember's C and C++ APIs (its overhead); and 1, 2 and 4 DBCs
 #             kept busy by as many processes at once; see ember_bench below
+#   alternating QD1  ember's and NVMe's lone-job loops alternating in short
+#             rounds (tests/bench/qd1-alternate.sh; needs the NVMe), its
+#             output in $EMBER_BENCH_OUT/qd1-alternate.txt
 #
 # Environment (vm-run passes EMBER_* through):
 #   EMBER_BENCH_OUT      result directory (default $EMBER_OUT/bench)
@@ -398,5 +401,13 @@ say "ramp ${RAMP} s, runtime ${RUNTIME} s per configuration, CPU ${CPU:-any}, re
 $BENCH guest-info --out "$OUT/guest-info.json" --idle-seconds "$RAMP" || failed=1
 nvme_bench
 ember_bench
+# The lone-job ratios once more, ember and NVMe alternating in short rounds
+# (tests/bench/qd1-alternate.sh): the rows above each ran once, so their
+# ratios also carry the host's drift between them.
+if wanted "alternating QD1" && grep -qsx 0x010802 /sys/bus/pci/devices/*/class; then
+	if [ "${EMBER_BENCH_QUICK:-0}" = 1 ]; then alt=(2 2); else alt=(6 3); fi
+	say "alternating QD1: ${alt[0]} rounds of ${alt[1]} s a loop"
+	"$ROOT/tests/bench/qd1-alternate.sh" "${alt[@]}" >"$OUT/qd1-alternate.txt" || failed=1
+fi
 say "done (status $failed)"
 exit $failed

@@ -174,6 +174,11 @@ PY
 	--guest-info "$run/bench/guest-info.json" --meta "$run/meta.json" \
 	--txt "$OUTDIR/results-$ts.txt" --json "$OUTDIR/results-$ts.json"
 rep_rc=$?
+alt=$run/bench/qd1-alternate.txt
+if [ -s "$alt" ]; then
+	{ echo; echo "alternating QD1 (tests/bench/qd1-alternate.sh, docs/performance.md):"; sed -n '/^--- medians/,$p' "$alt"; } |
+		tee -a "$OUTDIR/results-$ts.txt"
+fi
 # The plot is a view of the JSON: a missing matplotlib costs the PNG only.
 # python3-matplotlib is Debian's: draw with Debian's python3 (another
 # python3 first in PATH, e.g. pyenv's, does not see it).
