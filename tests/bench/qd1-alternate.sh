@@ -7,9 +7,10 @@
 # fio pvsync2 on /dev/nvme0n1, ember_bench --wait-poll 1, fio io_uring
 # --hipri and ember_bench in polling mode (datapath_polling=1, ember.ko
 # reloaded), then prints the median of each over the rounds and their
-# ratios. Latency is ember_bench's p50 and fio's total (lat, not clat) p50,
-# as in make bench; CPU per operation is the guest's busy time (wall time
-# x CPUs - idle, /proc/stat) over the run divided by its jobs or reads.
+# ratios; exits 1 if any run failed. Latency is ember_bench's p50 and
+# fio's total (lat, not clat) p50, as in make bench; CPU per operation is
+# the guest's busy time (wall time x CPUs - idle, /proc/stat) over the run
+# divided by its jobs or reads.
 #
 # usage (host, root):
 #   scripts/vm-run --nvme --topology msix --dbcs 4 --mem 512M -- \
@@ -22,6 +23,7 @@ ROUNDS=${1:-6} SECS=${2:-3}
 CPU=$(($(nproc) - 1))
 NVME_DEV=/dev/nvme0n1 NVME_BLK=nvme0n1
 RESULTS=$(mktemp)
+failed=0
 
 modprobe -r nvme 2>/dev/null
 modprobe nvme poll_queues=1 || { echo "qd1-alternate: modprobe nvme failed" >&2; exit 1; }
@@ -69,11 +71,12 @@ ember_qd1() { "$BUILD/tests/ember_bench" --ramp 0 --seconds "$SECS" --cpu "$CPU"
 
 for r in $(seq "$ROUNDS"); do
 	echo "--- round $r"
-	run ember-irq ember_qd1
-	run nvme-pvsync2-irq fio_qd1 --ioengine=pvsync2
-	run ember-wait-poll ember_qd1 --wait-poll 1
-	run nvme-io_uring-poll fio_qd1 --ioengine=io_uring --hipri
-	reload datapath_polling=1 && run ember-polling ember_qd1
+	run ember-irq ember_qd1 || failed=1
+	run nvme-pvsync2-irq fio_qd1 --ioengine=pvsync2 || failed=1
+	run ember-wait-poll ember_qd1 --wait-poll 1 || failed=1
+	run nvme-io_uring-poll fio_qd1 --ioengine=io_uring --hipri || failed=1
+	reload datapath_polling=1
+	run ember-polling ember_qd1 || failed=1
 	reload
 done
 "$ROOT/tests/vm/kmd/unload.sh" >/dev/null
@@ -93,3 +96,5 @@ for e, n in (("ember-irq", "nvme-pvsync2-irq"), ("ember-wait-poll", "nvme-io_uri
         print("%s / %s: p50 %.2f  cpu/op %.2f" % (e, n, med[e][0] / med[n][0], med[e][1] / med[n][1]))
 PY
 rm -f "$RESULTS"
+[ $failed -eq 0 ] || echo "qd1-alternate: some runs failed (see above): medians over the others" >&2
+exit $failed
