@@ -418,6 +418,8 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 		   READ_ONCE(ember_dp_poll_interval_us));
 	seq_printf(m, "poll_window_max_us: %u\n",
 		   READ_ONCE(ember_dp_window_max_us));
+	seq_printf(m, "poll_coalesce_us: %u\n",
+		   READ_ONCE(ember_dp_poll_coalesce_us));
 	seq_printf(m, "irq_drain: %s\n",
 		   !IS_ENABLED(CONFIG_PREEMPT_RT) &&
 		   READ_ONCE(ember_dp_irq_drain) ? "on" : "off");

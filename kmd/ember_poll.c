@@ -24,6 +24,13 @@
  * average of the time between responses (&ember_dbc.gap_ns); the window
  * is twice that, at least EMBER_POLL_WINDOW_MIN_US, and between polls it
  * sleeps for half the average gap (at most datapath_poll_interval_us).
+ * With many requests in flight it sleeps longer, coalescing responses
+ * the way a NIC's rx-usecs or NVMe's aggregation time do: until about a
+ * quarter of them (EMBER_POLL_COALESCE_DIV) can have completed, at most
+ * datapath_poll_coalesce_us. The device keeps three quarters of its queue
+ * meanwhile, so the stream loses no throughput, and one pass (one thread
+ * wake-up, one wake-up of each waiter, one free_job run) serves several
+ * responses instead of one.
  * When responses are further apart than datapath_poll_window_max_us allows,
  * the window is zero: interrupts are cheaper than polling then. A lone
  * job is never held back: its completion is taken from its interrupt, and
@@ -71,6 +78,12 @@ module_param_named(datapath_poll_interval_us, ember_dp_poll_interval_us,
 MODULE_PARM_DESC(datapath_poll_interval_us,
 		 "Polling mode period, and the longest sleep between last-chance polls, us (default 100)");
 
+unsigned int ember_dp_poll_coalesce_us = 500;
+module_param_named(datapath_poll_coalesce_us, ember_dp_poll_coalesce_us, uint,
+		   0644);
+MODULE_PARM_DESC(datapath_poll_coalesce_us,
+		 "Longest sleep between last-chance polls that lets responses accumulate while many requests are in flight; 0: sleep half the gap between responses only, us (default 500)");
+
 bool ember_dp_mitigation = true;
 module_param_named(datapath_irq_mitigation, ember_dp_mitigation, bool, 0644);
 MODULE_PARM_DESC(datapath_irq_mitigation,
@@ -99,6 +112,11 @@ MODULE_PARM_DESC(datapath_irq_drain,
 /* Shortest poll window and sleep between polls. */
 #define EMBER_POLL_WINDOW_MIN_US	50u
 #define EMBER_POLL_SLEEP_MIN_US		5u
+/*
+ * Coalescing: sleep until at most 1/EMBER_POLL_COALESCE_DIV of the requests
+ * in flight can have completed; only with more than that many in flight.
+ */
+#define EMBER_POLL_COALESCE_DIV		4u
 
 /**
  * ember_poll_mode() - is polling mode requested?
@@ -149,14 +167,27 @@ static u64 ember_poll_window_ns(const struct ember_dbc *dbc)
 	return win > max ? 0 : win;
 }
 
-/* Sleep between two polls of the DBC, us. */
-static u32 ember_poll_sleep_us(const struct ember_dbc *dbc)
+/*
+ * Sleep between two polls of the DBC with @inflight requests in flight, us:
+ * half the average gap (a response is due about then), or, with more than
+ * EMBER_POLL_COALESCE_DIV requests in flight, the time a quarter of them
+ * take at that gap, at most datapath_poll_coalesce_us.
+ */
+static u32 ember_poll_sleep_us(const struct ember_dbc *dbc, u32 inflight)
 {
 	u32 max = max(READ_ONCE(ember_dp_poll_interval_us),
 		      EMBER_POLL_SLEEP_MIN_US);
+	u32 coalesce = READ_ONCE(ember_dp_poll_coalesce_us);
+	u32 us = clamp_t(u64, div_u64(dbc->gap_ns / 2, NSEC_PER_USEC),
+			 EMBER_POLL_SLEEP_MIN_US, max);
+	u64 hold;
 
-	return clamp_t(u64, div_u64(dbc->gap_ns / 2, NSEC_PER_USEC),
-		       EMBER_POLL_SLEEP_MIN_US, max);
+	if (inflight > EMBER_POLL_COALESCE_DIV && coalesce > us) {
+		hold = div_u64(dbc->gap_ns * (inflight / EMBER_POLL_COALESCE_DIV),
+			       NSEC_PER_USEC);
+		us = clamp_t(u64, hold, us, coalesce);
+	}
+	return us;
 }
 
 enum ember_poll_step {
@@ -169,10 +200,11 @@ enum ember_poll_step {
  * One pass over DBC @dbc in its interrupt thread: drain a batch and decide
  * what next. @since is when the DBC was last seen making progress (the
  * interrupt, or its last response); @polled: this pass was not prompted
- * by an interrupt.
+ * by an interrupt. For EMBER_POLL_WAIT, *@sleep_us is how long to sleep
+ * before the next pass.
  */
 static enum ember_poll_step ember_poll_step(struct ember_dbc *dbc, u64 *since,
-					    bool polled)
+					    bool polled, u32 *sleep_us)
 {
 	struct ember_device *edev = dbc->edev;
 	u32 inflight, n;
@@ -198,7 +230,12 @@ static enum ember_poll_step ember_poll_step(struct ember_dbc *dbc, u64 *since,
 	    READ_ONCE(edev->state) != EMBER_STATE_ONLINE)
 		return EMBER_POLL_IDLE;
 	win = ember_poll_window_ns(dbc);
-	if (!win || now - *since > win)
+	if (!win)
+		return EMBER_POLL_IDLE;
+	/* A coalescing sleep may be longer than the window: two of them. */
+	*sleep_us = ember_poll_sleep_us(dbc, inflight);
+	win = max_t(u64, win, 2ULL * *sleep_us * NSEC_PER_USEC);
+	if (now - *since > win)
 		return EMBER_POLL_IDLE;
 	return EMBER_POLL_WAIT;
 }
@@ -233,7 +270,7 @@ void ember_poll_service(struct ember_irq_vector *vec)
 	u64 since[EMBER_MAX_DBCS];
 	unsigned long active = 0, fresh;
 	unsigned int i;
-	u32 sleep_us;
+	u32 sleep_us, us;
 	bool busy;
 	int idx;
 
@@ -253,13 +290,12 @@ void ember_poll_service(struct ember_irq_vector *vec)
 			struct ember_dbc *dbc = &edev->dbcs[i];
 
 			switch (ember_poll_step(dbc, &since[i],
-						!(fresh & BIT(i)))) {
+						!(fresh & BIT(i)), &us)) {
 			case EMBER_POLL_MORE:
 				busy = true;
 				break;
 			case EMBER_POLL_WAIT:
-				sleep_us = min(sleep_us,
-					       ember_poll_sleep_us(dbc));
+				sleep_us = min(sleep_us, us);
 				break;
 			case EMBER_POLL_IDLE:
 				if (ember_poll_rearm(dbc))

@@ -18,6 +18,7 @@ extern bool ember_dp_polling;
 extern unsigned int ember_dp_poll_interval_us;
 extern bool ember_dp_mitigation;
 extern unsigned int ember_dp_window_max_us;
+extern unsigned int ember_dp_poll_coalesce_us;
 extern unsigned int ember_dp_busy_poll_us;
 extern bool ember_dp_irq_drain;
 

@@ -601,7 +601,7 @@ TEST_CASE("a busy-polling waiter on a 4-entry ring: every slot reused 30 times, 
     good += std::memcmp(out.data(), in.data(), kPage) == 0 ? 1 : 0;
   }
   CHECK(good == kRounds);
-  CHECK(DbcCounter(dbc, "responses") == responses + 2 * kRounds);
+  CHECK(DbcCounter(dbc, "responses") == responses + (2L * kRounds));
   CHECK(DbcCounter(dbc, "recoveries") == recoveries);
 }
 
