@@ -27,7 +27,8 @@
  * With many requests in flight it sleeps longer, coalescing responses
  * the way a NIC's rx-usecs or NVMe's aggregation time do: until about a
  * quarter of them (EMBER_POLL_COALESCE_DIV) can have completed, at most
- * datapath_poll_coalesce_us. The device keeps three quarters of its queue
+ * datapath_poll_coalesce_us (and half the longest window). The window is
+ * then at least two such sleeps. The device keeps three quarters of its queue
  * meanwhile, so the stream loses no throughput, and one pass (one thread
  * wake-up, one wake-up of each waiter, one free_job run) serves several
  * responses instead of one.
@@ -171,13 +172,16 @@ static u64 ember_poll_window_ns(const struct ember_dbc *dbc)
  * Sleep between two polls of the DBC with @inflight requests in flight, us:
  * half the average gap (a response is due about then), or, with more than
  * EMBER_POLL_COALESCE_DIV requests in flight, the time a quarter of them
- * take at that gap, at most datapath_poll_coalesce_us.
+ * take at that gap, at most datapath_poll_coalesce_us and half of
+ * datapath_poll_window_max_us (the window is at least two sleeps and must
+ * stay within its bound).
  */
 static u32 ember_poll_sleep_us(const struct ember_dbc *dbc, u32 inflight)
 {
 	u32 max = max(READ_ONCE(ember_dp_poll_interval_us),
 		      EMBER_POLL_SLEEP_MIN_US);
-	u32 coalesce = READ_ONCE(ember_dp_poll_coalesce_us);
+	u32 coalesce = min(READ_ONCE(ember_dp_poll_coalesce_us),
+			   READ_ONCE(ember_dp_window_max_us) / 2);
 	u32 us = clamp_t(u64, div_u64(dbc->gap_ns / 2, NSEC_PER_USEC),
 			 EMBER_POLL_SLEEP_MIN_US, max);
 	u64 hold;
