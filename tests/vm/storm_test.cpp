@@ -178,9 +178,10 @@ TEST_CASE("interrupt mitigation cuts DBC interrupts per completed job at least 1
 // (window 8 ms) so that they do not bind: the thread sleeps through 8
 // gaps and finds about 8 responses a pass, however slow the host (a
 // slower device makes the gap longer, so the sleep too); without
-// coalescing it polls about every 100 us and finds about one. Checked: every job's bytes and counts,
-// and at least 2 responses per pass with coalescing, and that a stream
-// runs right with coalescing off (no ratio asserted there).
+// coalescing it polls about every 100 us and finds about one. Checked:
+// every job's bytes and counts, at least 2 responses per pass with
+// coalescing, and that a stream runs right with coalescing off (no ratio
+// asserted there).
 TEST_CASE("with many jobs in flight the IRQ thread coalesces: several responses per pass") {
   const auto dev = ember_load::FindDevice();
   if (ReadDatapath(dev).Polling()) {
