@@ -9,7 +9,8 @@
  * EMBER_REQ_MAX_LEN. EXECUTE_BO makes each BO's execution a drm_sched job
  * (ember_sched.c) and returns without waiting; the job holds a reference
  * to the BO, so a BO closed while queued lives until the execution ends.
- * WAIT_BO waits for the job's finished fence.
+ * WAIT_BO waits for the job's hardware fence (or, for a job still waiting
+ * in the scheduler when it was pushed, its finished fence).
  *
  * Locking: the slicing state of &struct ember_bo is under
  * &ember_device.dbc_lock, the lock that already guards the rings'

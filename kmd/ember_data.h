@@ -57,8 +57,9 @@ struct ember_bo_req {
  *	while @sliced (ember_workload.c); NULL when not sliced
  * @queued: an execution is queued in the scheduler or running in the
  *	ring; its &struct ember_job holds a reference to the BO
- * @fence: scheduler "finished" fence of the last execution, which WAIT_BO
- *	waits for; NULL before the first execution
+ * @fence: what WAIT_BO waits for: the last execution's hardware fence if
+ *	EXECUTE_BO started it on the device itself, else its scheduler
+ *	"finished" fence; NULL before the first execution
  * @job_id: drm_sched job id of the last execution (tracepoints)
  * @act_serial: &ember_act.serial of the activation it was submitted on
  * @submit_ts: ktime_get_ns() when the last execution was submitted

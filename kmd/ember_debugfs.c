@@ -429,7 +429,7 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 		   READ_ONCE(ember_dp_irq_follow) ? "on" : "off");
 	for (i = 0; i < edev->info.num_dbcs; i++) {
 		st = &edev->dbcs[i].stats;
-		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu rechecks=%lld recoveries=%lld irq_drains=%lld irq_moves=%lld irq_move_failures=%lld direct=%lld\n",
+		seq_printf(m, "dbc%u interrupts=%lld polls=%lld responses=%lld completions=%lld cancelled=%lld timeouts=%lld rearms=%lld gap_ns=%llu rechecks=%lld recoveries=%lld irq_drains=%lld irq_moves=%lld irq_move_failures=%lld direct=%lld poller_runs=%lld\n",
 			   i, atomic64_read(&st->interrupts),
 			   atomic64_read(&st->polls),
 			   atomic64_read(&st->responses),
@@ -443,7 +443,8 @@ static int ember_debugfs_datapath_show(struct seq_file *m, void *data)
 			   atomic64_read(&st->irq_drains),
 			   atomic64_read(&st->irq_moves),
 			   atomic64_read(&st->irq_move_failures),
-			   atomic64_read(&st->direct));
+			   atomic64_read(&st->direct),
+			   atomic64_read(&st->poller_runs));
 	}
 	return 0;
 }

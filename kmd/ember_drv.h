@@ -7,6 +7,7 @@
 #define _EMBER_DRV_H_
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/list.h>
@@ -221,6 +222,9 @@ struct ember_act;
  *	vector to the CPU of a new submitter (ember_irq_follow())
  * @irq_move_failures: times the kernel refused such a move
  * @direct: jobs whose requests EXECUTE_BO wrote itself (direct submission)
+ * @poller_runs: polling mode: runs of the poller, i.e. times requests
+ *	stayed in flight for datapath_poll_interval_us with no waiter
+ *	draining them to the last
  */
 struct ember_dbc_stats {
 	atomic64_t interrupts;
@@ -236,6 +240,7 @@ struct ember_dbc_stats {
 	atomic64_t irq_moves;
 	atomic64_t irq_move_failures;
 	atomic64_t direct;
+	atomic64_t poller_runs;
 };
 
 /**
@@ -263,14 +268,21 @@ struct ember_dbc_stats {
  * @sched_name: name of @sched, "ember-<bdf>-dbc<i>"
  * @fence_ctx: dma_fence context of the hardware fences of the DBC
  * @hw_seqno: last hardware fence seqno (under @lock)
- * @poll_work: polling mode: services the response ring while requests
- *	are in flight (ember_poll.c)
+ * @poll_work: polling mode: drains the response ring when @poll_timer
+ *	expires (ember_poll.c)
+ * @poll_timer: polling mode: armed while requests are in flight (by
+ *	run_job or EXECUTE_BO under @lock, and by @poll_work), stopped under
+ *	@lock by the drain that leaves nothing in flight
  * @gap_ns: moving average of the time between responses, ns; only the
  *	context servicing the DBC touches it
  * @last_rsp_ns: ktime_get_ns() of the last response seen; same rule
  * @job_ns: moving average of the time from EXECUTE_BO to completion of the
  *	DBC's jobs, ns; written under @lock, read without it
  *	by waiters that poll (ember_poll_wait())
+ * @sleep_slack_ns: moving average of how much later than asked the sleep
+ *	of a polling waiter ends, ns; a waiter sleeps only through what is
+ *	left of half a job after it. Read and written by those waiters
+ *	without a lock (a racing update loses one sample)
  * @unwritten: jobs pushed to @sched whose requests run_job has still to
  *	write; under @lock. EXECUTE_BO writes a job itself only while it is
  *	0, so requests enter the ring in the order jobs were pushed
@@ -289,9 +301,11 @@ struct ember_dbc {
 	u64 fence_ctx;
 	u64 hw_seqno;
 	struct work_struct poll_work;
+	struct hrtimer poll_timer;
 	u64 gap_ns;
 	u64 last_rsp_ns;
 	u64 job_ns;
+	u64 sleep_slack_ns;
 	u32 unwritten;
 	struct ember_dbc_stats stats;
 };
@@ -453,7 +467,7 @@ struct ember_client {
  * @dbcs_gone: the device was removed: its DBCs are reset and stay so;
  *	rings can be freed at once
  * @act_serial: last &ember_act.serial handed out (under @dbc_lock)
- * @sched_wq: per-CPU high-priority workqueue running the run_job and
+ * @sched_wq: per-CPU workqueue running the run_job and
  *	free_job work of every DBC scheduler
  * @sched_ready: DBCs whose scheduler and entity are initialised
  * @wl: the workloads clients loaded, which bound the device memory their

@@ -42,8 +42,11 @@
  * handler), the hard handler leaves every response to the thread.
  *
  * Polling mode (datapath_polling=1 at load): DBC sources stay masked;
- * while a DBC has requests in flight a work item drains its ring every
- * datapath_poll_interval_us, started by run_job().
+ * every WAIT_BO polls the ring itself (below). Writing requests arms a
+ * timer of datapath_poll_interval_us, which a drain that leaves nothing in
+ * flight stops; when it expires, a work item drains the ring and arms it
+ * again while requests are in flight, so jobs nobody waits for complete
+ * too, within about one interval.
  *
  * Polling in the waiter (ember_poll_wait()): a WAIT_BO with
  * EMBER_WAIT_BO_POLL, and every WAIT_BO in polling mode, services the
@@ -56,6 +59,7 @@
 
 #include <linux/bitops.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
@@ -113,6 +117,12 @@ MODULE_PARM_DESC(datapath_irq_drain,
 /* Shortest poll window and sleep between polls. */
 #define EMBER_POLL_WINDOW_MIN_US	50u
 #define EMBER_POLL_SLEEP_MIN_US		5u
+/*
+ * A waiter that skips its sleep because sleeps overshoot by more than
+ * they would save lowers the overshoot estimate by 1/EMBER_POLL_SLACK_DECAY,
+ * so that now and then one sleeps again and measures it anew.
+ */
+#define EMBER_POLL_SLACK_DECAY		64u
 /*
  * Coalescing: sleep until at most 1/EMBER_POLL_COALESCE_DIV of the requests
  * in flight can have completed; only with more than that many in flight.
@@ -365,16 +375,32 @@ bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,
 {
 	u64 budget = (u64)READ_ONCE(ember_dp_busy_poll_us) * NSEC_PER_USEC;
 	u64 half = READ_ONCE(dbc->job_ns) / 2;
-	u64 now = ktime_get_ns(), deadline;
+	u64 slack = READ_ONCE(dbc->sleep_slack_ns);
+	u64 now = ktime_get_ns(), deadline, slept;
 	u32 inflight, n, us;
 
 	if (!budget || dma_fence_is_signaled(fence))
 		return dma_fence_is_signaled(fence);
+	/*
+	 * Sleep through the first half of the job, less what a sleep
+	 * overshoots by: a wake-up later than the response costs more
+	 * than polling from the start.
+	 */
 	if (submit_ns + half > now) {
 		us = div_u64(submit_ns + half - now, NSEC_PER_USEC);
-		if (us >= EMBER_POLL_SLEEP_MIN_US) {
+		if (us >= EMBER_POLL_SLEEP_MIN_US + div_u64(slack, NSEC_PER_USEC)) {
+			us -= div_u64(slack, NSEC_PER_USEC);
 			usleep_range(us, us + EMBER_POLL_SLEEP_MIN_US);
-			now = ktime_get_ns();
+			slept = ktime_get_ns() - now;
+			now += slept;
+			slept = slept > (u64)us * NSEC_PER_USEC ?
+				slept - (u64)us * NSEC_PER_USEC : 0;
+			WRITE_ONCE(dbc->sleep_slack_ns,
+				   slack - slack / 8 + slept / 8);
+		} else if (slack) {
+			/* Try a sleep again now and then: hosts change. */
+			WRITE_ONCE(dbc->sleep_slack_ns,
+				   slack - slack / EMBER_POLL_SLACK_DECAY);
 		}
 	}
 	deadline = now + budget;
@@ -408,28 +434,82 @@ static void ember_poll_work(struct work_struct *work)
 
 	if (!drm_dev_enter(&edev->drm, &idx))
 		return;
+	atomic64_inc(&dbc->stats.poller_runs);
 	for (;;) {
 		n = ember_sched_drain(dbc, EMBER_DRAIN_BATCH, &inflight);
 		atomic64_inc(&dbc->stats.polls);
 		trace_ember_poll(pci_name(edev->pdev), dbc->id, n, inflight);
-		/* run_job() queues the work again for new requests. */
-		if (!inflight || READ_ONCE(edev->state) != EMBER_STATE_ONLINE)
+		if (n < EMBER_DRAIN_BATCH || !inflight)
 			break;
-		if (n == EMBER_DRAIN_BATCH) {
-			cond_resched();
-			continue;
-		}
+		cond_resched();
+	}
+	/*
+	 * Still in flight: poll again after the interval. Without the DBC's
+	 * lock: a drain that empties the DBC meanwhile stops the timer only
+	 * if it is queued already, and one more poll finds nothing.
+	 */
+	if (inflight && READ_ONCE(edev->state) == EMBER_STATE_ONLINE) {
 		us = max(READ_ONCE(ember_dp_poll_interval_us), 1u);
-		usleep_range(us, us + us / 4 + 1);
+		hrtimer_start(&dbc->poll_timer, ns_to_ktime((u64)us * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
 	}
 	drm_dev_exit(idx);
 }
 
+/* Requests stayed in flight for the interval: poll the ring. */
+static enum hrtimer_restart ember_poll_timer_fn(struct hrtimer *t)
+{
+	struct ember_dbc *dbc = container_of(t, struct ember_dbc, poll_timer);
+
+	queue_work(system_highpri_wq, &dbc->poll_work);
+	return HRTIMER_NORESTART;
+}
+
 /**
- * ember_poll_kick() - requests were written into a DBC's ring
+ * ember_poll_arm() - requests were written into a DBC's ring
+ * @dbc: the DBC; the caller holds its &ember_dbc.lock
+ *
+ * In polling mode, arms the poller's timer (datapath_poll_interval_us)
+ * unless it is armed already. A waiter that polls (every WAIT_BO in polling
+ * mode) usually consumes the responses first; the drain that leaves
+ * nothing in flight then stops the timer (ember_poll_disarm()), so a
+ * lone job whose owner waits for it costs no timer interrupt and no work
+ * item. The timer is only the guarantee that requests nobody waits for
+ * still complete.
+ */
+void ember_poll_arm(struct ember_dbc *dbc)
+{
+	u32 us;
+
+	lockdep_assert_held(&dbc->lock);
+
+	if (!dbc->edev->irq.polling || hrtimer_is_queued(&dbc->poll_timer))
+		return;
+	us = max(READ_ONCE(ember_dp_poll_interval_us), 1u);
+	hrtimer_start(&dbc->poll_timer, ns_to_ktime((u64)us * NSEC_PER_USEC), HRTIMER_MODE_REL);
+}
+
+/**
+ * ember_poll_disarm() - a drain left the DBC with nothing in flight
+ * @dbc: the DBC; the caller holds its &ember_dbc.lock
+ *
+ * Arming and disarming under the DBC's lock keep the rule that every
+ * request in flight is covered by the timer or a running poller.
+ */
+void ember_poll_disarm(struct ember_dbc *dbc)
+{
+	lockdep_assert_held(&dbc->lock);
+
+	if (dbc->edev->irq.polling)
+		hrtimer_try_to_cancel(&dbc->poll_timer);
+}
+
+/**
+ * ember_poll_kick() - start the poller of a DBC now
  * @dbc: the DBC
  *
- * In polling mode, makes sure the DBC's poller runs.
+ * In polling mode, for a DBC that may have requests in flight without a
+ * timer armed (it was just given back to its owner).
  */
 void ember_poll_kick(struct ember_dbc *dbc)
 {
@@ -443,10 +523,16 @@ void ember_poll_kick(struct ember_dbc *dbc)
  */
 void ember_poll_init(struct ember_device *edev)
 {
+	struct ember_dbc *dbc;
 	unsigned int i;
 
-	for (i = 0; i < edev->info.num_dbcs; i++)
-		INIT_WORK(&edev->dbcs[i].poll_work, ember_poll_work);
+	for (i = 0; i < edev->info.num_dbcs; i++) {
+		dbc = &edev->dbcs[i];
+		INIT_WORK(&dbc->poll_work, ember_poll_work);
+		hrtimer_init(&dbc->poll_timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL);
+		dbc->poll_timer.function = ember_poll_timer_fn;
+	}
 }
 
 /**
@@ -457,6 +543,8 @@ void ember_poll_fini(struct ember_device *edev)
 {
 	unsigned int i;
 
-	for (i = 0; i < edev->info.num_dbcs; i++)
+	for (i = 0; i < edev->info.num_dbcs; i++) {
+		hrtimer_cancel(&edev->dbcs[i].poll_timer);
 		cancel_work_sync(&edev->dbcs[i].poll_work);
+	}
 }

@@ -9,15 +9,16 @@
  * of the activation that owns the DBC and rings the doorbell; the job's
  * hardware fence is signalled when its last response has been consumed
  * (ember_sched_drain(), called by the interrupt thread or the poller of
- * ember_poll.c). The scheduler's "finished" fence is what WAIT_BO waits
- * for, and the stable gpu_scheduler tracepoints fire for every job.
+ * ember_poll.c). The scheduler's "finished" fence follows from it, and the
+ * stable gpu_scheduler tracepoints fire for every job.
  *
  * Direct submission: when no job of the DBC waits in the scheduler to be
  * written and the ring has room, EXECUTE_BO writes the job's requests and
  * rings the doorbell itself before it pushes the job (ember_job_direct());
- * run_job() then only hands the hardware fence to the scheduler. Ordering,
- * credits and cancellation stay the scheduler's (docs/datapath.md, "Fast
- * submission").
+ * run_job() then only hands the hardware fence to the scheduler, and
+ * WAIT_BO waits for that hardware fence, so a waiter never waits for the
+ * scheduler's worker. Ordering, credits and cancellation stay the
+ * scheduler's (docs/datapath.md, "Fast submission").
  *
  * Flow control: the scheduler's credits are the request ring. A ring of
  * N entries holds N - 1 requests; rings are 2..EMBER_NNC_RING_MAX entries,
@@ -350,6 +351,8 @@ static u32 ember_rsp_ring_drain(struct ember_dbc *dbc, struct ember_act *act,
 		 */
 		writel(head, dbc->regs + EMBER_DBC_RSP_HEAD);
 	}
+	if (n && !act->inflight)
+		ember_poll_disarm(dbc);
 	return n;
 }
 
@@ -582,6 +585,7 @@ static struct dma_fence *ember_job_start(struct ember_dbc *dbc,
 	job->hw_live = true;
 	ember_job_write(act, job);
 	list_add_tail(&job->node, &act->running);
+	ember_poll_arm(dbc);
 	trace_ember_job_submit(ember_dev_name(dbc), dbc->id, job->base.id,
 			       job->nreqs, act->inflight);
 	/* Requests visible before the doorbell (writel orders). */
@@ -634,8 +638,6 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 out:
 	spin_unlock_irqrestore(&dbc->lock, flags);
 	if (entered) {
-		if (!IS_ERR(fence))
-			ember_poll_kick(dbc);
 		if (lone)
 			ember_irq_follow(dbc, job->submit_cpu);
 		drm_dev_exit(idx);
@@ -796,8 +798,6 @@ static void ember_job_direct(struct ember_job *job)
 	}
 	spin_unlock_irqrestore(&dbc->lock, flags);
 	if (entered) {
-		if (direct)
-			ember_poll_kick(dbc);
 		if (lone)
 			ember_irq_follow(dbc, job->submit_cpu);
 		drm_dev_exit(idx);
@@ -808,9 +808,10 @@ static void ember_job_direct(struct ember_job *job)
  * ember_job_push() - queue an initialised job on its DBC's scheduler
  * @job: from ember_job_init(), bound by ember_job_bind()
  *
- * Arms the job, makes it the BO's execution (&ember_bo.fence is the
- * scheduler's finished fence), starts it on the device at once when it
- * can (ember_job_direct()) and pushes it to the DBC's entity. Under
+ * Arms the job, starts it on the device at once when it can
+ * (ember_job_direct()), makes it the BO's execution (&ember_bo.fence is
+ * its hardware fence if it started, else the scheduler's finished fence)
+ * and pushes it to the DBC's entity. Under
  * &ember_device.dbc_lock; the caller has synced the BO for the device.
  */
 void ember_job_push(struct ember_job *job)
@@ -820,8 +821,6 @@ void ember_job_push(struct ember_job *job)
 	lockdep_assert_held(&job->dbc->edev->dbc_lock);
 
 	drm_sched_job_arm(&job->base);
-	dma_fence_put(bo->fence);
-	bo->fence = dma_fence_get(&job->base.s_fence->finished);
 	bo->job_id = job->base.id;
 	bo->act_serial = job->act_serial;
 	WRITE_ONCE(bo->queued, true);
@@ -829,6 +828,17 @@ void ember_job_push(struct ember_job *job)
 	job->submit_cpu = raw_smp_processor_id();
 	bo->submit_ts = job->submit_ts;
 	ember_job_direct(job);
+	/*
+	 * WAIT_BO waits for the hardware fence of a job already on the
+	 * device: it signals once the BO's results are in place
+	 * (ember_job_done()), with no wait for the scheduler's worker to
+	 * run run_job and pass the completion on to the finished fence.
+	 */
+	dma_fence_put(bo->fence);
+	if (job->direct)
+		bo->fence = dma_fence_get(&job->hw->base);
+	else
+		bo->fence = dma_fence_get(&job->base.s_fence->finished);
 	drm_sched_entity_push_job(&job->base);
 }
 
@@ -862,7 +872,7 @@ static void ember_sched_release(struct drm_device *drm, void *arg)
  * ember_sched_dbcs_init() - a scheduler and an entity for every DBC
  * @edev: device with &ember_device.dbcs allocated
  *
- * The schedulers share one per-CPU high-priority workqueue and live as
+ * The schedulers share one per-CPU workqueue and live as
  * long as the DRM device (files may outlive the PCI device).
  *
  * Return: 0 or a negative errno.
@@ -883,16 +893,19 @@ int ember_sched_dbcs_init(struct ember_device *edev)
 
 	ember_poll_init(edev);
 	/*
-	 * Per-CPU, high priority, not ordered: run_job() of a job runs on
-	 * the CPU that pushed it, at once (a nice -20 worker preempts the
-	 * submitter on its way back to user space), with no wake-up of
-	 * another CPU; the schedulers of different DBCs never wait for
-	 * each other. Each scheduler's run_job and free_job work items are
-	 * still each never run concurrently with themselves, which is all
-	 * drm_sched needs: it orders its jobs itself.
+	 * Per-CPU, normal priority, not ordered: run_job() of a job runs on
+	 * the CPU that pushed it, with no wake-up of another CPU, and the
+	 * schedulers of different DBCs never wait for each other. Normal
+	 * priority: the worker does not preempt the submitter on its way
+	 * back to user space or a waiter on its way out of WAIT_BO; for a
+	 * job that EXECUTE_BO started itself it has only bookkeeping left
+	 * (WAIT_BO waits for the hardware fence), which runs when the CPU
+	 * would otherwise idle. Each scheduler's run_job and free_job work
+	 * items are still each never run concurrently with themselves,
+	 * which is all drm_sched needs: it orders its jobs itself.
 	 */
 	edev->sched_wq = alloc_workqueue("ember-sched@%s",
-					 WQ_HIGHPRI | WQ_MEM_RECLAIM, 0,
+					 WQ_MEM_RECLAIM, 0,
 					 pci_name(edev->pdev));
 	if (!edev->sched_wq)
 		return -ENOMEM;

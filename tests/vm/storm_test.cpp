@@ -383,6 +383,58 @@ TEST_CASE("EXECUTE_BO writes lone jobs itself; a burst larger than the ring keep
   CHECK(Direct(dev, dbc) == n0);
 }
 
+// docs/datapath.md, "Interrupts and polling", polling mode: there are no
+// DBC interrupts and every WAIT_BO polls, so a job nobody waits for is
+// completed by the poller, which a timer of datapath_poll_interval_us
+// starts when requests stay in flight; poller_runs counts its runs. Jobs
+// of 20 ms (the device is the slow side, so the timer expires before the
+// job ends, whatever the host's speed) are executed and not waited for:
+// each must complete on its own, its bytes in place, WAIT_BO afterwards
+// returning at once. Outside polling mode the timer is never armed.
+TEST_CASE("polling mode: jobs nobody waits for complete through the poller's timer") {
+  using ember_load::Bo;
+  using ember_load::Client;
+  const auto dev = ember_load::FindDevice();
+  const bool polling = ReadDatapath(dev).Polling();
+  constexpr std::uint32_t kBytes = 64;
+  constexpr std::uint32_t kJobs = 3;
+  const Client client(dev);
+  const std::uint64_t area = client.LoadWorkload(1 << 16);
+  const std::uint32_t dbc = client.Activate(8);
+  const auto count = [&](const char *name) { return ReadDatapath(dev).Count(dbc, name); };
+  const ServiceNsGuard slow(dev, dbc, 20000000);
+  const Bo bo(client, 4096);
+  for (std::uint32_t i = 0; i < kJobs; i++) {
+    const auto byte = static_cast<std::uint8_t>(0x40 + i);
+    bo.Attach(dbc, {ember_test::FillDev(area, kBytes, byte),
+                    ember_test::Copy(0, kBytes, area, EMBER_SLICE_FROM_DEV)});
+    std::memset(bo.data(), 0, kBytes);
+    const auto c0 = count("completions");
+    const auto r0 = count("poller_runs");
+    const auto i0 = count("interrupts");
+    bo.Execute();
+    // No WAIT_BO: wait for the counter (the 2 requests take 40 ms).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (count("completions") == c0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    INFO("job " << i << ", polling mode " << polling << ": "
+                << ReadDatapath(dev).Count(dbc, "completions") - c0 << " completions, "
+                << count("poller_runs") - r0 << " poller runs, " << count("interrupts") - i0
+                << " interrupts");
+    REQUIRE(count("completions") == c0 + 1);
+    if (polling) {
+      CHECK(count("poller_runs") > r0);
+      CHECK(count("interrupts") == i0);
+    } else {
+      CHECK(count("poller_runs") == r0);
+    }
+    CHECK(std::all_of(bo.data(), bo.data() + kBytes, [byte](std::uint8_t b) { return b == byte; }));
+    REQUIRE(bo.Wait(1000) == 0);
+    REQUIRE(ember_test::Detach(client.fd(), bo.handle()) == 0);
+  }
+}
+
 // docs/datapath.md, "Interrupt steering": the DBC's MSI-X vector follows
 // the CPU its jobs are submitted from (effective affinity read back from
 // /proc/irq), and stays where it is with datapath_irq_follow=N.
