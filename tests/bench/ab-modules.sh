@@ -12,8 +12,10 @@
 #       tests/bench/ab-modules.sh build/old-ember.ko kmd/ember.ko [ROUNDS] [SECONDS]
 #
 # Per round and module: the mitigated stream (32 BOs, 200 us a job), the
-# same with datapath_irq_mitigation=N, and the QD1 loop, pinned to the last
-# CPU like make bench. Prints p50, jobs/s and the guest's CPU per job
+# same with datapath_irq_mitigation=N, the QD1 loop, the QD1 loop with a
+# polling waiter (--wait-poll 1) and the QD1 loop in polling mode (module
+# reloaded with datapath_polling=1), pinned to the last CPU like make
+# bench. Prints p50, jobs/s and the guest's CPU per job
 # (wall time x CPUs - idle, over the run of ember_bench; includes its setup,
 # so compare the two modules, not with make bench), then the mean of each.
 set -uo pipefail
@@ -57,6 +59,10 @@ for _ in $(seq "$ROUNDS"); do
 		run "$m stream-mitigation-off" --depth 32 --service-ns 200000
 		echo Y >/sys/module/ember/parameters/datapath_irq_mitigation
 		run "$m qd1" --depth 1 --service-ns 0
+		run "$m qd1-wait-poll" --depth 1 --service-ns 0 --wait-poll 1
+		"$ROOT/tests/vm/kmd/unload.sh" >/dev/null
+		"$ROOT/tests/vm/kmd/load.sh" --ko "$ko" datapath_polling=1 >/dev/null || exit 1
+		run "$m qd1-polling-mode" --depth 1 --service-ns 0
 		"$ROOT/tests/vm/kmd/unload.sh" >/dev/null
 	done
 done
