@@ -9,8 +9,10 @@
 # reloaded), then prints the median of each over the rounds and their
 # ratios; exits 1 if any run failed. Latency is ember_bench's p50 and
 # fio's total (lat, not clat) p50, as in make bench; CPU per operation is
-# the guest's busy time (wall time x CPUs - idle, /proc/stat) over the run
-# divided by its jobs or reads.
+# the guest's busy time (wall time x CPUs - idle, /proc/stat) divided by
+# the jobs or reads completed in the same window, SECONDS long, which
+# starts 1 s into the run (each command runs SECONDS + 2 s), so that
+# neither side's start-up counts (fio's is the heavier one).
 #
 # usage (host, root):
 #   scripts/vm-run --nvme --topology msix --dbcs 4 --mem 512M -- \
@@ -40,34 +42,51 @@ reload() {
 	"$ROOT/tests/vm/kmd/load.sh" "$@" >/dev/null || { echo "qd1-alternate: ember did not load with $*" >&2; exit 1; }
 }
 
-snap() { echo "$(date +%s%N) $(awk '/^cpu /{print $5 + $6}' /proc/stat) $(awk '{print $1}' "/sys/block/$NVME_BLK/stat")"; }
+# Completed operations so far: reads of the namespace, jobs of all DBCs.
+ops_now() {
+	local dp
+	dp=$(find /sys/kernel/debug/accel/ -mindepth 2 -maxdepth 2 -name datapath 2>/dev/null | head -n 1)
+	echo "$(awk '{print $1}' "/sys/block/$NVME_BLK/stat") $(awk '/^dbc[0-9]+ /{for (i = 2; i <= NF; i++) if ($i ~ /^completions=/) {sub(/^completions=/, "", $i); n += $i}} END {print n + 0}' "$dp")"
+}
+snap() { echo "$(date +%s%N) $(awk '/^cpu /{print $5 + $6}' /proc/stat) $(ops_now)"; }
 
 # run NAME CMD...: one run; one line to stdout and $RESULTS.
 run() {
-	local name=$1 a b out
+	local name=$1 a b out pid
 	shift
+	out=$(mktemp)
+	"$@" >"$out" &
+	pid=$!
+	sleep 1
 	a=$(snap)
-	out=$("$@") || { echo "qd1-alternate: $name failed" >&2; return 1; }
+	sleep "$SECS"
 	b=$(snap)
+	wait $pid || { echo "qd1-alternate: $name failed" >&2; rm -f "$out"; return 1; }
 	python3 - "$name" "$a" "$b" "$(nproc)" "$out" <<'PY' | tee -a "$RESULTS"
 import json, sys
 name, a, b, ncpu, out = sys.argv[1:]
-a = list(map(int, a.split())); b = list(map(int, b.split())); d = json.loads(out)
+a = list(map(int, a.split())); b = list(map(int, b.split()))
+with open(out) as f:
+    text = f.read()
+d = json.loads(text[text.index("{"):])
 wall = (b[0] - a[0]) / 1e9; idle = (b[1] - a[1]) / 100.0
 if name.startswith("nvme"):
     ops = b[2] - a[2]
     p50 = d["jobs"][0]["read"]["lat_ns"]["percentile"]["50.000000"] / 1000.0
 else:
-    ops = d["jobs_total"]; p50 = d["p50_us"]
+    ops = b[3] - a[3]; p50 = d["p50_us"]
+if ops <= 0:
+    sys.exit("qd1-alternate: %s: no operation in the window" % name)
 print("%s p50 %.1f cpu/op %.1f ops %d" % (name, p50, (wall * int(ncpu) - idle) * 1e6 / ops, ops))
 PY
+	rm -f "$out"
 }
 fio_qd1() {
 	fio --name=qd1 --filename="$NVME_DEV" --rw=randread --bs=4k --direct=1 --iodepth=1 \
-		--numjobs=1 --time_based --runtime="${SECS}s" --norandommap --randrepeat=0 \
+		--numjobs=1 --time_based --runtime="$((SECS + 2))s" --norandommap --randrepeat=0 \
 		--lat_percentiles=1 --cpus_allowed="$CPU" --output-format=json "$@"
 }
-ember_qd1() { "$BUILD/tests/ember_bench" --ramp 0 --seconds "$SECS" --cpu "$CPU" --depth 1 --service-ns 0 "$@"; }
+ember_qd1() { "$BUILD/tests/ember_bench" --ramp 0 --seconds "$((SECS + 2))" --cpu "$CPU" --depth 1 --service-ns 0 "$@"; }
 
 for r in $(seq "$ROUNDS"); do
 	echo "--- round $r"
