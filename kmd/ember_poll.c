@@ -376,7 +376,7 @@ bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,
 	u64 budget = (u64)READ_ONCE(ember_dp_busy_poll_us) * NSEC_PER_USEC;
 	u64 half = READ_ONCE(dbc->job_ns) / 2;
 	u64 slack = READ_ONCE(dbc->sleep_slack_ns);
-	u64 now = ktime_get_ns(), deadline, slept;
+	u64 now = ktime_get_ns(), deadline, left, slept;
 	u32 inflight, n, us;
 
 	if (!budget || dma_fence_is_signaled(fence))
@@ -387,9 +387,9 @@ bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,
 	 * than polling from the start.
 	 */
 	if (submit_ns + half > now) {
-		us = div_u64(submit_ns + half - now, NSEC_PER_USEC);
-		if (us >= EMBER_POLL_SLEEP_MIN_US + div_u64(slack, NSEC_PER_USEC)) {
-			us -= div_u64(slack, NSEC_PER_USEC);
+		left = submit_ns + half - now;
+		us = left > slack ? div_u64(left - slack, NSEC_PER_USEC) : 0;
+		if (us >= EMBER_POLL_SLEEP_MIN_US) {
 			usleep_range(us, us + EMBER_POLL_SLEEP_MIN_US);
 			slept = ktime_get_ns() - now;
 			now += slept;
@@ -425,11 +425,18 @@ bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,
 
 /* ---- polling mode ---- */
 
+/* The poller's period, datapath_poll_interval_us (at least 1 us). */
+static ktime_t ember_poll_interval(void)
+{
+	return ns_to_ktime((u64)max(READ_ONCE(ember_dp_poll_interval_us), 1u) *
+			   NSEC_PER_USEC);
+}
+
 static void ember_poll_work(struct work_struct *work)
 {
 	struct ember_dbc *dbc = container_of(work, struct ember_dbc, poll_work);
 	struct ember_device *edev = dbc->edev;
-	u32 inflight, n, us;
+	u32 inflight, n;
 	int idx;
 
 	if (!drm_dev_enter(&edev->drm, &idx))
@@ -448,11 +455,9 @@ static void ember_poll_work(struct work_struct *work)
 	 * lock: a drain that empties the DBC meanwhile stops the timer only
 	 * if it is queued already, and one more poll finds nothing.
 	 */
-	if (inflight && READ_ONCE(edev->state) == EMBER_STATE_ONLINE) {
-		us = max(READ_ONCE(ember_dp_poll_interval_us), 1u);
-		hrtimer_start(&dbc->poll_timer, ns_to_ktime((u64)us * NSEC_PER_USEC),
+	if (inflight && READ_ONCE(edev->state) == EMBER_STATE_ONLINE)
+		hrtimer_start(&dbc->poll_timer, ember_poll_interval(),
 			      HRTIMER_MODE_REL);
-	}
 	drm_dev_exit(idx);
 }
 
@@ -479,14 +484,11 @@ static enum hrtimer_restart ember_poll_timer_fn(struct hrtimer *t)
  */
 void ember_poll_arm(struct ember_dbc *dbc)
 {
-	u32 us;
-
 	lockdep_assert_held(&dbc->lock);
 
-	if (!dbc->edev->irq.polling || hrtimer_is_queued(&dbc->poll_timer))
-		return;
-	us = max(READ_ONCE(ember_dp_poll_interval_us), 1u);
-	hrtimer_start(&dbc->poll_timer, ns_to_ktime((u64)us * NSEC_PER_USEC), HRTIMER_MODE_REL);
+	if (dbc->edev->irq.polling && !hrtimer_is_queued(&dbc->poll_timer))
+		hrtimer_start(&dbc->poll_timer, ember_poll_interval(),
+			      HRTIMER_MODE_REL);
 }
 
 /**
