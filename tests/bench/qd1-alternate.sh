@@ -4,7 +4,8 @@
 # configuration once, so a ratio between two rows also measures how the
 # host's load moved between them. Here each round runs, back to back and
 # pinned to the last CPU, a short QD1 loop of ember_bench (interrupts),
-# fio pvsync2 on /dev/nvme0n1, ember_bench --wait-poll 1, fio io_uring
+# the same loop with datapath_irq_mitigation=N (the two in alternating
+# order: the lone-job on / off ratio), fio pvsync2 on /dev/nvme0n1, ember_bench --wait-poll 1, fio io_uring
 # --hipri and ember_bench in polling mode (datapath_polling=1, ember.ko
 # reloaded), then prints the median of each over the rounds and their
 # ratios; exits 1 if any run failed. Latency is ember_bench's p50 and
@@ -12,7 +13,9 @@
 # the guest's busy time (wall time x CPUs - idle, /proc/stat) divided by
 # the jobs or reads completed in the same window, SECONDS long, which
 # starts 1 s into the run (each command runs SECONDS + 2 s), so that
-# neither side's start-up counts (fio's is the heavier one).
+# neither side's start-up counts (fio's is the heavier one). ember's lines
+# also give the share of its jobs the hard interrupt handler completed
+# (debugfs datapath irq_drains / completions).
 #
 # usage (host, root):
 #   scripts/vm-run --nvme --topology msix --dbcs 4 --mem 512M -- \
@@ -42,11 +45,12 @@ reload() {
 	"$ROOT/tests/vm/kmd/load.sh" "$@" >/dev/null || { echo "qd1-alternate: ember did not load with $*" >&2; exit 1; }
 }
 
-# Completed operations so far: reads of the namespace, jobs of all DBCs.
+# Completed operations so far: reads of the namespace, jobs of all DBCs,
+# and of those the jobs the hard interrupt handler completed (irq_drains).
 ops_now() {
 	local dp
 	dp=$(find /sys/kernel/debug/accel/ -mindepth 2 -maxdepth 2 -name datapath 2>/dev/null | head -n 1)
-	echo "$(awk '{print $1}' "/sys/block/$NVME_BLK/stat") $(awk '/^dbc[0-9]+ /{for (i = 2; i <= NF; i++) if ($i ~ /^completions=/) {sub(/^completions=/, "", $i); n += $i}} END {print n + 0}' "$dp")"
+	echo "$(awk '{print $1}' "/sys/block/$NVME_BLK/stat") $(awk '/^dbc[0-9]+ /{for (i = 2; i <= NF; i++) {split($i, kv, "="); n[kv[1]] += kv[2]}} END {print n["completions"] + 0, n["irq_drains"] + 0}' "$dp")"
 }
 snap() { echo "$(date +%s%N) $(awk '/^cpu /{print $5 + $6}' /proc/stat) $(ops_now)"; }
 
@@ -77,7 +81,11 @@ else:
     ops = b[3] - a[3]; p50 = d["p50_us"]
 if ops <= 0:
     sys.exit("qd1-alternate: %s: no operation in the window" % name)
-print("%s p50 %.1f cpu/op %.1f ops %d" % (name, p50, (wall * int(ncpu) - idle) * 1e6 / ops, ops))
+line = "%s p50 %.1f cpu/op %.1f ops %d" % (name, p50, (wall * int(ncpu) - idle) * 1e6 / ops, ops)
+if not name.startswith("nvme"):
+    # share of the jobs the hard interrupt handler completed
+    line += " irq-completed %.2f" % ((b[4] - a[4]) / ops)
+print(line)
 PY
 	rm -f "$out"
 }
@@ -88,9 +96,29 @@ fio_qd1() {
 }
 ember_qd1() { "$BUILD/tests/ember_bench" --ramp 0 --seconds "$((SECS + 2))" --cpu "$CPU" --depth 1 --service-ns 0 "$@"; }
 
+# ember_unmitigated: the interrupt QD1 loop with datapath_irq_mitigation=N
+# (set at run time, restored after): a lone job takes the same path either
+# way (the hard handler completes it), so the two should differ by drift
+# only; they run next to each other, in alternating order.
+MITIGATION=/sys/module/ember/parameters/datapath_irq_mitigation
+ember_unmitigated() {
+	local rc
+	echo N >"$MITIGATION" || return 1
+	ember_qd1 "$@"
+	rc=$?
+	echo Y >"$MITIGATION"
+	return "$rc"
+}
+
 for r in $(seq "$ROUNDS"); do
 	echo "--- round $r"
-	run ember-irq ember_qd1 || failed=1
+	if [ $((r % 2)) = 1 ]; then
+		run ember-irq ember_qd1 || failed=1
+		run ember-irq-unmitigated ember_unmitigated || failed=1
+	else
+		run ember-irq-unmitigated ember_unmitigated || failed=1
+		run ember-irq ember_qd1 || failed=1
+	fi
 	run nvme-pvsync2-irq fio_qd1 --ioengine=pvsync2 || failed=1
 	run ember-wait-poll ember_qd1 --wait-poll 1 || failed=1
 	run nvme-io_uring-poll fio_qd1 --ioengine=io_uring --hipri || failed=1
@@ -108,9 +136,9 @@ for line in open(sys.argv[1]):
     rows.setdefault(f[0], []).append((float(f[2]), float(f[4])))
 med = {k: (statistics.median(p for p, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()}
 for k, (p, c) in med.items():
-    print("%-20s p50 %6.1f us  cpu/op %6.1f us" % (k, p, c))
+    print("%-22s p50 %6.1f us  cpu/op %6.1f us" % (k, p, c))
 for e, n in (("ember-irq", "nvme-pvsync2-irq"), ("ember-wait-poll", "nvme-io_uring-poll"),
-             ("ember-polling", "nvme-io_uring-poll")):
+             ("ember-polling", "nvme-io_uring-poll"), ("ember-irq", "ember-irq-unmitigated")):
     if e in med and n in med:
         print("%s / %s: p50 %.2f  cpu/op %.2f" % (e, n, med[e][0] / med[n][0], med[e][1] / med[n][1]))
 PY

@@ -747,7 +747,16 @@ inline int Execute(int fd, const std::vector<drm_ember_execute_entry> &e, bool p
   return Ioctl(fd, partial ? DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO : DRM_IOCTL_EMBER_EXECUTE_BO, &x);
 }
 
-inline int Execute(int fd, std::uint32_t handle) { return Execute(fd, {{handle, 0}}); }
+// EXECUTE_BO of one BO, with nothing on the heap: the benchmark's raw
+// path (ember_bench --api raw), the floor libember is measured against.
+inline int Execute(int fd, std::uint32_t handle) {
+  drm_ember_execute_entry e{};
+  e.handle = handle;
+  drm_ember_execute_bo x{};
+  x.count = 1;
+  x.entries = reinterpret_cast<std::uintptr_t>(&e);
+  return Ioctl(fd, DRM_IOCTL_EMBER_EXECUTE_BO, &x);
+}
 
 // WAIT_BO (@timeout_ms 0: the driver's default; @flags EMBER_WAIT_BO_*):
 // 0 or the errno.

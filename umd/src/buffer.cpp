@@ -322,26 +322,27 @@ ember_status Execute(ember_device &dev, std::span<const ember_execute_entry> ent
   std::array<drm_ember_execute_entry, EMBER_EXECUTE_MAX> raw{};
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const ember_execute_entry &e = entries[i];
-    const std::string where = std::string(what) + ": entry " + Num(i) + ": ";
+    // Built only for an error: this loop runs for every job.
+    const auto where = [&] { return std::string(what) + ": entry " + Num(i) + ": "; };
     if (e.bo == nullptr) {
-      return Fail(EMBER_ERR_INVALID, where + "bo is NULL");
+      return Fail(EMBER_ERR_INVALID, where() + "bo is NULL");
     }
     if (&e.bo->dev != &dev) {
-      return Fail(EMBER_ERR_INVALID, where + "the BO belongs to another device handle");
+      return Fail(EMBER_ERR_INVALID, where() + "the BO belongs to another device handle");
     }
     if (e.reserved != 0) {
-      return Fail(EMBER_ERR_INVALID, where + "reserved must be 0");
+      return Fail(EMBER_ERR_INVALID, where() + "reserved must be 0");
     }
     if (!partial && e.resize != 0) {
-      return Fail(EMBER_ERR_INVALID, where + "resize must be 0 (use partial execute)");
+      return Fail(EMBER_ERR_INVALID, where() + "resize must be 0 (use partial execute)");
     }
     if (e.resize > e.bo->size) {
-      return Fail(EMBER_ERR_INVALID, where + "resize " + Num(e.resize) + " is larger than the " +
+      return Fail(EMBER_ERR_INVALID, where() + "resize " + Num(e.resize) + " is larger than the " +
                                          Num(e.bo->size) + "-byte BO");
     }
     for (std::size_t j = 0; j < i; ++j) {
       if (entries[j].bo == e.bo) {
-        return Fail(EMBER_ERR_INVALID, where + "the BO is also entry " + Num(j));
+        return Fail(EMBER_ERR_INVALID, where() + "the BO is also entry " + Num(j));
       }
     }
     raw[i].handle = e.bo->gem.Get();
