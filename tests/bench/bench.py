@@ -48,9 +48,11 @@ Guest side (run by tests/bench/guest-bench.sh inside the VM):
 Host side (run by tests/bench/run.sh):
 
   bench.py report --records RECORDS.jsonl --guest-info FILE --meta FILE
-                  --txt OUT.txt --json OUT.json
+                  [--alternate QD1-ALTERNATE.txt] --txt OUT.txt --json OUT.json
     Prints the table and writes it (plus the facts) to OUT.txt and every
-    record to OUT.json.
+    record to OUT.json; with --alternate, also the ratios of the
+    alternating QD1 rounds (qd1-alternate.sh's output: medians, and the
+    range of the per-round ratios), under "alternating" in the JSON.
   bench.py plot --out OUT.png RESULTS.json...
     Draws the results of one or more runs (report's JSON) into a PNG:
     p50 latency with p90/p99 marks per configuration (ember and NVMe,
@@ -64,6 +66,7 @@ import math
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -501,8 +504,65 @@ def field_of(rec, path):
     return v
 
 
-def ratio_values(records):
-    """[(label, numerator, denominator)] of RATIOS; None where not measured.
+# The same ratios from the alternating QD1 section (qd1-alternate.sh: the
+# loops run back to back in short rounds, so host drift enters both sides
+# alike), as (label, numerator run, denominator run, field): medians over
+# the rounds, with the spread of the per-round ratios.
+ALT_RATIOS = (
+    ("ember QD1 p50 / NVMe pvsync2 irq p50, alternating", "ember-irq",
+     "nvme-pvsync2-irq", "p50_us"),
+    ("ember QD1 CPU/op / NVMe pvsync2 irq CPU/op, alternating", "ember-irq",
+     "nvme-pvsync2-irq", "cpu_us_per_op"),
+    ("ember polled QD1 p50 / NVMe io_uring polled p50, alternating",
+     "ember-polling", "nvme-io_uring-poll", "p50_us"),
+    ("ember polled QD1 CPU/op / NVMe io_uring polled CPU/op, alternating",
+     "ember-polling", "nvme-io_uring-poll", "cpu_us_per_op"),
+    ("ember waiter-poll QD1 p50 / NVMe io_uring polled p50, alternating",
+     "ember-wait-poll", "nvme-io_uring-poll", "p50_us"),
+    ("lone-job p50 mitigation on / off, alternating", "ember-irq",
+     "ember-irq-unmitigated", "p50_us"),
+)
+
+ALT_LINE = re.compile(r"^(\S+) p50 ([0-9.]+) cpu/op ([0-9.]+) ops ([0-9]+)"
+                      r"(?: irq-completed ([0-9.]+))?$")
+
+
+def parse_alternate(path):
+    """qd1-alternate.sh's output: {"rounds": [{run: {field: value}}]}, and
+    per run the medians over the rounds and the p50's range."""
+    rounds = []
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return {}
+    for line in lines:
+        if line.startswith("--- round"):
+            rounds.append({})
+            continue
+        m = ALT_LINE.match(line.strip())
+        if m and rounds:
+            run = {"p50_us": float(m.group(2)), "cpu_us_per_op": float(m.group(3)),
+                   "ops": int(m.group(4))}
+            if m.group(5) is not None:
+                run["irq_completed"] = float(m.group(5))
+            rounds[-1][m.group(1)] = run
+    medians = {}
+    for name in {n for r in rounds for n in r}:
+        runs = [r[name] for r in rounds if name in r]
+        med = {"rounds": len(runs)}
+        for field in ("p50_us", "cpu_us_per_op", "irq_completed"):
+            vals = [x[field] for x in runs if field in x]
+            if vals:
+                med[field] = statistics.median(vals)
+        med["p50_us_range"] = [min(x["p50_us"] for x in runs), max(x["p50_us"] for x in runs)]
+        medians[name] = med
+    return {"rounds": rounds, "medians": medians} if rounds else {}
+
+
+def ratio_values(records, alternating=None):
+    """[(label, numerator, denominator)] of RATIOS, then of ALT_RATIOS when
+    @alternating (parse_alternate()) has rounds; None where not measured.
     A RATIOS field is one dotted path for both rows or a pair (numerator's,
     denominator's)."""
     by = {r["config"]: r for r in records if r.get("status") == "ok"}
@@ -510,18 +570,35 @@ def ratio_values(records):
     for label, num, den, field in RATIOS:
         fn, fd = field if isinstance(field, tuple) else (field, field)
         out.append((label, field_of(by.get(num, {}), fn), field_of(by.get(den, {}), fd)))
+    if alternating:
+        med = alternating.get("medians", {})
+        for label, num, den, field in ALT_RATIOS:
+            out.append((label, med.get(num, {}).get(field), med.get(den, {}).get(field)))
     return out
 
 
-def ratio_lines(records):
+def alt_spread(alternating, label):
+    """' per round a-b, n rounds' of an ALT_RATIOS label, or ''."""
+    for lab, num, den, field in ALT_RATIOS:
+        if lab != label:
+            continue
+        per = [r[num][field] / r[den][field] for r in alternating.get("rounds", [])
+               if num in r and den in r and r[den][field]]
+        if per:
+            return f"; per round {min(per):.2f}-{max(per):.2f}, {len(per)} rounds"
+    return ""
+
+
+def ratio_lines(records, alternating=None):
     lines = []
-    for label, a, b in ratio_values(records):
+    for label, a, b in ratio_values(records, alternating):
+        spread = alt_spread(alternating, label) if alternating else ""
         if a is None or b is None:
             lines.append(f"{label}: - (not measured)")
         elif b == 0:
             lines.append(f"{label}: inf ({a:.4g} / 0)")
         else:
-            lines.append(f"{label}: {a / b:.2f} ({a:.4g} / {b:.4g})")
+            lines.append(f"{label}: {a / b:.2f} ({a:.4g} / {b:.4g}{spread})")
     return lines
 
 
@@ -538,6 +615,7 @@ def cmd_report(args):
         except (OSError, ValueError):
             return {}
     guest, meta = load(args.guest_info), load(args.meta)
+    alternating = parse_alternate(args.alternate) if args.alternate else {}
 
     out = []
     out.append(f"ember benchmark {meta.get('timestamp', '')}"
@@ -564,8 +642,9 @@ def cmd_report(args):
     measured = [r for r in records if r.get("status") != "not-implemented"]
     out += table(measured)
     out.append("")
-    out.append("ratios (this run):")
-    out += ["  " + line for line in ratio_lines(records)]
+    out.append("ratios (this run; 'alternating': the QD1 loops of"
+               " qd1-alternate.sh, medians of their rounds):")
+    out += ["  " + line for line in ratio_lines(records, alternating)]
     out.append("")
     for r in records:
         if r.get("status") == "not-implemented" or not r.get("note"):
@@ -610,9 +689,10 @@ def cmd_report(args):
     with open(args.txt, "w") as f:
         f.write(text)
     doc = {"meta": meta, "guest": guest, "columns": list(COLUMNS),
-           "results": records, "ratios": ratio_lines(records),
+           "results": records, "alternating": alternating,
+           "ratios": ratio_lines(records, alternating),
            "ratio_values": {label: (a / b if a is not None and b else None)
-                            for label, a, b in ratio_values(records)}}
+                            for label, a, b in ratio_values(records, alternating)}}
     with open(args.json, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
@@ -647,9 +727,9 @@ def cmd_plot(args):
         name = doc.get("meta", {}).get("timestamp") or os.path.basename(path)
         if doc.get("meta", {}).get("quick"):
             name += " (--quick)"
-        runs.append((name, ok))
+        runs.append((name, ok, doc.get("alternating") or {}))
     configs = []
-    for _, recs in runs:
+    for _, recs, _ in runs:
         for r in recs:
             if r["config"] not in configs:
                 configs.append(r["config"])
@@ -657,6 +737,8 @@ def cmd_plot(args):
         print("bench: plot: no measured configuration in the results", file=sys.stderr)
         return 1
     ratios = [label for label, *_ in RATIOS]
+    if any(alt for *_, alt in runs):
+        ratios += [label for label, *_ in ALT_RATIOS]
     n = len(runs)
     colors = {"nvme": "tab:blue", "ember": "tab:orange"}
     shades = [1.0, 0.65, 0.4, 0.25]
@@ -667,7 +749,9 @@ def cmd_plot(args):
     rows_bottom = len(ratios) * max(1.0, n * 0.6) * 0.25
     gap, head, foot = 0.9, 0.8, 0.6
     height = rows_top + rows_bottom + gap + head + foot
-    width, left = 14.0, 3.4  # inches; left: the longest ratio label
+    # inches; left: room for the longest label (about 0.062 in a character)
+    width = 14.0
+    left = max(3.4, 0.062 * max(len(label) for label in ratios + configs))
     fig = plt.figure(figsize=(width, height))
     gs = fig.add_gridspec(2, 2, height_ratios=[rows_top, rows_bottom],
                           width_ratios=[3, 2], wspace=0.05,
@@ -682,7 +766,7 @@ def cmd_plot(args):
     def ypos(i, k):
         return i - 0.4 + bar * (k + 0.5)
 
-    for k, (_, recs) in enumerate(runs):
+    for k, (_, recs, _) in enumerate(runs):
         by = {r["config"]: r for r in recs}
         alpha = shades[min(k, len(shades) - 1)]
         for i, c in enumerate(configs):
@@ -713,9 +797,12 @@ def cmd_plot(args):
 
     # Ratios: a line from 1 to the value (log axis, so 2x and 1/2x are
     # as long); ratios that could not be computed are marked as such.
-    for k, (_, recs) in enumerate(runs):
+    for k, (_, recs, alt) in enumerate(runs):
         alpha = shades[min(k, len(shades) - 1)]
-        for i, (label, a, b) in enumerate(ratio_values(recs)):
+        vals = ratio_values(recs, alt)
+        if len(vals) < len(ratios):  # a run without the alternating section
+            vals += [(label, None, None) for label in ratios[len(vals):]]
+        for i, (label, a, b) in enumerate(vals):
             y = ypos(i, k)
             if a is None or b is None or a <= 0 or b <= 0:
                 why = "not measured" if a is None or b is None else f"{a:.3g} / {b:.3g}"
@@ -738,14 +825,14 @@ def cmd_plot(args):
     ax_rat.xaxis.set_major_formatter(fmt)
     ax_rat.xaxis.set_minor_formatter(fmt)
     ax_rat.tick_params(axis="x", which="minor", labelsize=6)
-    ax_rat.set_xlabel("ratio of this run's rows (log; 1 = equal)")
+    ax_rat.set_xlabel("ratio of this run's rows, or of its alternating QD1 medians (log; 1 = equal)")
     ax_rat.grid(axis="x", which="both", alpha=0.3)
 
-    groups = {r.get("group") for _, recs in runs for r in recs}
+    groups = {r.get("group") for _, recs, _ in runs for r in recs}
     handles = [Patch(color=colors[g], label=text) for g, text in
                (("nvme", "NVMe (fio)"), ("ember", "ember (ember_bench)")) if g in groups]
     handles += [Patch(color="gray", alpha=shades[min(k, len(shades) - 1)],
-                      label=f"run {name}") for k, (name, _) in enumerate(runs)]
+                      label=f"run {name}") for k, (name, *_) in enumerate(runs)]
     fig.legend(handles=handles, fontsize=7, loc="upper center",
                ncol=min(4, len(handles)), bbox_to_anchor=(0.5, 0.985))
     fig.suptitle("ember make bench (TCG: compare within a run, not with hardware)",
@@ -792,6 +879,7 @@ def main():
     r = sub.add_parser("report")
     for k in ("--records", "--guest-info", "--meta", "--txt", "--json"):
         r.add_argument(k, required=True)
+    r.add_argument("--alternate", help="qd1-alternate.sh's output: its ratios too")
 
     pa = sub.add_parser("parallel")
     pa.add_argument("--copies", type=int, required=True)

@@ -170,11 +170,11 @@ json.dump({
 }, open(sys.argv[1], "w"), indent=1)
 PY
 
+alt=$run/bench/qd1-alternate.txt
 "${BENCH[@]}" report --records "$run/bench/records.jsonl" \
 	--guest-info "$run/bench/guest-info.json" --meta "$run/meta.json" \
-	--txt "$OUTDIR/results-$ts.txt" --json "$OUTDIR/results-$ts.json"
+	--alternate "$alt" --txt "$OUTDIR/results-$ts.txt" --json "$OUTDIR/results-$ts.json"
 rep_rc=$?
-alt=$run/bench/qd1-alternate.txt
 if [ -s "$alt" ]; then
 	{ echo; echo "alternating QD1 (tests/bench/qd1-alternate.sh, docs/performance.md):"; sed -n '/^--- medians/,$p' "$alt"; } |
 		tee -a "$OUTDIR/results-$ts.txt"
