@@ -5,10 +5,11 @@
 # host's load moved between them. Here each round runs, back to back and
 # pinned to the last CPU, a short QD1 loop of ember_bench (interrupts),
 # the same loop with datapath_irq_mitigation=N (the two in alternating
-# order: the lone-job on / off ratio), fio pvsync2 on /dev/nvme0n1, ember_bench --wait-poll 1, fio io_uring
-# --hipri and ember_bench in polling mode (datapath_polling=1, ember.ko
-# reloaded), then prints the median of each over the rounds and their
-# ratios; exits 1 if any run failed. Latency is ember_bench's p50 and
+# order: the lone-job on / off ratio), fio pvsync2 on /dev/nvme0n1,
+# ember_bench --wait-poll 1, fio io_uring --hipri and ember_bench in
+# polling mode (datapath_polling=1, ember.ko reloaded), then prints the
+# median of each over the rounds and their ratios; exits 1 if any run
+# failed. Latency is ember_bench's p50 and
 # fio's total (lat, not clat) p50, as in make bench; CPU per operation is
 # the guest's busy time (wall time x CPUs - idle, /proc/stat) divided by
 # the jobs or reads completed in the same window, SECONDS long, which
