@@ -6,9 +6,11 @@
 # the busy and idle time of every CPU (/proc/stat) and the threads that
 # used the most CPU meanwhile (utime + stime of /proc/PID/task/TID/stat,
 # all read by one awk, so that the probe itself costs little). Units are
-# clock ticks (USER_HZ). Under TCG the threads' times (the scheduler's
-# clock) and the CPUs' (/proc/stat) do not agree with each other or with
-# the wall clock: compare threads with threads and CPUs with CPUs.
+# clock ticks (USER_HZ). A CPU's busy figure is /proc/stat's tick-sampled
+# user + nice + system + irq + softirq, which misses the short busy spells
+# of an interrupt-driven loop (docs/performance.md, "The columns"); its
+# idle and iowait are exact (NO_HZ). The threads' times come from the
+# scheduler's clock: compare threads with threads, not with the CPUs.
 #
 # usage (host, root):
 #   scripts/vm-run [--nvme] --topology msix --dbcs 4 --mem 512M -- tests/bench/qd1-cpu.sh [SECONDS]
