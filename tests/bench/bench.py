@@ -524,7 +524,7 @@ ALT_RATIOS = (
 )
 
 ALT_LINE = re.compile(r"^(\S+) p50 ([0-9.]+) cpu/op ([0-9.]+) ops ([0-9]+)"
-                      r"(?: irq-completed ([0-9.]+))?$")
+                      r"(?: irqs/job ([0-9.]+) hardirq-only ([0-9.]+))?$")
 
 
 def parse_alternate(path):
@@ -545,13 +545,14 @@ def parse_alternate(path):
             run = {"p50_us": float(m.group(2)), "cpu_us_per_op": float(m.group(3)),
                    "ops": int(m.group(4))}
             if m.group(5) is not None:
-                run["irq_completed"] = float(m.group(5))
+                run["irqs_per_op"] = float(m.group(5))
+                run["hardirq_only"] = float(m.group(6))
             rounds[-1][m.group(1)] = run
     medians = {}
     for name in {n for r in rounds for n in r}:
         runs = [r[name] for r in rounds if name in r]
         med = {"rounds": len(runs)}
-        for field in ("p50_us", "cpu_us_per_op", "irq_completed"):
+        for field in ("p50_us", "cpu_us_per_op", "irqs_per_op", "hardirq_only"):
             vals = [x[field] for x in runs if field in x]
             if vals:
                 med[field] = statistics.median(vals)

@@ -15,8 +15,10 @@
 # the jobs or reads completed in the same window, SECONDS long, which
 # starts 1 s into the run (each command runs SECONDS + 2 s), so that
 # neither side's start-up counts (fio's is the heavier one). ember's lines
-# also give the share of its jobs the hard interrupt handler completed
-# (debugfs datapath irq_drains / completions).
+# also give the DBC interrupts per job and the share of them that the hard
+# handler finished without waking the vector's thread (debugfs datapath
+# irq_drains / interrupts): 1.00 and 1.00 for a loop of lone jobs whose
+# every completion came from its interrupt, in the handler.
 #
 # usage (host, root):
 #   scripts/vm-run --nvme --topology msix --dbcs 4 --mem 512M -- \
@@ -46,12 +48,13 @@ reload() {
 	"$ROOT/tests/vm/kmd/load.sh" "$@" >/dev/null || { echo "qd1-alternate: ember did not load with $*" >&2; exit 1; }
 }
 
-# Completed operations so far: reads of the namespace, jobs of all DBCs,
-# and of those the jobs the hard interrupt handler completed (irq_drains).
+# Completed operations so far: reads of the namespace, jobs of all DBCs;
+# then the DBCs' interrupts and those of them the hard handler finished
+# without waking the vector's thread (debugfs datapath irq_drains).
 ops_now() {
 	local dp
 	dp=$(find /sys/kernel/debug/accel/ -mindepth 2 -maxdepth 2 -name datapath 2>/dev/null | head -n 1)
-	echo "$(awk '{print $1}' "/sys/block/$NVME_BLK/stat") $(awk '/^dbc[0-9]+ /{for (i = 2; i <= NF; i++) {split($i, kv, "="); n[kv[1]] += kv[2]}} END {print n["completions"] + 0, n["irq_drains"] + 0}' "$dp")"
+	echo "$(awk '{print $1}' "/sys/block/$NVME_BLK/stat") $(awk '/^dbc[0-9]+ /{for (i = 2; i <= NF; i++) {split($i, kv, "="); n[kv[1]] += kv[2]}} END {print n["completions"] + 0, n["interrupts"] + 0, n["irq_drains"] + 0}' "$dp")"
 }
 snap() { echo "$(date +%s%N) $(awk '/^cpu /{print $5 + $6}' /proc/stat) $(ops_now)"; }
 
@@ -84,8 +87,9 @@ if ops <= 0:
     sys.exit("qd1-alternate: %s: no operation in the window" % name)
 line = "%s p50 %.1f cpu/op %.1f ops %d" % (name, p50, (wall * int(ncpu) - idle) * 1e6 / ops, ops)
 if not name.startswith("nvme"):
-    # share of the jobs the hard interrupt handler completed
-    line += " irq-completed %.2f" % ((b[4] - a[4]) / ops)
+    # interrupts per job, and the share of them the hard handler finished
+    irqs = b[4] - a[4]
+    line += " irqs/job %.2f hardirq-only %.2f" % (irqs / ops, (b[5] - a[5]) / irqs if irqs else 0)
 print(line)
 PY
 	rm -f "$out"
