@@ -523,8 +523,9 @@ ALT_RATIOS = (
      "ember-irq-unmitigated", "p50_us"),
 )
 
+# (Fields after these are ignored: older outputs had "irq-completed".)
 ALT_LINE = re.compile(r"^(\S+) p50 ([0-9.]+) cpu/op ([0-9.]+) ops ([0-9]+)"
-                      r"(?: irqs/job ([0-9.]+) hardirq-only ([0-9.]+))?$")
+                      r"(?: irqs/job ([0-9.]+) hardirq-only ([0-9.]+))?(?: .*)?$")
 
 
 def parse_alternate(path):
