@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -739,12 +740,19 @@ inline int Detach(int fd, std::uint32_t handle) {
   return Ioctl(fd, DRM_IOCTL_EMBER_DETACH_SLICE_BO, &d);
 }
 
+// EXECUTE_BO (PARTIAL_EXECUTE_BO with @partial) of the @count entries at
+// @e: 0 or the errno.
+inline int ExecuteEntries(int fd, const drm_ember_execute_entry *e, std::size_t count,
+                          bool partial) {
+  drm_ember_execute_bo x{};
+  x.count = static_cast<std::uint32_t>(count);
+  x.entries = reinterpret_cast<std::uintptr_t>(e);
+  return Ioctl(fd, partial ? DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO : DRM_IOCTL_EMBER_EXECUTE_BO, &x);
+}
+
 // EXECUTE_BO (PARTIAL_EXECUTE_BO with @partial) of @e: 0 or the errno.
 inline int Execute(int fd, const std::vector<drm_ember_execute_entry> &e, bool partial = false) {
-  drm_ember_execute_bo x{};
-  x.count = static_cast<std::uint32_t>(e.size());
-  x.entries = reinterpret_cast<std::uintptr_t>(e.data());
-  return Ioctl(fd, partial ? DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO : DRM_IOCTL_EMBER_EXECUTE_BO, &x);
+  return ExecuteEntries(fd, e.data(), e.size(), partial);
 }
 
 // EXECUTE_BO of one BO, with nothing on the heap: the benchmark's raw
@@ -752,10 +760,7 @@ inline int Execute(int fd, const std::vector<drm_ember_execute_entry> &e, bool p
 inline int Execute(int fd, std::uint32_t handle) {
   drm_ember_execute_entry e{};
   e.handle = handle;
-  drm_ember_execute_bo x{};
-  x.count = 1;
-  x.entries = reinterpret_cast<std::uintptr_t>(&e);
-  return Ioctl(fd, DRM_IOCTL_EMBER_EXECUTE_BO, &x);
+  return ExecuteEntries(fd, &e, 1, false);
 }
 
 // WAIT_BO (@timeout_ms 0: the driver's default; @flags EMBER_WAIT_BO_*):
