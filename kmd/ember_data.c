@@ -669,14 +669,25 @@ static int ember_execute_check(struct ember_client *client,
 	return 0;
 }
 
+/*
+ * EXECUTE_BO calls with at most this many BOs (every QD1 job) keep their
+ * entries, objects and jobs on the stack: three allocations less a job.
+ */
+#define EMBER_EXEC_SMALL	4
+
 static int ember_execute(struct drm_device *drm, struct drm_file *file,
 			 struct drm_ember_execute_bo *args, bool partial)
 {
 	struct ember_device *edev = to_ember_device(drm);
 	struct ember_client *client = file->driver_priv;
-	struct drm_ember_execute_entry *ents;
-	struct drm_gem_object **objs;
-	struct ember_job **jobs;
+	struct drm_ember_execute_entry ents_small[EMBER_EXEC_SMALL];
+	struct drm_gem_object *objs_small[EMBER_EXEC_SMALL] = {};
+	struct ember_job *jobs_small[EMBER_EXEC_SMALL] = {};
+	struct drm_ember_execute_entry *ents = ents_small;
+	struct drm_gem_object **objs = objs_small;
+	struct ember_job **jobs = jobs_small;
+	void __user *uents = u64_to_user_ptr(args->entries);
+	bool small = args->count <= EMBER_EXEC_SMALL;
 	struct ember_act *act;
 	struct ember_bo *bo;
 	u32 i, j, count, dbc_id;
@@ -687,15 +698,19 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 	if (!edev->info.num_dbcs)
 		return -ENOENT;
 
-	ents = memdup_array_user(u64_to_user_ptr(args->entries), args->count,
-				 sizeof(*ents));
-	if (IS_ERR(ents))
-		return PTR_ERR(ents);
-	objs = kcalloc(args->count, sizeof(*objs), GFP_KERNEL);
-	jobs = kcalloc(args->count, sizeof(*jobs), GFP_KERNEL);
-	if (!objs || !jobs) {
-		ret = -ENOMEM;
-		goto out_free;
+	if (small) {
+		if (copy_from_user(ents, uents, args->count * sizeof(*ents)))
+			return -EFAULT;
+	} else {
+		ents = memdup_array_user(uents, args->count, sizeof(*ents));
+		if (IS_ERR(ents))
+			return PTR_ERR(ents);
+		objs = kcalloc(args->count, sizeof(*objs), GFP_KERNEL);
+		jobs = kcalloc(args->count, sizeof(*jobs), GFP_KERNEL);
+		if (!objs || !jobs) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
 	}
 
 	for (i = 0; i < args->count; i++) {
@@ -766,9 +781,11 @@ out_put:
 			drm_gem_object_put(objs[i]);
 	}
 out_free:
-	kfree(jobs);
-	kfree(objs);
-	kfree(ents);
+	if (!small) {
+		kfree(jobs);
+		kfree(objs);
+		kfree(ents);
+	}
 	return ret;
 }
 

@@ -882,7 +882,13 @@ int ember_sched_dbcs_init(struct ember_device *edev)
 	struct drm_gpu_scheduler *list[1];
 	struct ember_sched_params p = {
 		.ops = &ember_sched_ops,
-		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		/*
+		 * One run queue: a DBC's scheduler has one entity (its
+		 * DBC's), so priorities have nothing to order, and every
+		 * pass of the run-job work item scans each queue under its
+		 * lock, two or three passes a job (docs/datapath.md).
+		 */
+		.num_rqs = 1,
 		.credit_limit = EMBER_SCHED_CREDITS,
 		.timeout = MAX_SCHEDULE_TIMEOUT,
 		.dev = edev->drm.dev,
@@ -926,7 +932,7 @@ int ember_sched_dbcs_init(struct ember_device *edev)
 			return ret;
 		list[0] = &dbc->sched;
 		ret = drm_sched_entity_init(&dbc->entity,
-					    DRM_SCHED_PRIORITY_NORMAL, list, 1,
+					    DRM_SCHED_PRIORITY_KERNEL, list, 1,
 					    NULL);
 		if (ret) {
 			drm_sched_fini(&dbc->sched);
