@@ -54,6 +54,9 @@ CONFIGURE_FLAGS=(
 	--with-git-submodules=ignore
 	--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 	--enable-virtfs --enable-cap-ng --enable-attr
+	# TCG plugins: tests/bench/insn-profile.sh counts guest instructions
+	# with one. Loaded only with -plugin; without it TCG runs as before.
+	--enable-plugins
 )
 
 log() { echo "build-qemu: $*" >&2; }
