@@ -34,17 +34,12 @@ if [ "${1:-}" = --guest ]; then
 			--depth 1 --service-ns 0 >"$out/loop.json"
 		;;
 	nvme)
-		modprobe nvme
-		for _ in $(seq 100); do
-			[ -b /dev/nvme0n1 ] && break
-			sleep 0.1
-		done
+		# shellcheck source=tests/bench/nvme-qd1.sh
+		. "$ROOT/tests/bench/nvme-qd1.sh"
+		nvme_up
 		cat /proc/kallsyms >"$out/kallsyms"
 		cut -d' ' -f1 /proc/uptime >"$out/loop-start"
-		fio --name=qd1 --filename=/dev/nvme0n1 --rw=randread --bs=4k --direct=1 \
-			--iodepth=1 --numjobs=1 --time_based --runtime="${LOOP}s" --norandommap \
-			--randrepeat=0 --cpus_allowed="$(($(nproc) - 1))" --ioengine=pvsync2 \
-			--output-format=json >"$out/loop.json"
+		nvme_qd1 "$LOOP" "$(($(nproc) - 1))" --output-format=json >"$out/loop.json"
 		;;
 	esac
 	cut -d' ' -f1 /proc/uptime >"$out/loop-end"

@@ -22,6 +22,9 @@ CPU=$(($(nproc) - 1))
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# shellcheck source=tests/bench/nvme-qd1.sh
+. "$ROOT/tests/bench/nvme-qd1.sh"
+
 "$ROOT/tests/vm/kmd/load.sh" >/dev/null || { echo "qd1-cpu: ember did not load" >&2; exit 1; }
 
 # One line per thread: its stat path, utime + stime, last CPU, name.
@@ -64,14 +67,12 @@ ember() { "$BUILD/tests/ember_bench" --ramp 0 --seconds "$((SECS + 2))" --cpu "$
 failed=0
 measure "ember QD1, interrupts" ember || failed=1
 measure "ember QD1, --wait-poll 1" ember --wait-poll 1 || failed=1
-if grep -qsx 0x010802 /sys/bus/pci/devices/*/class && modprobe nvme; then
-	for _ in $(seq 100); do
-		[ -b /dev/nvme0n1 ] && break
-		sleep 0.1
-	done
-	measure "NVMe pvsync2 QD1" fio --name=qd1 --filename=/dev/nvme0n1 --rw=randread --bs=4k \
-		--direct=1 --iodepth=1 --numjobs=1 --time_based --runtime="$((SECS + 2))s" \
-		--norandommap --randrepeat=0 --cpus_allowed="$CPU" --ioengine=pvsync2 || failed=1
+if grep -qsx 0x010802 /sys/bus/pci/devices/*/class; then
+	if nvme_up; then
+		measure "NVMe pvsync2 QD1" nvme_qd1 "$((SECS + 2))" "$CPU" || failed=1
+	else
+		failed=1
+	fi
 fi
 "$ROOT/tests/vm/kmd/unload.sh" >/dev/null
 exit $failed
