@@ -638,6 +638,86 @@ u32 ember_bo_count(const struct ember_bo *bo, u64 resize)
 	return n;
 }
 
+/**
+ * struct ember_wait - what a waiter needs of a BO's last execution
+ * @fence: its fence (&ember_bo.fence), referenced; NULL: never executed.
+ * @job_id: the job's id, for the timeout tracepoint.
+ * @serial: the activation it was submitted on (ember_sched_recheck()).
+ * @submit_ns: when it was submitted (hybrid polling's sleep).
+ * @dbc_id: its DBC.
+ *
+ * Taken from the BO under &ember_device.dbc_lock (ember_wait_get()), used
+ * without it: WAIT_BO and EXECUTE_BO with EMBER_EXECUTE_BO_WAIT wait alike.
+ */
+struct ember_wait {
+	struct dma_fence *fence;
+	u64 job_id;
+	u64 serial;
+	u64 submit_ns;
+	u32 dbc_id;
+};
+
+static void ember_wait_get(struct ember_bo *bo, struct ember_wait *w)
+{
+	lockdep_assert_held(&to_ember_device(bo->base.base.dev)->dbc_lock);
+	w->fence = dma_fence_get(bo->fence);
+	w->job_id = bo->job_id;
+	w->serial = bo->act_serial;
+	w->submit_ns = bo->submit_ts;
+	w->dbc_id = bo->dbc_id;
+}
+
+/*
+ * Wait for @w's execution to complete, for at most *@left jiffies (of a
+ * wait of @ms ms), which it reduces by the time it slept. With @poll, and
+ * always in polling mode, it first polls the DBC's response ring itself
+ * (ember_poll_wait()). While it sleeps it looks at the ring after 1, 2,
+ * 4, 8 and then every 16 ms (ember_sched_recheck()), so a job whose
+ * interrupt was lost completes within one such interval instead of timing
+ * out. Returns the execution's error (0, -EIO, -ECANCELED), -ETIMEDOUT
+ * (still queued; counted and traced) or -ERESTARTSYS.
+ */
+static long ember_wait(struct ember_device *edev, struct ember_wait *w,
+		       bool poll, unsigned int ms, unsigned long *left)
+{
+	struct ember_dbc *dbc = &edev->dbcs[w->dbc_id];
+	unsigned long slice, step;
+	long ret;
+
+	if ((poll || edev->irq.polling) &&
+	    ember_poll_wait(dbc, w->fence, w->submit_ns))
+		return w->fence->error;
+
+	step = usecs_to_jiffies(EMBER_WAIT_RECHECK_MIN_US);
+	for (;;) {
+		slice = min(step, *left);
+		ret = dma_fence_wait_timeout(w->fence, true, slice);
+		if (ret > 0)
+			*left -= min(slice - ret, *left);
+		if (ret)
+			break;
+		*left -= slice;
+		/* A lost interrupt: the responses may be in the ring. */
+		ember_sched_recheck(dbc, w->serial);
+		if (dma_fence_is_signaled(w->fence)) {
+			ret = 1;
+			break;
+		}
+		if (!*left)
+			break;
+		step = min(2 * step,
+			   usecs_to_jiffies(EMBER_WAIT_RECHECK_MAX_US));
+	}
+	if (ret > 0)
+		return w->fence->error;
+	if (ret)
+		return ret;
+	/* The job stays queued and is counted where it runs. */
+	atomic64_inc(&dbc->stats.timeouts);
+	trace_ember_job_timeout(pci_name(edev->pdev), w->dbc_id, w->job_id, ms);
+	return -ETIMEDOUT;
+}
+
 /*
  * Check BO @i of an EXECUTE_BO under dbc_lock: sliced, not queued, for a
  * DBC the caller owns, with requests that fit its ring. Returns the
@@ -670,6 +750,37 @@ static int ember_execute_check(struct ember_client *client,
 }
 
 /*
+ * EMBER_EXECUTE_BO_WAIT: wait for every BO the call queued (@w, one per
+ * entry, each holding a fence reference it drops), with one deadline for
+ * all. Returns the first failed BO's error, or -ETIMEDOUT / -EINTR at the
+ * first BO still queued when time ran out or a signal came: the call is
+ * not restarted, as its BOs are queued now, and the caller waits for them
+ * with WAIT_BO.
+ */
+static int ember_execute_wait(struct ember_device *edev, struct ember_wait *w,
+			      const struct drm_ember_execute_bo *args)
+{
+	unsigned int ms = args->timeout_ms ?: READ_ONCE(ember_wait_default_ms);
+	bool poll = args->flags & EMBER_EXECUTE_BO_POLL;
+	unsigned long left = msecs_to_jiffies(ms);
+	long err, ret = 0;
+	u32 i;
+
+	for (i = 0; i < args->count; i++) {
+		if (!ret || ret == -EIO || ret == -ECANCELED) {
+			err = ember_wait(edev, &w[i], poll, ms, &left);
+			if (err == -ERESTARTSYS)
+				err = -EINTR;
+			/* Past a timeout or a signal, only drop the rest. */
+			if (err == -ETIMEDOUT || err == -EINTR || !ret)
+				ret = err;
+		}
+		dma_fence_put(w[i].fence);
+	}
+	return ret;
+}
+
+/*
  * EXECUTE_BO calls with at most this many BOs (every QD1 job) keep their
  * entries, objects and jobs on the stack: three allocations less a job.
  */
@@ -683,17 +794,22 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 	struct drm_ember_execute_entry ents_small[EMBER_EXEC_SMALL];
 	struct drm_gem_object *objs_small[EMBER_EXEC_SMALL] = {};
 	struct ember_job *jobs_small[EMBER_EXEC_SMALL] = {};
+	struct ember_wait waits_small[EMBER_EXEC_SMALL];
 	struct drm_ember_execute_entry *ents = ents_small;
 	struct drm_gem_object **objs = objs_small;
 	struct ember_job **jobs = jobs_small;
+	struct ember_wait *waits = waits_small;
 	void __user *uents = u64_to_user_ptr(args->entries);
 	bool small = args->count <= EMBER_EXEC_SMALL;
+	bool wait = args->flags & EMBER_EXECUTE_BO_WAIT;
 	struct ember_act *act;
 	struct ember_bo *bo;
 	u32 i, j, count, dbc_id;
 	int idx, ret = 0;
 
-	if (args->flags || !args->count || args->count > EMBER_EXEC_MAX)
+	if ((args->flags & ~(EMBER_EXECUTE_BO_WAIT | EMBER_EXECUTE_BO_POLL)) ||
+	    (!wait && (args->flags || args->timeout_ms)) || args->pad ||
+	    !args->count || args->count > EMBER_EXEC_MAX)
 		return -EINVAL;
 	if (!edev->info.num_dbcs)
 		return -ENOENT;
@@ -707,7 +823,9 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 			return PTR_ERR(ents);
 		objs = kcalloc(args->count, sizeof(*objs), GFP_KERNEL);
 		jobs = kcalloc(args->count, sizeof(*jobs), GFP_KERNEL);
-		if (!objs || !jobs) {
+		waits = wait ? kcalloc(args->count, sizeof(*waits),
+				       GFP_KERNEL) : NULL;
+		if (!objs || !jobs || (wait && !waits)) {
 			ret = -ENOMEM;
 			goto out_free;
 		}
@@ -769,6 +887,8 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 					    DMA_BIDIRECTIONAL);
 		ember_job_push(jobs[i]);
 		jobs[i] = NULL;
+		if (wait)
+			ember_wait_get(bo, &waits[i]);
 	}
 out_unlock:
 	mutex_unlock(&edev->dbc_lock);
@@ -780,8 +900,11 @@ out_put:
 		if (objs[i])
 			drm_gem_object_put(objs[i]);
 	}
+	if (wait && !ret)
+		ret = ember_execute_wait(edev, waits, args);
 out_free:
 	if (!small) {
+		kfree(waits);
 		kfree(jobs);
 		kfree(objs);
 		kfree(ents);
@@ -795,14 +918,17 @@ out_free:
  * @data: &struct drm_ember_execute_bo
  * @file: DRM file of the caller
  *
- * Queues every BO's requests on its DBC and returns without waiting.
+ * Queues every BO's requests on its DBC and returns without waiting, or
+ * with EMBER_EXECUTE_BO_WAIT once they completed (ember_execute_wait()).
  *
- * Return: 0; -EINVAL (flags, count, resize, a duplicate handle, a BO not
- * sliced); -EFAULT; -ENOENT (BO, or its DBC is not the caller's any
- * more); -EPERM (the BO is sliced by another client; the DBC, or a
- * workload the BO's slices touch, is another client's); -EBUSY (a BO is
- * queued); -ENOMEM; -ENODEV (also: a workload the slices touch was lost
- * to a device reset).
+ * Return: 0; -EINVAL (flags, timeout without EMBER_EXECUTE_BO_WAIT, pad,
+ * count, resize, a duplicate handle, a BO not sliced); -EFAULT; -ENOENT
+ * (BO, or its DBC is not the caller's any more); -EPERM (the BO is sliced
+ * by another client; the DBC, or a workload the BO's slices touch, is
+ * another client's); -EBUSY (a BO is queued); -ENOMEM; -ENODEV (also: a
+ * workload the slices touch was lost to a device reset). Nothing is
+ * queued after these. With EMBER_EXECUTE_BO_WAIT, after the BOs were
+ * queued: -ETIMEDOUT, -EINTR (still queued), -EIO, -ECANCELED.
  */
 int ember_ioctl_execute_bo(struct drm_device *drm, void *data,
 			   struct drm_file *file)
@@ -833,12 +959,9 @@ int ember_ioctl_partial_execute_bo(struct drm_device *drm, void *data,
  * @data: &struct drm_ember_wait_bo
  * @file: DRM file of the caller
  *
- * Waits for the BO's last execution. With EMBER_WAIT_BO_POLL, and always
- * in polling mode, it first polls the DBC's response ring itself
- * (ember_poll_wait()). While it sleeps it looks at the ring after 1, 2,
- * 4, 8 and then every 16 ms (ember_sched_recheck()), so a job whose
- * interrupt was lost completes within one such interval instead of timing
- * out.
+ * Waits for the BO's last execution (ember_wait(): polling first with
+ * EMBER_WAIT_BO_POLL or in polling mode, the ring looked at while it
+ * sleeps).
  *
  * Return: 0 (done, or never executed); -EINVAL (unknown flags, BO not
  * sliced);
@@ -851,11 +974,10 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 {
 	struct ember_device *edev = to_ember_device(drm);
 	struct drm_ember_wait_bo *args = data;
-	struct dma_fence *fence = NULL;
+	struct ember_wait w = {};
 	struct drm_gem_object *obj;
-	unsigned long left, slice, step;
 	struct ember_bo *bo;
-	u64 job_id, serial, submit_ns;
+	unsigned long left;
 	unsigned int ms;
 	long ret = 0;
 
@@ -870,53 +992,17 @@ int ember_ioctl_wait_bo(struct drm_device *drm, void *data,
 	if (!bo->sliced)
 		ret = -EINVAL;
 	else
-		fence = dma_fence_get(bo->fence);
+		ember_wait_get(bo, &w);
 	args->dbc_id = bo->dbc_id;
-	job_id = bo->job_id;
-	serial = bo->act_serial;
-	submit_ns = bo->submit_ts;
 	mutex_unlock(&edev->dbc_lock);
 	drm_gem_object_put(obj);
-	if (ret || !fence)
+	if (ret || !w.fence)
 		return ret;
-
-	if (((args->flags & EMBER_WAIT_BO_POLL) || edev->irq.polling) &&
-	    ember_poll_wait(&edev->dbcs[args->dbc_id], fence, submit_ns)) {
-		ret = fence->error;
-		dma_fence_put(fence);
-		return ret;
-	}
 
 	ms = args->timeout_ms ?: READ_ONCE(ember_wait_default_ms);
 	left = msecs_to_jiffies(ms);
-	step = usecs_to_jiffies(EMBER_WAIT_RECHECK_MIN_US);
-	for (;;) {
-		slice = min(step, left);
-		ret = dma_fence_wait_timeout(fence, true, slice);
-		if (ret)
-			break;
-		left -= slice;
-		/* A lost interrupt: the responses may be in the ring. */
-		ember_sched_recheck(&edev->dbcs[args->dbc_id], serial);
-		if (dma_fence_is_signaled(fence)) {
-			ret = 1;
-			break;
-		}
-		if (!left)
-			break;
-		step = min(2 * step,
-			   usecs_to_jiffies(EMBER_WAIT_RECHECK_MAX_US));
-	}
-	if (!ret) {
-		/* The job stays queued and is counted where it runs. */
-		ret = -ETIMEDOUT;
-		atomic64_inc(&edev->dbcs[args->dbc_id].stats.timeouts);
-		trace_ember_job_timeout(pci_name(edev->pdev), args->dbc_id,
-					job_id, ms);
-	} else if (ret > 0) {
-		ret = fence->error;
-	}
-	dma_fence_put(fence);
+	ret = ember_wait(edev, &w, args->flags & EMBER_WAIT_BO_POLL, ms, &left);
+	dma_fence_put(w.fence);
 	return ret;
 }
 

@@ -20,7 +20,7 @@ extern "C" {
  * fields, patch = fixes. Reported by GET_INFO and sysfs ember_ioctl_version.
  */
 #define EMBER_ABI_MAJOR		1
-#define EMBER_ABI_MINOR		3
+#define EMBER_ABI_MINOR		4
 #define EMBER_ABI_PATCH		0
 
 #define DRM_EMBER_GET_INFO	0x00
@@ -368,16 +368,40 @@ struct drm_ember_execute_entry {
 };
 
 /**
- * struct drm_ember_execute_bo - queue sliced BOs, non-blocking
+ * struct drm_ember_execute_bo - queue sliced BOs (and wait for them)
  * @count: In: entries, 1..EMBER_EXEC_MAX.
- * @flags: In: must be 0.
+ * @flags: In: EMBER_EXECUTE_BO_* (ABI 1.4; 0 before); other bits must
+ *	be 0.
  * @entries: In: user pointer to @count &struct drm_ember_execute_entry.
+ * @timeout_ms: In: with EMBER_EXECUTE_BO_WAIT, as &drm_ember_wait_bo's
+ *	(for the whole call); else must be 0. ABI 1.4: the struct was 16
+ *	bytes before, and a caller passing those 16 gets 0 here.
+ * @pad: In: must be 0.
+ *
+ * Without flags the call queues the BOs and returns. With
+ * EMBER_EXECUTE_BO_WAIT it then waits, in the same call, until every BO
+ * of the call completed or @timeout_ms passed: one system call for a
+ * synchronous job, as a read is for a disk. The BOs are queued whatever
+ * the wait returns: -ETIMEDOUT and -EINTR (a signal; the call is not
+ * restarted, it would find its BOs queued) leave them queued, to be
+ * waited for with WAIT_BO; -EIO and -ECANCELED are the first failed BO's
+ * (WAIT_BO on each tells which).
  */
 struct drm_ember_execute_bo {
 	__u32 count;
 	__u32 flags;
 	__u64 entries;
+	__u32 timeout_ms;
+	__u32 pad;
 };
+
+/* EXECUTE_BO flag: wait for the call's BOs before returning (ABI 1.4). */
+#define EMBER_EXECUTE_BO_WAIT	(1u << 0)
+/*
+ * EXECUTE_BO flag, with EMBER_EXECUTE_BO_WAIT only: wait as WAIT_BO with
+ * EMBER_WAIT_BO_POLL does, polling the response ring in the caller.
+ */
+#define EMBER_EXECUTE_BO_POLL	(1u << 1)
 
 /**
  * struct drm_ember_wait_bo - wait until a BO's execution completes

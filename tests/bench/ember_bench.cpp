@@ -6,27 +6,32 @@
 // and writes one JSON object (bench.py --parser json): ops_per_s and the
 // latency percentiles (EXECUTE_BO to WAIT_BO's return) of the jobs that
 // completed after the ramp, and the DBC's debugfs counters over the run.
+// At depth 1 a job is one call, EXECUTE_BO that waits for it
+// (EMBER_EXECUTE_BO_WAIT), as a synchronous read is for a disk;
+// --execute-wait 0 makes it EXECUTE_BO and then WAIT_BO.
 //
 // --api chooses what the loop calls: the raw ioctls (ember_load's), or
-// libember's C API (ember_bo_execute(), ember_bo_wait() /
-// ember_bo_wait_flags()) or its C++ API (ember::Buffer::execute(),
-// wait()). The loop itself (ember_load::BasicStream) is the same code for
-// all three: same BOs, slices, byte checks and timing points; only the
-// calls differ, so the difference is libember's overhead. Setup
+// libember's C API (ember_bo_execute_wait() at depth 1, else
+// ember_bo_execute() and ember_bo_wait() / ember_bo_wait_flags()) or its
+// C++ API (ember::Buffer::execute_wait(), or execute() and wait()). The loop itself
+// (ember_load::BasicStream) is the same code for all three: same BOs, slices, byte checks and
+// timing points; only the calls differ, so the difference is libember's overhead. Setup
 // (LOAD_WORKLOAD, ACTIVATE, CREATE_BO, ATTACH) goes through the same API
 // and is not timed. --api mix runs all three on one client, job by job in
 // turn (raw ioctls on libember's descriptor, the C API, the C++ API, on
 // the same BOs and DBC) and adds each one's percentiles under "by_api".
 //
 // usage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S]
-//                    [--ramp S] [--service-ns NS] [--wait-poll 0|1] [--cpu N]
-//                    [--out FILE]
+//                    [--ramp S] [--service-ns NS] [--wait-poll 0|1]
+//                    [--execute-wait 0|1] [--cpu N] [--out FILE]
 //   --api A          raw (default), c, cpp or mix
 //   --seconds S      total run time, ramp included (default 5)
 //   --ramp S         completions before S are not counted (default 1)
 //   --service-ns NS  set the DBC's service time per job for the run
 //                    (debugfs test/dbc_service_ns), restored afterwards
-//   --wait-poll 1    WAIT_BO with EMBER_WAIT_BO_POLL (the waiter polls)
+//   --wait-poll 1    wait with EMBER_WAIT_BO_POLL (the waiter polls)
+//   --execute-wait B 1: EXECUTE_BO waits (EMBER_EXECUTE_BO_WAIT; depth 1
+//                    only, its default), 0: EXECUTE_BO, then WAIT_BO
 //   --cpu N          pin to CPU N
 //   --out FILE       write the JSON there (default stdout)
 // Exit status: 0, 1 if a job failed or returned wrong bytes, 2 bad usage.
@@ -160,6 +165,9 @@ struct CApi {
           flags == 0 ? ember_bo_wait(bo_, timeout_ms) : ember_bo_wait_flags(bo_, timeout_ms, flags);
       return ember_status_to_errno(st);
     }
+    [[nodiscard]] int ExecuteWait(std::uint32_t timeout_ms, std::uint32_t flags) const {
+      return ember_status_to_errno(ember_bo_execute_wait(bo_, timeout_ms, flags));
+    }
 
    private:
     ember_bo *bo_ = nullptr;
@@ -227,6 +235,11 @@ struct CppApi {
     [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags) const {
       const std::chrono::milliseconds t(timeout_ms);
       const auto r = flags == 0 ? buf_.wait(t) : buf_.wait(t, static_cast<ember::WaitFlags>(flags));
+      return r ? 0 : r.error().errno_value();
+    }
+    [[nodiscard]] int ExecuteWait(std::uint32_t timeout_ms, std::uint32_t flags) const {
+      const auto r = buf_.execute_wait(std::chrono::milliseconds(timeout_ms),
+                                       static_cast<ember::WaitFlags>(flags));
       return r ? 0 : r.error().errno_value();
     }
 
@@ -308,6 +321,26 @@ struct MixApi {
       path_ = (path_ + 1) % kMixPaths.size();
       return err;
     }
+    // The same three paths, one call a job.
+    [[nodiscard]] int ExecuteWait(std::uint32_t timeout_ms, std::uint32_t flags) {
+      int err = 0;
+      switch (path_) {
+        case 0:
+          err = ember_test::ExecuteWait(fd_, gem_, timeout_ms, flags);
+          break;
+        case 1:
+          err = ember_status_to_errno(ember_bo_execute_wait(buf_.handle(), timeout_ms, flags));
+          break;
+        default: {
+          const auto r = buf_.execute_wait(std::chrono::milliseconds(timeout_ms),
+                                           static_cast<ember::WaitFlags>(flags));
+          err = r ? 0 : r.error().errno_value();
+          break;
+        }
+      }
+      path_ = (path_ + 1) % kMixPaths.size();
+      return err;
+    }
 
    private:
     int fd_;
@@ -327,6 +360,7 @@ struct Options {
   double ramp = 1;
   std::optional<std::uint32_t> service_ns;
   bool wait_poll = false;
+  std::optional<bool> execute_wait;  // default: at depth 1
   std::optional<int> cpu;
   std::string out;
 };
@@ -334,7 +368,8 @@ struct Options {
 [[noreturn]] void Usage(const std::string &why) {
   std::cerr << "ember_bench: " << why
             << "\nusage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S] "
-               "[--ramp S] [--service-ns NS] [--wait-poll 0|1] [--cpu N] [--out FILE]\n";
+               "[--ramp S] [--service-ns NS] [--wait-poll 0|1] [--execute-wait 0|1] [--cpu N] "
+               "[--out FILE]\n";
   std::exit(2);
 }
 
@@ -395,6 +430,11 @@ Options Parse(int argc, char **argv) {
         Usage("--wait-poll takes 0 or 1, not '" + v + "'");
       }
       o.wait_poll = v == "1";
+    } else if (a == "--execute-wait") {
+      if (v != "0" && v != "1") {
+        Usage("--execute-wait takes 0 or 1, not '" + v + "'");
+      }
+      o.execute_wait = v == "1";
     } else if (a == "--cpu") {
       o.cpu = static_cast<int>(ToU32(v, a));
     } else if (a == "--out") {
@@ -405,6 +445,9 @@ Options Parse(int argc, char **argv) {
   }
   if (o.ramp >= o.seconds) {
     Usage("--ramp must be shorter than --seconds");
+  }
+  if (o.execute_wait.value_or(false) && o.depth != 1) {
+    Usage("--execute-wait 1 needs --depth 1");
   }
   return o;
 }
@@ -426,6 +469,7 @@ int Run(const Options &o, const ember_load::Device &dev) {
   cfg.depth = o.depth;
   cfg.bytes = o.bytes;
   cfg.wait_flags = o.wait_poll ? EMBER_WAIT_BO_POLL : 0;
+  cfg.execute_wait = o.execute_wait.value_or(o.depth == 1);
   ember_load::BasicStream<A> stream(dev, cfg);
   std::unique_ptr<ember_load::ServiceNsGuard> service;
   if (o.service_ns) {
@@ -472,9 +516,9 @@ int Run(const Options &o, const ember_load::Device &dev) {
      << ", \"p99_us\": " << Percentile(lat, 0.99) << ", \"max_us\": " << Percentile(lat, 1.0)
      << ", \"mean_us\": " << mean << ", \"ops\": " << counted << ", \"jobs_total\": " << r.jobs
      << ", \"run_seconds\": " << r.seconds << ", \"bad_jobs\": " << r.bad_jobs
-     << ", \"depth\": " << o.depth << ", \"bytes\": " << o.bytes
-     << ", \"service_ns\": " << service_ns << ", \"dbc\": " << stream.dbc()
-     << ", \"service\": " << Json(dp.Get("service"))
+     << ", \"depth\": " << o.depth << ", \"execute_wait\": " << (cfg.execute_wait ? 1 : 0)
+     << ", \"bytes\": " << o.bytes << ", \"service_ns\": " << service_ns
+     << ", \"dbc\": " << stream.dbc() << ", \"service\": " << Json(dp.Get("service"))
      << ", \"irq_mode\": " << Json(dp.Get("irq_mode"))
      << ", \"irq_mitigation\": " << Json(dp.Get("irq_mitigation"))
      << ", \"dbc_interrupts\": " << delta.interrupts << ", \"dbc_polls\": " << delta.polls

@@ -57,7 +57,7 @@ TEST_CASE("data path structs have fixed sizes and no implicit padding", "[uapi]"
   STATIC_REQUIRE(sizeof(drm_ember_slice) == 64);
   STATIC_REQUIRE(sizeof(drm_ember_attach_slice_bo) == 24);
   STATIC_REQUIRE(sizeof(drm_ember_execute_entry) == 8);
-  STATIC_REQUIRE(sizeof(drm_ember_execute_bo) == 16);
+  STATIC_REQUIRE(sizeof(drm_ember_execute_bo) == 24);  // 16 before ABI 1.4
   STATIC_REQUIRE(sizeof(drm_ember_wait_bo) == 16);
   STATIC_REQUIRE(sizeof(drm_ember_perf_stats_entry) == 32);
   STATIC_REQUIRE(sizeof(drm_ember_perf_stats_bo) == 16);
@@ -78,6 +78,8 @@ TEST_CASE("data path field offsets are stable", "[uapi]") {
   STATIC_REQUIRE(offsetof(drm_ember_attach_slice_bo, slices) == 16);
   STATIC_REQUIRE(offsetof(drm_ember_execute_entry, resize) == 4);
   STATIC_REQUIRE(offsetof(drm_ember_execute_bo, entries) == 8);
+  STATIC_REQUIRE(offsetof(drm_ember_execute_bo, timeout_ms) == 16);
+  STATIC_REQUIRE(offsetof(drm_ember_execute_bo, pad) == 20);
   STATIC_REQUIRE(offsetof(drm_ember_wait_bo, dbc_id) == 8);
   STATIC_REQUIRE(offsetof(drm_ember_perf_stats_entry, submit_ts) == 8);
   STATIC_REQUIRE(offsetof(drm_ember_perf_stats_entry, done_ts) == 24);

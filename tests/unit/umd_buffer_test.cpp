@@ -48,6 +48,7 @@ struct KernelState {
   std::vector<drm_ember_attach_slice_bo> attaches;
   std::vector<std::vector<drm_ember_slice>> slices;
   std::vector<std::pair<bool, std::vector<drm_ember_execute_entry>>> executes;
+  std::vector<drm_ember_execute_bo> execute_args;  // flags, timeout_ms, pad
   std::vector<drm_ember_wait_bo> waits;
   int perf_calls = 0;
   std::vector<std::uint32_t> detached;
@@ -139,6 +140,7 @@ class FakeKernel final : public ember::detail::Backend {
     // NOLINTNEXTLINE(performance-no-int-to-ptr): the kernel gets a user pointer too
     const auto *e = reinterpret_cast<const drm_ember_execute_entry *>(args.entries);
     st_->executes.emplace_back(partial, std::vector<drm_ember_execute_entry>(e, e + args.count));
+    st_->execute_args.push_back(args);
     return std::exchange(st_->execute_errno, 0);
   }
   int WaitBo(drm_ember_wait_bo &args) override {
@@ -682,6 +684,101 @@ TEST_CASE("C++ Buffer::wait with WaitFlags", "[buffer][cpp]") {
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code() == EMBER_ERR_UNSUPPORTED);
   CHECK(st12->waits.empty());
+}
+
+TEST_CASE("execute_wait: one EXECUTE_BO that waits; old drivers get EXECUTE_BO and WAIT_BO",
+          "[buffer]") {
+  const auto st = std::make_shared<KernelState>();
+  const auto dev = MakeDevice(st);
+  const CBo a = Create(dev.get(), 4096);
+  const CBo b = Create(dev.get(), 4096);
+
+  REQUIRE(ember_bo_execute_wait(a.get(), 250, 0) == EMBER_OK);
+  REQUIRE(ember_bo_execute_wait(a.get(), EMBER_WAIT_DEFAULT, EMBER_WAIT_POLL) == EMBER_OK);
+  const std::array<ember_execute_entry, 2> both{{{a.get(), 0, 0}, {b.get(), 0, 0}}};
+  REQUIRE(ember_execute_wait(dev.get(), both.data(), 2, 40, 0) == EMBER_OK);
+  REQUIRE(st->execute_args.size() == 3);
+  CHECK(st->waits.empty());  // the driver waited
+  CHECK(st->execute_args[0].flags == EMBER_EXECUTE_BO_WAIT);
+  CHECK(st->execute_args[0].timeout_ms == 250);
+  CHECK(st->execute_args[1].flags == (EMBER_EXECUTE_BO_WAIT | EMBER_EXECUTE_BO_POLL));
+  CHECK(st->execute_args[1].timeout_ms == 0);
+  CHECK(st->execute_args[2].count == 2);
+  REQUIRE(st->executes[2].second.size() == 2);
+  CHECK(st->executes[2].second[1].handle == Handle(b.get()));
+  CHECK(st->execute_args[2].pad == 0);
+  // A plain execute still asks for no wait.
+  REQUIRE(ember_bo_execute(a.get()) == EMBER_OK);
+  CHECK(st->execute_args.back().flags == 0);
+  CHECK(st->execute_args.back().timeout_ms == 0);
+
+  // Unknown flags: refused on the host.
+  CHECK(ember_bo_execute_wait(a.get(), 250, 2) == EMBER_ERR_INVALID);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("unknown wait flags 0x2"));
+  CHECK(ember_execute_wait(nullptr, both.data(), 2, 0, 0) == EMBER_ERR_INVALID);
+  CHECK(ember_bo_execute_wait(nullptr, 0, 0) == EMBER_ERR_INVALID);
+  CHECK(st->execute_args.size() == 4);
+
+  // The wait's errors say that the BOs are queued.
+  st->execute_errno = ETIMEDOUT;
+  CHECK(ember_bo_execute_wait(a.get(), 250, 0) == EMBER_ERR_TIMEDOUT);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("250 ms passed: the BOs are queued"));
+  st->execute_errno = EINTR;
+  CHECK(ember_bo_execute_wait(a.get(), 250, 0) == EMBER_ERR_INTR);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("a signal came while waiting"));
+  st->execute_errno = EIO;
+  CHECK(ember_execute_wait(dev.get(), both.data(), 2, 0, 0) == EMBER_ERR_IO);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("tells which"));
+  st->execute_errno = EBUSY;  // nothing queued: the error of execute
+  CHECK(ember_bo_execute_wait(a.get(), 250, 0) == EMBER_ERR_BUSY);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("wait for it first"));
+
+  // ioctl ABI 1.3: EXECUTE_BO without flags, then WAIT_BO on each BO.
+  const auto st13 = std::make_shared<KernelState>();
+  const auto old = MakeDevice(st13, 3);
+  const CBo oa = Create(old.get(), 4096);
+  const CBo ob = Create(old.get(), 4096);
+  const std::array<ember_execute_entry, 2> old_both{{{oa.get(), 0, 0}, {ob.get(), 0, 0}}};
+  REQUIRE(ember_execute_wait(old.get(), old_both.data(), 2, 70, EMBER_WAIT_POLL) == EMBER_OK);
+  REQUIRE(st13->execute_args.size() == 1);
+  CHECK(st13->execute_args[0].flags == 0);
+  CHECK(st13->execute_args[0].timeout_ms == 0);
+  REQUIRE(st13->waits.size() == 2);
+  CHECK(st13->waits[0].handle == Handle(oa.get()));
+  CHECK(st13->waits[1].handle == Handle(ob.get()));
+  CHECK(st13->waits[1].timeout_ms == 70);
+  CHECK(st13->waits[1].flags == EMBER_WAIT_BO_POLL);
+  st13->wait_errno = ETIMEDOUT;  // the first BO still queued: the second is not waited for
+  CHECK(ember_execute_wait(old.get(), old_both.data(), 2, 70, 0) == EMBER_ERR_TIMEDOUT);
+  CHECK(st13->waits.size() == 3);
+}
+
+TEST_CASE("C++ execute_wait: Buffer and Device", "[buffer][cpp]") {
+  const auto st = std::make_shared<KernelState>();
+  auto dev = ember::Device::adopt(MakeDevice(st).release());
+  const ember::Buffer a = dev.create_buffer(10).value();
+  const ember::Buffer b = dev.create_buffer(10).value();
+
+  CHECK(a.execute_wait());
+  CHECK(a.execute_wait(std::chrono::milliseconds(30), ember::WaitFlags::poll));
+  CHECK(dev.execute_wait({a, b}, std::chrono::milliseconds(20)));
+  REQUIRE(st->execute_args.size() == 3);
+  CHECK(st->execute_args[0].flags == EMBER_EXECUTE_BO_WAIT);
+  CHECK(st->execute_args[0].timeout_ms == 0);
+  CHECK(st->execute_args[1].flags == (EMBER_EXECUTE_BO_WAIT | EMBER_EXECUTE_BO_POLL));
+  CHECK(st->execute_args[1].timeout_ms == 30);
+  CHECK(st->execute_args[2].count == 2);
+  CHECK(st->execute_args[2].timeout_ms == 20);
+
+  const auto negative = a.execute_wait(std::chrono::milliseconds(-1));
+  REQUIRE_FALSE(negative);
+  CHECK(negative.error().code() == EMBER_ERR_INVALID);
+  CHECK_FALSE(dev.execute_wait({a}, std::chrono::milliseconds(-1)));
+  CHECK(st->execute_args.size() == 3);
+  st->execute_errno = ECANCELED;
+  const auto canceled = a.execute_wait();
+  REQUIRE_FALSE(canceled);
+  CHECK(canceled.error().code() == EMBER_ERR_CANCELED);
 }
 
 TEST_CASE("every data-path entry point refuses NULL", "[buffer][c-abi]") {

@@ -4,7 +4,9 @@
 // with a host computation (copy, fill, CRC-32, int8 GEMM); partial
 // execution; WAIT_BO timeout on a hung DBC (debugfs "test/fault" dbc_hang),
 // detach and re-execute while queued; close with executions in flight;
-// every ioctl's bad inputs; another process's DBC.
+// EXECUTE_BO that waits (EMBER_EXECUTE_BO_WAIT: bytes, several BOs,
+// timeout, signal, deactivation, a 16-byte ABI 1.3 caller); every ioctl's
+// bad inputs; another process's DBC.
 //
 // Device memory comes from workloads the test LOADs through MANAGE: slices
 // only inside the caller's regions (and not across two), another process's
@@ -18,18 +20,22 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -385,6 +391,136 @@ TEST_CASE(
   REQUIRE(WriteModuleParam("datapath_busy_poll_us", budget));
 }
 
+// EXECUTE_BO with EMBER_EXECUTE_BO_WAIT of @handles (flags besides WAIT:
+// @flags): 0 or the errno, not retried after EINTR (ExecuteWait()'s rule).
+int ExecuteWaitAll(int fd, const std::vector<std::uint32_t> &handles, std::uint32_t timeout_ms,
+                   std::uint32_t flags = 0) {
+  std::vector<drm_ember_execute_entry> e(handles.size());
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    e[i].handle = handles[i];
+  }
+  drm_ember_execute_bo x{};
+  x.count = static_cast<std::uint32_t>(e.size());
+  x.entries = reinterpret_cast<std::uintptr_t>(e.data());
+  x.flags = EMBER_EXECUTE_BO_WAIT | flags;
+  x.timeout_ms = timeout_ms;
+  return ::ioctl(fd, DRM_IOCTL_EMBER_EXECUTE_BO, &x) == 0 ? 0 : errno;
+}
+
+void OnAlarm(int /*sig*/) {}
+
+TEST_CASE("EXECUTE_BO with EMBER_EXECUTE_BO_WAIT: results in place on return, in one call") {
+  Fd fd;
+  const auto dbc = Activate(fd.get());
+  const auto dev = Devmem(fd.get());
+  const std::uint64_t size = std::uint64_t{64} * 1024;
+  const Bo in(fd.get(), size);
+  const Bo out(fd.get(), size);
+  REQUIRE(Attach(fd.get(), in.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_TO_DEV)}) == 0);
+  REQUIRE(Attach(fd.get(), out.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_FROM_DEV)}) == 0);
+
+  SECTION("one BO a call, sleeping and polling: the bytes are there without WAIT_BO") {
+    for (const std::uint32_t flags : {0U, static_cast<std::uint32_t>(EMBER_EXECUTE_BO_POLL)}) {
+      for (std::uint32_t i = 0; i < 8; ++i) {
+        INFO("flags " << flags << ", round " << i);
+        const auto src = Random(size, 300 + i);
+        std::memcpy(in.data(), src.data(), size);
+        std::memset(out.data(), 0, size);
+        REQUIRE(ExecuteWaitAll(fd.get(), {in.handle()}, 5000, flags) == 0);
+        REQUIRE(ExecuteWaitAll(fd.get(), {out.handle()}, 5000, flags) == 0);
+        CHECK(std::memcmp(out.data(), src.data(), size) == 0);
+        // Done: WAIT_BO returns at once, and the BOs can run again.
+        CHECK(Wait(fd.get(), out.handle(), 1) == 0);
+      }
+    }
+  }
+
+  SECTION("two BOs in one call: both complete, in order, before it returns") {
+    const auto src = Random(size, 400);
+    std::memcpy(in.data(), src.data(), size);
+    std::memset(out.data(), 0, size);
+    REQUIRE(ExecuteWaitAll(fd.get(), {in.handle(), out.handle()}, 5000) == 0);
+    CHECK(std::memcmp(out.data(), src.data(), size) == 0);
+    CHECK(Detach(fd.get(), in.handle()) == 0);  // not queued
+  }
+
+  SECTION("a caller of ABI 1.3 passes 16 bytes: no wait, as before") {
+    struct ExecuteBo13 {
+      std::uint32_t count;
+      std::uint32_t flags;
+      std::uint64_t entries;
+    };
+    static_assert(sizeof(ExecuteBo13) == 16);
+    drm_ember_execute_entry e{};
+    e.handle = in.handle();
+    ExecuteBo13 x{1, 0, reinterpret_cast<std::uintptr_t>(&e)};
+    REQUIRE(Ioctl(fd.get(), DRM_IOW(DRM_COMMAND_BASE + DRM_EMBER_EXECUTE_BO, ExecuteBo13), &x) ==
+            0);
+    CHECK(Wait(fd.get(), in.handle(), 5000) == 0);
+  }
+
+  SECTION("bad flags, a timeout or POLL without WAIT, a pad: EINVAL, nothing queued") {
+    drm_ember_execute_entry e{};
+    e.handle = in.handle();
+    drm_ember_execute_bo x{};
+    x.count = 1;
+    x.entries = reinterpret_cast<std::uintptr_t>(&e);
+    x.flags = EMBER_EXECUTE_BO_POLL;  // without WAIT
+    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
+    x.flags = EMBER_EXECUTE_BO_WAIT | (EMBER_EXECUTE_BO_POLL << 1);
+    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
+    x.flags = 0;
+    x.timeout_ms = 100;  // a timeout, with nothing to wait
+    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
+    x.flags = EMBER_EXECUTE_BO_WAIT;
+    x.pad = 1;
+    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO, &x) == EINVAL);
+    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
+    CHECK(Detach(fd.get(), in.handle()) == 0);  // never queued
+  }
+
+  SECTION("a hung DBC: ETIMEDOUT, the BOs stay queued and complete later") {
+    {
+      const Fault hang("dbc_hang", 1U << dbc);
+      CHECK(ExecuteWaitAll(fd.get(), {in.handle(), out.handle()}, 100) == ETIMEDOUT);
+      CHECK(Execute(fd.get(), in.handle()) == EBUSY);
+      CHECK(ExecuteWaitAll(fd.get(), {out.handle()}, 100) == EBUSY);
+    }
+    CHECK(Wait(fd.get(), in.handle(), 5000) == 0);
+    CHECK(Wait(fd.get(), out.handle(), 5000) == 0);
+  }
+
+  SECTION("a signal: EINTR, not restarted, the BO stays queued") {
+    struct sigaction sa {};
+    struct sigaction old {};
+    sa.sa_handler = OnAlarm;  // no SA_RESTART
+    REQUIRE(sigaction(SIGALRM, &sa, &old) == 0);
+    {
+      const Fault hang("dbc_hang", 1U << dbc);
+      itimerval t{};
+      t.it_value.tv_usec = 100000;
+      REQUIRE(setitimer(ITIMER_REAL, &t, nullptr) == 0);
+      CHECK(ExecuteWaitAll(fd.get(), {in.handle()}, 5000) == EINTR);
+      CHECK(Execute(fd.get(), in.handle()) == EBUSY);
+    }
+    REQUIRE(sigaction(SIGALRM, &old, nullptr) == 0);
+    CHECK(Wait(fd.get(), in.handle(), 5000) == 0);
+  }
+
+  SECTION("the DBC deactivated by another thread while the call waits: ECANCELED") {
+    const Fault hang("dbc_hang", 1U << dbc);
+    int deactivated = -1;  // no Catch2 assertion in the other thread
+    std::thread other([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      deactivated = ember_test::DeactivateRaw(fd.get(), dbc);
+    });
+    CHECK(ExecuteWaitAll(fd.get(), {in.handle()}, 5000) == ECANCELED);
+    other.join();
+    CHECK(deactivated == 0);
+    CHECK(Execute(fd.get(), in.handle()) == ENOENT);  // its DBC is gone
+  }
+}
+
 TEST_CASE("closing a file or deactivating its DBC with executions in flight") {
   Fd keep;
   const Bo survivor(keep.get(), 4096);
@@ -510,7 +646,7 @@ TEST_CASE("EXECUTE_BO, WAIT_BO, PERF_STATS_BO and DETACH_SLICE_BO refuse bad inp
   CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
   x.count = 1;
   ents[0].handle = bo.handle();
-  x.flags = 1;
+  x.flags = EMBER_EXECUTE_BO_POLL << 1;  // an unknown flag
   CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
   x.flags = 0;
   x.entries = 8;

@@ -343,6 +343,10 @@ class Bo {
   [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags = 0) const {
     return ember_test::Wait(fd_, handle_, timeout_ms, flags);
   }
+  // Returns 0 or the errno of EXECUTE_BO with EMBER_EXECUTE_BO_WAIT.
+  [[nodiscard]] int ExecuteWait(std::uint32_t timeout_ms, std::uint32_t flags = 0) const {
+    return ember_test::ExecuteWait(fd_, handle_, timeout_ms, flags);
+  }
 
  private:
   int fd_;
@@ -366,7 +370,9 @@ class Bo {
 //     void Attach(std::uint32_t dbc, const std::vector<drm_ember_slice> &)
 //     void Execute()                   EXECUTE_BO of this BO
 //     int Wait(std::uint32_t timeout_ms, std::uint32_t flags)  0 or the errno
-// and throws Error for a failure other than Wait's.
+//     int ExecuteWait(std::uint32_t timeout_ms, std::uint32_t flags)  both in
+//                                      one EXECUTE_BO (EMBER_EXECUTE_BO_WAIT)
+// and throws Error for a failure other than Wait's and ExecuteWait's.
 struct RawApi {
   static constexpr const char *kName = "raw";
   using Client = ember_load::Client;
@@ -379,6 +385,10 @@ struct StreamConfig {
   std::uint32_t ring = 256;       // ring entries of the DBC
   std::uint32_t wait_ms = 10000;  // WAIT_BO timeout
   std::uint32_t wait_flags = 0;   // WAIT_BO flags (EMBER_WAIT_BO_POLL)
+  // depth 1 only: each job is one EXECUTE_BO that waits for it
+  // (EMBER_EXECUTE_BO_WAIT, with wait_ms and wait_flags), not EXECUTE_BO
+  // and then WAIT_BO.
+  bool execute_wait = false;
 };
 
 struct RunResult {
@@ -410,9 +420,9 @@ class BasicStream {
     // One ATTACH fills every BO's area; the byte after a job's bytes is
     // checked too.
     if (cfg_.depth == 0 || cfg_.depth > EMBER_SLICE_MAX || cfg_.depth * kArea > kRegion ||
-        cfg_.bytes == 0 || cfg_.bytes >= kPage) {
+        cfg_.bytes == 0 || cfg_.bytes >= kPage || (cfg_.execute_wait && cfg_.depth != 1)) {
       throw Error("bad stream configuration (depth 1.." + std::to_string(EMBER_SLICE_MAX) +
-                  ", bytes 1.." + std::to_string(kPage - 1) + ")");
+                  ", bytes 1.." + std::to_string(kPage - 1) + ", execute_wait with depth 1 only)");
     }
     region_ = client_.LoadWorkload(kRegion);
     dbc_ = client_.Activate(cfg_.ring);
@@ -458,15 +468,27 @@ class BasicStream {
       r.lat_us.reserve(jobs);
     }
     std::uint64_t issued = 0;
-    for (std::uint32_t i = 0; i < q && more(issued); i++, issued++) {
+    // With execute_wait (depth 1), the job's EXECUTE_BO has waited: its
+    // result is kept for the completion loop, which has nothing to wait.
+    int waited = 0;
+    auto submit = [&](std::uint32_t i) {
       Prepare(i);
       submitted[i] = Clock::now();
-      bos_[i]->Execute();
+      if (cfg_.execute_wait) {
+        waited = bos_[i]->ExecuteWait(cfg_.wait_ms, cfg_.wait_flags);
+      } else {
+        bos_[i]->Execute();
+      }
+    };
+    for (std::uint32_t i = 0; i < q && more(issued); i++, issued++) {
+      submit(i);
     }
     for (std::uint64_t done = 0; done < issued; done++) {
       const auto i = static_cast<std::uint32_t>(done % q);
-      if (const int err = bos_[i]->Wait(cfg_.wait_ms, cfg_.wait_flags); err != 0) {
-        throw Error("WAIT_BO of job " + std::to_string(done) + ": " + ErrnoText(err));
+      if (const int err = cfg_.execute_wait ? waited : bos_[i]->Wait(cfg_.wait_ms, cfg_.wait_flags);
+          err != 0) {
+        throw Error(std::string(cfg_.execute_wait ? "EXECUTE_BO (waiting)" : "WAIT_BO") +
+                    " of job " + std::to_string(done) + ": " + ErrnoText(err));
       }
       const auto now = Clock::now();
       r.done_s.push_back(std::chrono::duration<double>(now - start).count());
@@ -477,9 +499,7 @@ class BasicStream {
         }
       }
       if (more(issued)) {
-        Prepare(i);
-        submitted[i] = Clock::now();
-        bos_[i]->Execute();
+        submit(i);
         issued++;
       }
     }

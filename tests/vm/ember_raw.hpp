@@ -763,6 +763,24 @@ inline int Execute(int fd, std::uint32_t handle) {
   return ExecuteEntries(fd, &e, 1, false);
 }
 
+// EXECUTE_BO of one BO with EMBER_EXECUTE_BO_WAIT (@timeout_ms 0: the
+// driver's default; @wait_flags EMBER_WAIT_BO_*, POLL becoming
+// EMBER_EXECUTE_BO_POLL): 0 or the errno, EINTR included. The benchmark's
+// raw QD1 path.
+inline int ExecuteWait(int fd, std::uint32_t handle, std::uint32_t timeout_ms = 0,
+                       std::uint32_t wait_flags = 0) {
+  drm_ember_execute_entry e{};
+  e.handle = handle;
+  drm_ember_execute_bo x{};
+  x.count = 1;
+  x.entries = reinterpret_cast<std::uintptr_t>(&e);
+  x.flags =
+      EMBER_EXECUTE_BO_WAIT | ((wait_flags & EMBER_WAIT_BO_POLL) != 0 ? EMBER_EXECUTE_BO_POLL : 0);
+  x.timeout_ms = timeout_ms;
+  // Not Ioctl(): after EINTR the BO is queued, a retry would be EBUSY.
+  return ::ioctl(fd, DRM_IOCTL_EMBER_EXECUTE_BO, &x) == 0 ? 0 : errno;
+}
+
 // WAIT_BO (@timeout_ms 0: the driver's default; @flags EMBER_WAIT_BO_*):
 // 0 or the errno.
 inline int Wait(int fd, std::uint32_t handle, std::uint32_t timeout_ms = 0,

@@ -550,17 +550,24 @@ TEST_CASE(
   const auto recoveries = DbcCounter(dbc, "recoveries");
   REQUIRE(recoveries >= 0);
   // A waiter that sleeps, and one that busy-polls the ring and drains it
-  // itself: the same outcome.
-  for (const std::uint32_t flags : {0U, static_cast<std::uint32_t>(EMBER_WAIT_BO_POLL)}) {
-    INFO("WAIT_BO flags " << flags);
-    const Fault dup("dup_rsp", 1);
-    REQUIRE(Execute(fd.get(), in.handle()) == 0);
-    CHECK(ErrName(Wait(fd.get(), in.handle(), 0, flags)) == ErrName(EIO));
-    CHECK(dup.Read() == 0);
+  // itself, in WAIT_BO or in EXECUTE_BO (EMBER_EXECUTE_BO_WAIT): the same
+  // outcome.
+  for (const bool one_call : {false, true}) {
+    for (const std::uint32_t flags : {0U, static_cast<std::uint32_t>(EMBER_WAIT_BO_POLL)}) {
+      INFO((one_call ? "EXECUTE_BO waiting" : "WAIT_BO") << ", wait flags " << flags);
+      const Fault dup("dup_rsp", 1);
+      if (one_call) {
+        CHECK(ErrName(ember_test::ExecuteWait(fd.get(), in.handle(), 0, flags)) == ErrName(EIO));
+      } else {
+        REQUIRE(Execute(fd.get(), in.handle()) == 0);
+        CHECK(ErrName(Wait(fd.get(), in.handle(), 0, flags)) == ErrName(EIO));
+      }
+      CHECK(dup.Read() == 0);
+    }
   }
-  CHECK(DbcCounter(dbc, "recoveries") == recoveries + 2);
+  CHECK(DbcCounter(dbc, "recoveries") == recoveries + 4);
   const auto lines = log.Grep("resetting the DBC");
-  CHECK(lines.size() == 2);
+  CHECK(lines.size() == 4);
   // The DBC runs again, on the same rings, for the same client.
   REQUIRE(Execute(fd.get(), in.handle()) == 0);
   REQUIRE(Wait(fd.get(), in.handle(), 0) == 0);

@@ -390,6 +390,30 @@ ember_status ember_bo_partial_execute(ember_bo *bo, std::uint32_t resize) {
   return Guarded(__func__, [&] { return ember::detail::Execute(bo->dev, {&entry, 1}, true); });
 }
 
+ember_status ember_execute_wait(ember_device *dev, const ember_execute_entry *entries,
+                                std::uint32_t count, std::uint32_t timeout_ms,
+                                std::uint32_t flags) {
+  if (dev == nullptr || entries == nullptr) {
+    return Null(__func__, "dev or entries");
+  }
+  const ember::detail::ExecuteWait wait{timeout_ms, flags};
+  return Guarded(__func__, [&] {
+    return ember::detail::Execute(*dev, std::span<const ember_execute_entry>(entries, count), false,
+                                  &wait);
+  });
+}
+
+ember_status ember_bo_execute_wait(ember_bo *bo, std::uint32_t timeout_ms, std::uint32_t flags) {
+  if (bo == nullptr) {
+    return Null(__func__, "bo");
+  }
+  const ember_execute_entry entry{bo, 0, 0};
+  const ember::detail::ExecuteWait wait{timeout_ms, flags};
+  return Guarded(__func__, [&] {
+    return ember::detail::Execute(bo->dev, {&entry, 1}, false, &wait);
+  });
+}
+
 ember_status ember_bo_wait(ember_bo *bo, std::uint32_t timeout_ms) {
   if (bo == nullptr) {
     return Null(__func__, "bo");

@@ -23,6 +23,9 @@ constexpr std::uint32_t kByteMax = 0xff;
 static_assert(EMBER_WAIT_POLL == EMBER_WAIT_BO_POLL, "ember.h and the uAPI disagree");
 constexpr std::uint32_t kWaitFlags = EMBER_WAIT_POLL;
 constexpr std::uint32_t kWaitFlagsAbiMinor = 3;
+// ember_execute_wait(): the ioctl ABI minor whose EXECUTE_BO waits itself
+// (EMBER_EXECUTE_BO_WAIT); before it libember waits with WAIT_BO.
+constexpr std::uint32_t kExecuteWaitAbiMinor = 4;
 
 std::string Num(std::uint64_t v) { return std::to_string(v); }
 
@@ -312,12 +315,62 @@ ember_status DetachSlices(ember_bo &bo) {
   return EMBER_OK;
 }
 
-ember_status Execute(ember_device &dev, std::span<const ember_execute_entry> entries,
-                     bool partial) {
+namespace {
+
+// The hint for an error of EXECUTE_BO's wait (EMBER_EXECUTE_BO_WAIT),
+// after which the BOs are queued; "" for the errors of queuing them.
+std::string ExecuteWaitHint(int err, std::uint32_t timeout_ms) {
+  switch (err) {
+    case ETIMEDOUT:
+      return (timeout_ms == 0 ? std::string("the driver's default timeout")
+                              : Num(timeout_ms) + " ms") +
+             " passed: the BOs are queued, wait for them with ember_bo_wait()";
+    case EINTR:
+      return "a signal came while waiting: the BOs are queued, wait for them with "
+             "ember_bo_wait()";
+    case EIO:
+      return "a request failed on the device (ember_bo_wait() on each BO tells which)";
+    case ECANCELED:
+      return "the DBC was deactivated or reset before the BOs completed";
+    default:
+      return "";
+  }
+}
+
+// ember_execute_wait() on a driver older than ABI 1.4: EXECUTE_BO, then
+// WAIT_BO on each BO, as the driver's own wait does (the first failure,
+// but a timeout or a signal stops the waits).
+ember_status ExecuteThenWait(ember_device &dev, std::span<const ember_execute_entry> entries,
+                             bool partial, const ExecuteWait &wait) {
+  if (const ember_status st = Execute(dev, entries, partial); st != EMBER_OK) {
+    return st;
+  }
+  ember_status ret = EMBER_OK;
+  for (const ember_execute_entry &e : entries) {
+    const ember_status st = Wait(*e.bo, wait.timeout_ms, wait.flags);
+    if (st == EMBER_ERR_TIMEDOUT || st == EMBER_ERR_INTR) {
+      return st;
+    }
+    if (ret == EMBER_OK) {
+      ret = st;
+    }
+  }
+  return ret;
+}
+
+}  // namespace
+
+ember_status Execute(ember_device &dev, std::span<const ember_execute_entry> entries, bool partial,
+                     const ExecuteWait *wait) {
   const char *what = partial ? "PARTIAL_EXECUTE_BO" : "EXECUTE_BO";
   if (entries.empty() || entries.size() > EMBER_EXECUTE_MAX) {
     return Fail(EMBER_ERR_INVALID, std::string(what) + ": " + Num(entries.size()) +
                                        " BOs, must be 1.." + Num(EMBER_EXECUTE_MAX));
+  }
+  if (wait != nullptr && (wait->flags & ~kWaitFlags) != 0) {
+    return Fail(EMBER_ERR_INVALID, std::string(what) + ": unknown wait flags 0x" +
+                                       Hex(wait->flags & ~kWaitFlags) +
+                                       " (known: EMBER_WAIT_POLL)");
   }
   std::array<drm_ember_execute_entry, EMBER_EXECUTE_MAX> raw{};
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -351,9 +404,17 @@ ember_status Execute(ember_device &dev, std::span<const ember_execute_entry> ent
   drm_ember_execute_bo args{};
   args.count = static_cast<std::uint32_t>(entries.size());
   args.entries = reinterpret_cast<std::uintptr_t>(raw.data());
+  if (wait != nullptr) {
+    if (dev.info.abi_major == 1 && dev.info.abi_minor < kExecuteWaitAbiMinor) {
+      return ExecuteThenWait(dev, entries, partial, *wait);
+    }
+    args.flags =
+        EMBER_EXECUTE_BO_WAIT | ((wait->flags & EMBER_WAIT_POLL) != 0 ? EMBER_EXECUTE_BO_POLL : 0);
+    args.timeout_ms = wait->timeout_ms;
+  }
   if (const int err = dev.backend->ExecuteBo(args, partial); err != 0) {
-    std::string hint;
-    switch (err) {
+    std::string hint = wait != nullptr ? ExecuteWaitHint(err, wait->timeout_ms) : "";
+    switch (hint.empty() ? err : 0) {
       case EINVAL:
         hint = partial ? "a BO is not sliced, or a resize leaves it no request to run"
                        : "a BO is not sliced";

@@ -97,7 +97,13 @@ ember_status CreateBo(ember_device &dev, std::uint64_t size, std::uint32_t flags
 ember_status DestroyBo(std::unique_ptr<ember_bo> bo);
 ember_status AttachSlices(ember_bo &bo, std::uint32_t dbc_id, std::span<const ember_slice> slices);
 ember_status DetachSlices(ember_bo &bo);
-ember_status Execute(ember_device &dev, std::span<const ember_execute_entry> entries, bool partial);
+// EXECUTE_BO; with |wait|, EXECUTE_BO_WAIT as well (ember_execute_wait()).
+struct ExecuteWait {
+  std::uint32_t timeout_ms;
+  std::uint32_t flags;  // EMBER_WAIT_*
+};
+ember_status Execute(ember_device &dev, std::span<const ember_execute_entry> entries, bool partial,
+                     const ExecuteWait *wait = nullptr);
 // WAIT_BO with EMBER_WAIT_* |flags| (checked here: unknown bits, and any
 // bit with a driver older than ioctl ABI 1.3, make no ioctl).
 ember_status Wait(ember_bo &bo, std::uint32_t timeout_ms, std::uint32_t flags);

@@ -62,9 +62,11 @@ class FdBackend final : public Backend {
   int AttachSliceBo(drm_ember_attach_slice_bo &args) override {
     return Ioctl(DRM_IOCTL_EMBER_ATTACH_SLICE_BO, &args, true);
   }
+  // Not restarted once it waits (EMBER_EXECUTE_BO_WAIT): after EINTR its
+  // BOs are queued, and a second call would find them so (EBUSY).
   int ExecuteBo(drm_ember_execute_bo &args, bool partial) override {
     return Ioctl(partial ? DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO : DRM_IOCTL_EMBER_EXECUTE_BO, &args,
-                 true);
+                 (args.flags & EMBER_EXECUTE_BO_WAIT) == 0);
   }
   int WaitBo(drm_ember_wait_bo &args) override {
     return Ioctl(DRM_IOCTL_EMBER_WAIT_BO, &args, false);

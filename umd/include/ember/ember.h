@@ -1115,6 +1115,41 @@ EMBER_API ember_status ember_bo_execute(ember_bo *bo);
 EMBER_API ember_status ember_bo_partial_execute(ember_bo *bo, uint32_t resize);
 
 /**
+ * ember_execute_wait() - queue sliced BOs and wait for them, in one call
+ *	(EXECUTE_BO with EMBER_EXECUTE_BO_WAIT, ioctl ABI 1.4).
+ * @dev: the device the BOs belong to.
+ * @entries: as ember_execute().
+ * @count: 1..EMBER_EXECUTE_MAX.
+ * @timeout_ms: for the whole call, as ember_bo_wait()'s.
+ * @flags: 0 or EMBER_WAIT_POLL, as ember_bo_wait_flags()'s.
+ *
+ * ember_execute() and then ember_bo_wait_flags() on each BO, in one system
+ * call instead of 1 + @count: for a thread that runs one job at a time,
+ * as a read is for a disk. A driver older than ioctl ABI 1.4 gets the
+ * calls one by one. The errors of ember_execute() mean that nothing was
+ * queued; after the BOs were queued: EMBER_ERR_TIMEDOUT and
+ * EMBER_ERR_INTR (a signal; not retried) leave them queued, wait for
+ * them with ember_bo_wait(); EMBER_ERR_IO and EMBER_ERR_CANCELED are
+ * those of the first BO that failed (ember_bo_wait() on each tells
+ * which).
+ *
+ * Return: as ember_execute(); EMBER_ERR_INVALID also for an unknown
+ * @flags bit; then as ember_bo_wait_flags().
+ */
+EMBER_API ember_status ember_execute_wait(ember_device *dev, const ember_execute_entry *entries,
+                                          uint32_t count, uint32_t timeout_ms, uint32_t flags);
+
+/**
+ * ember_bo_execute_wait() - ember_execute_wait() of one BO.
+ * @bo: a sliced BO, not queued.
+ * @timeout_ms: as ember_bo_wait().
+ * @flags: as ember_bo_wait_flags().
+ *
+ * Return: as ember_execute_wait().
+ */
+EMBER_API ember_status ember_bo_execute_wait(ember_bo *bo, uint32_t timeout_ms, uint32_t flags);
+
+/**
  * ember_bo_wait() - wait until the BO's last execution completed (WAIT_BO).
  * @bo: a sliced BO.
  * @timeout_ms: milliseconds; EMBER_WAIT_DEFAULT (0) uses the driver's

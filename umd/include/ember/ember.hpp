@@ -194,6 +194,12 @@ inline Result<void> Check(ember_status st) {
 
 inline std::string FromArray(const char *s) { return {s}; }
 
+// A non-negative timeout in whole milliseconds, saturated to 32 bits.
+inline std::uint32_t ClampMs(std::chrono::milliseconds timeout) noexcept {
+  return static_cast<std::uint32_t>(std::min<std::chrono::milliseconds::rep>(
+      timeout.count(), std::numeric_limits<std::uint32_t>::max()));
+}
+
 // Shared handle: Device, Workload and Dbc keep the client open.
 using Handle = std::shared_ptr<ember_device>;
 inline Handle Adopt(ember_device *raw) {
@@ -881,7 +887,7 @@ class Buffer {
     if (timeout.count() < 0) {
       return Error(EMBER_ERR_INVALID, "Buffer::wait: negative timeout");
     }
-    return detail::Check(ember_bo_wait(bo_.get(), clamp_ms(timeout)));
+    return detail::Check(ember_bo_wait(bo_.get(), detail::ClampMs(timeout)));
   }
   // The same with |flags| (ember_bo_wait_flags()): WaitFlags::poll polls
   // in the waiter. Also INVALID (an unknown flag) and UNSUPPORTED (a
@@ -892,8 +898,19 @@ class Buffer {
     if (timeout.count() < 0) {
       return Error(EMBER_ERR_INVALID, "Buffer::wait: negative timeout");
     }
-    return detail::Check(
-        ember_bo_wait_flags(bo_.get(), clamp_ms(timeout), static_cast<std::uint32_t>(flags)));
+    return detail::Check(ember_bo_wait_flags(bo_.get(), detail::ClampMs(timeout),
+                                             static_cast<std::uint32_t>(flags)));
+  }
+  // Queues the buffer and waits for it in one call (ember_bo_execute_wait(),
+  // new after libember 0.2.0): execute() then wait(timeout, flags), with
+  // the errors of both; after TIMEDOUT or INTR the buffer is queued.
+  Result<void> execute_wait(std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
+                            WaitFlags flags = WaitFlags::none) const {
+    if (timeout.count() < 0) {
+      return Error(EMBER_ERR_INVALID, "Buffer::execute_wait: negative timeout");
+    }
+    return detail::Check(ember_bo_execute_wait(bo_.get(), detail::ClampMs(timeout),
+                                               static_cast<std::uint32_t>(flags)));
   }
   // Timing of the last execution (PERF_STATS_BO).
   [[nodiscard]] Result<PerfStats> perf_stats() const {
@@ -916,12 +933,6 @@ class Buffer {
     bytes_ = {};
     dev_.reset();
   }
-  // A non-negative timeout in whole milliseconds, saturated to 32 bits.
-  static std::uint32_t clamp_ms(std::chrono::milliseconds timeout) noexcept {
-    return static_cast<std::uint32_t>(std::min<std::chrono::milliseconds::rep>(
-        timeout.count(), std::numeric_limits<std::uint32_t>::max()));
-  }
-
   detail::Handle dev_;  // keeps the client open while the BO lives
   std::unique_ptr<ember_bo, Destroy> bo_;
   std::span<std::byte> bytes_;
@@ -1088,6 +1099,23 @@ class Device {
   Result<void> partial_execute(std::initializer_list<ExecuteEntry> entries) const {
     return Execute({entries.begin(), entries.size()}, true);
   }
+  // Queues them and waits for all of them in one call (ember_execute_wait(),
+  // new after libember 0.2.0; resizes must be 0); errors as
+  // Buffer::execute_wait().
+  Result<void> execute_wait(std::span<const ExecuteEntry> entries,
+                            std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
+                            WaitFlags flags = WaitFlags::none) const {
+    if (timeout.count() < 0) {
+      return Error(EMBER_ERR_INVALID, "Device::execute_wait: negative timeout");
+    }
+    const Wait wait{detail::ClampMs(timeout), static_cast<std::uint32_t>(flags)};
+    return Execute(entries, false, &wait);
+  }
+  Result<void> execute_wait(std::initializer_list<ExecuteEntry> entries,
+                            std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
+                            WaitFlags flags = WaitFlags::none) const {
+    return execute_wait({entries.begin(), entries.size()}, timeout, flags);
+  }
   // Activates a DBC with rings of |ring_size| entries.
   [[nodiscard]] Result<Dbc> activate_dbc(std::uint32_t ring_size) const {
     std::uint32_t id = 0;
@@ -1100,7 +1128,13 @@ class Device {
  private:
   explicit Device(detail::Handle handle) : handle_(std::move(handle)) {}
 
-  Result<void> Execute(std::span<const ExecuteEntry> entries, bool partial) const {
+  struct Wait {
+    std::uint32_t timeout_ms;
+    std::uint32_t flags;
+  };
+
+  Result<void> Execute(std::span<const ExecuteEntry> entries, bool partial,
+                       const Wait *wait = nullptr) const {
     if (entries.size() > EMBER_EXECUTE_MAX) {
       return Error(EMBER_ERR_INVALID, "Device::execute: more than EMBER_EXECUTE_MAX buffers");
     }
@@ -1110,6 +1144,10 @@ class Device {
       raw[i].resize = entries[i].resize;
     }
     const auto count = static_cast<std::uint32_t>(entries.size());
+    if (wait != nullptr) {
+      return detail::Check(
+          ember_execute_wait(handle(), raw.data(), count, wait->timeout_ms, wait->flags));
+    }
     return detail::Check(partial ? ember_partial_execute(handle(), raw.data(), count)
                                  : ember_execute(handle(), raw.data(), count));
   }
