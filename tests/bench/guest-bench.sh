@@ -164,6 +164,9 @@ nvme_bench() {
 # EMBER_WAIT_BO_POLL (the waiter polls the ring; docs/datapath.md).
 # scheduler submit: "mitigation on" QD1 with datapath_direct_submit=N: every
 # job's requests are written by run_job's work item, not by EXECUTE_BO.
+# QD1 rows make one call a job, EXECUTE_BO waiting for it
+# (EMBER_EXECUTE_BO_WAIT); two calls: "mitigation on" QD1 with EXECUTE_BO
+# and then WAIT_BO (ember_bench --execute-wait 0).
 # IRQ not steered: "mitigation on" QD1 with datapath_irq_follow=0 (reload)
 # and every DBC vector on CPU 0 (/proc/irq/N/smp_affinity_list), the other
 # CPU than the workload's: where the kernel may put a vector, and where
@@ -179,6 +182,7 @@ EMBER_API_MODES=("ember raw" "ember libember C" "ember libember C++")
 EMBER_API_MIX="ember API interleaved"  # its QD1 row only
 EMBER_FIXED="ember IRQ not steered"  # its QD1 row only
 EMBER_SCHED="ember scheduler submit"  # its QD1 row only
+EMBER_TWO="ember two calls"  # its QD1 row only
 EMBER_API_ARGS=(raw c cpp)
 # N processes at once, each keeping its own DBC busy (a stream of
 # EMBER_BENCH_DEPTH BOs at EMBER_BENCH_SERVICE_NS a job); mitigation on.
@@ -323,7 +327,7 @@ ember_skip() {
 
 ember_bench() {
 	local n
-	ember_wanted "${EMBER_MODES[@]}" || wanted "$EMBER_API_MIX QD1" "$EMBER_FIXED QD1" "$EMBER_SCHED QD1" ||
+	ember_wanted "${EMBER_MODES[@]}" || wanted "$EMBER_API_MIX QD1" "$EMBER_FIXED QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" ||
 		ember_par_wanted ||
 		return 0
 	if ! ember_present || [ ! -x "$EMBER_BIN" ]; then
@@ -333,6 +337,7 @@ ember_bench() {
 		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "$why"
 		wanted "$EMBER_FIXED QD1" && skip "$EMBER_FIXED QD1" ember "$why"
 		wanted "$EMBER_SCHED QD1" && skip "$EMBER_SCHED QD1" ember "$why"
+		wanted "$EMBER_TWO QD1" && skip "$EMBER_TWO QD1" ember "$why"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "$why"
 		done
@@ -342,7 +347,7 @@ ember_bench() {
 	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
 	local direct=/sys/module/ember/parameters/datapath_direct_submit
 	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll" "${EMBER_API_MODES[@]}" &&
-		! wanted "$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" && ! ember_par_wanted; then
+		! wanted "$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" && ! ember_par_wanted; then
 		:
 	elif load_ember; then
 		echo N >"$mit" && ember_mode "ember mitigation off"
@@ -350,6 +355,9 @@ ember_bench() {
 		echo N >"$direct" && ember_config "$EMBER_SCHED QD1" \
 			"one job at a time, no service time; datapath_direct_submit=N" -- --depth 1 --service-ns 0
 		echo Y >"$direct"
+		ember_config "$EMBER_TWO QD1" \
+			"one job at a time, no service time; EXECUTE_BO, then WAIT_BO (--execute-wait 0)" \
+			-- --depth 1 --service-ns 0 --execute-wait 0
 		EMBER_EXTRA=(--wait-poll 1)
 		ember_mode "ember waiter poll"
 		EMBER_EXTRA=()
@@ -359,6 +367,7 @@ ember_bench() {
 		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on" "ember waiter poll" \
 			"${EMBER_API_MODES[@]}"
 		wanted "$EMBER_SCHED QD1" && skip "$EMBER_SCHED QD1" ember "ember.ko did not load"
+		wanted "$EMBER_TWO QD1" && skip "$EMBER_TWO QD1" ember "ember.ko did not load"
 		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "ember.ko did not load"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "ember.ko did not load"

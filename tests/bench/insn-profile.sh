@@ -11,8 +11,11 @@
 # Instructions are not time: an MMIO access, an atomic or a page-table
 # switch costs more than an add. Read them with make bench's CPU/op.
 #
-# usage (host, root): tests/bench/insn-profile.sh [--no-nvme] [--top N] [KO...]
+# usage (host, root): tests/bench/insn-profile.sh [--no-nvme] [--top N]
+#                          [[--bench-args ARGS] KO...]
 #   KO: ember.ko files under the repo (default kmd/ember.ko)
+#   --bench-args ARGS: more ember_bench arguments for the KOs after it
+#       (e.g. "--execute-wait 0": EXECUTE_BO, then WAIT_BO); "" resets
 # Output directory: build/bench/insn-<time>/ (one folder per profile with
 # the plugin's counts and the guest's kallsyms).
 set -euo pipefail
@@ -30,8 +33,9 @@ if [ "${1:-}" = --guest ]; then
 		"$ROOT/tests/vm/kmd/load.sh" --ko "$3" >/dev/null
 		cat /proc/kallsyms >"$out/kallsyms"
 		cut -d' ' -f1 /proc/uptime >"$out/loop-start"
+		# shellcheck disable=SC2086 # $4: extra arguments, split
 		"$BUILD/tests/ember_bench" --ramp 0 --seconds "$LOOP" --cpu "$(($(nproc) - 1))" \
-			--depth 1 --service-ns 0 >"$out/loop.json"
+			--depth 1 --service-ns 0 ${4:-} >"$out/loop.json"
 		;;
 	nvme)
 		# shellcheck source=tests/bench/nvme-qd1.sh
@@ -46,18 +50,19 @@ if [ "${1:-}" = --guest ]; then
 	exit 0
 fi
 
-nvme=1 top=25 kos=()
+nvme=1 top=25 kos=() kargs=() bargs=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-nvme) nvme=0 ;;
 	--top) top=$2; shift ;;
+	--bench-args) bargs=$2; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "insn-profile: unknown option $1" >&2; exit 2 ;;
-	*) kos+=("$(realpath "$1")") ;;
+	*) kos+=("$(realpath "$1")"); kargs+=("$bargs") ;;
 	esac
 	shift
 done
-[ ${#kos[@]} -gt 0 ] || kos=("$ROOT/kmd/ember.ko")
+[ ${#kos[@]} -gt 0 ] || { kos=("$ROOT/kmd/ember.ko"); kargs=("$bargs"); }
 
 qemu=$("$ROOT/emu/build-qemu.sh" | tail -n 1)
 # The binary is CACHE/bin/qemu-system-x86_64-KEY, its source CACHE/qemu-VER/src.
@@ -99,10 +104,10 @@ profile() {
 
 specs=()
 i=0
-for ko in "${kos[@]}"; do
+for k in "${!kos[@]}"; do
 	i=$((i + 1))
-	name="ember-$i-$(basename "$ko" .ko)"
-	profile "$name" -- ember "$ko"
+	name="ember-$i-$(basename "${kos[$k]}" .ko)$(echo "${kargs[$k]}" | tr -c 'a-zA-Z0-9\n' '-')"
+	profile "$name" -- ember "${kos[$k]}" "${kargs[$k]}"
 	specs+=("$name=$out/$name:ember_ioctl_execute_bo")
 done
 if [ $nvme = 1 ]; then
