@@ -322,6 +322,35 @@ TEST_CASE("C: a wait with EMBER_WAIT_POLL completes each job with the right byte
   CHECK(ember_bo_detach_slices(out.get()) == EMBER_OK);
 }
 
+TEST_CASE("C: execute_wait returns with the bytes in place, one BO or two, polling or not") {
+  const CClient cl;
+  const std::uint64_t size = 5000;
+  const CBo in = cl.Bo(size);
+  const CBo out = cl.Bo(size);
+  REQUIRE(Attach(in.get(), cl.dbc(), {Copy(0, size, cl.Dev(), EMBER_SLICE_TO_DEV)}) == EMBER_OK);
+  REQUIRE(Attach(out.get(), cl.dbc(), {Copy(0, size, cl.Dev(), EMBER_SLICE_FROM_DEV)}) == EMBER_OK);
+  for (const std::uint32_t flags : {0U, static_cast<std::uint32_t>(EMBER_WAIT_POLL)}) {
+    for (int run = 0; run < 5; ++run) {
+      const auto data = Random(size, 40 + run);
+      std::memcpy(Map(in.get()).data(), data.data(), size);
+      std::memset(Map(out.get()).data(), 0xee, size);
+      REQUIRE(ember_bo_execute_wait(in.get(), 5000, flags) == EMBER_OK);
+      REQUIRE(ember_bo_execute_wait(out.get(), 5000, flags) == EMBER_OK);
+      REQUIRE(std::memcmp(Map(out.get()).data(), data.data(), size) == 0);
+      // Both in one call, in order.
+      std::memset(Map(out.get()).data(), 0xee, size);
+      const std::array<ember_execute_entry, 2> entries = {{{in.get(), 0, 0}, {out.get(), 0, 0}}};
+      REQUIRE(ember_execute_wait(cl.dev(), entries.data(), 2, 5000, flags) == EMBER_OK);
+      REQUIRE(std::memcmp(Map(out.get()).data(), data.data(), size) == 0);
+    }
+  }
+  // Nothing left queued.
+  CHECK(ember_bo_detach_slices(in.get()) == EMBER_OK);
+  CHECK(ember_bo_detach_slices(out.get()) == EMBER_OK);
+  // An unsliced BO: nothing was queued, execute's error.
+  CHECK(ember_bo_execute_wait(in.get(), 5000, 0) == EMBER_ERR_INVALID);
+}
+
 TEST_CASE("C: FILL of device memory and of a BO, and CRC32, match the host") {
   const CClient cl;
   const std::uint64_t n = 50000;
@@ -678,6 +707,30 @@ TEST_CASE("C++: wait(timeout, WaitFlags::poll) completes jobs with the right byt
     REQUIRE(in.wait(std::chrono::seconds(5), ember::WaitFlags::poll));
     REQUIRE(std::memcmp(out.bytes().data(), data.data(), size) == 0);
   }
+}
+
+TEST_CASE("C++: execute_wait on a Buffer and on the Device returns with the bytes in place") {
+  CppClient cl;
+  const std::uint64_t size = 2 * kPage;
+  ember::Buffer in = cl.Buffer(size);
+  ember::Buffer out = cl.Buffer(size);
+  REQUIRE(in.attach_slices(cl.dbc, {ember::slice::copy_to_device(0, size, cl.scratch)}));
+  REQUIRE(out.attach_slices(cl.dbc, {ember::slice::copy_from_device(0, size, cl.scratch)}));
+  for (int run = 0; run < 5; ++run) {
+    const auto data = Random(size, 50 + run);
+    std::memcpy(in.bytes().data(), data.data(), size);
+    std::memset(out.bytes().data(), 0xee, size);
+    REQUIRE(in.execute_wait(std::chrono::seconds(5)));
+    REQUIRE(out.execute_wait(std::chrono::seconds(5), ember::WaitFlags::poll));
+    REQUIRE(std::memcmp(out.bytes().data(), data.data(), size) == 0);
+    std::memset(out.bytes().data(), 0xee, size);
+    REQUIRE(cl.dev.execute_wait({in, out}));
+    REQUIRE(std::memcmp(out.bytes().data(), data.data(), size) == 0);
+  }
+  REQUIRE(in.detach_slices());
+  const auto unsliced = in.execute_wait();
+  REQUIRE_FALSE(unsliced);
+  CHECK(unsliced.error().errno_value() == EINVAL);
 }
 
 TEST_CASE("C++: Buffer is movable, not copyable, and closes its BO exactly once") {
