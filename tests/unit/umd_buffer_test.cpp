@@ -751,6 +751,17 @@ TEST_CASE("execute_wait: one EXECUTE_BO that waits; old drivers get EXECUTE_BO a
   st13->wait_errno = ETIMEDOUT;  // the first BO still queued: the second is not waited for
   CHECK(ember_execute_wait(old.get(), old_both.data(), 2, 70, 0) == EMBER_ERR_TIMEDOUT);
   CHECK(st13->waits.size() == 3);
+
+  // ioctl ABI 1.2 has no wait flags: refused before anything is queued.
+  const auto st12 = std::make_shared<KernelState>();
+  const auto old12 = MakeDevice(st12, 2);
+  const CBo b12 = Create(old12.get(), 4096);
+  CHECK(ember_bo_execute_wait(b12.get(), 70, EMBER_WAIT_POLL) == EMBER_ERR_UNSUPPORTED);
+  CHECK_THAT(ember_last_error_message(), ContainsSubstring("nothing was queued"));
+  CHECK(st12->executes.empty());
+  CHECK(ember_bo_execute_wait(b12.get(), 70, 0) == EMBER_OK);
+  CHECK(st12->executes.size() == 1);
+  CHECK(st12->waits.size() == 1);
 }
 
 TEST_CASE("C++ execute_wait: Buffer and Device", "[buffer][cpp]") {

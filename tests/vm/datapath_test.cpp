@@ -351,16 +351,25 @@ TEST_CASE("a hung DBC: WAIT_BO times out and the BO stays queued until the DBC r
   REQUIRE(Wait(fd.get(), other.handle(), 5000) == 0);
 }
 
+// A client with a DBC and two 64 KiB BOs sliced for it: |in| copies its
+// bytes to device memory, |out| copies them back.
+struct CopyPair {
+  static constexpr std::uint64_t kSize = std::uint64_t{64} * 1024;
+  Fd fd;
+  std::uint32_t dbc = Activate(fd.get());
+  std::uint64_t dev = Devmem(fd.get());
+  Bo in{fd.get(), kSize};
+  Bo out{fd.get(), kSize};
+  CopyPair() {
+    REQUIRE(Attach(fd.get(), in.handle(), dbc, {Copy(0, kSize, dev, EMBER_SLICE_TO_DEV)}) == 0);
+    REQUIRE(Attach(fd.get(), out.handle(), dbc, {Copy(0, kSize, dev, EMBER_SLICE_FROM_DEV)}) == 0);
+  }
+};
+
 TEST_CASE(
     "WAIT_BO with EMBER_WAIT_BO_POLL: the waiter polls; bytes, errors and timeouts as without") {
-  Fd fd;
-  const auto dbc = Activate(fd.get());
-  const auto dev = Devmem(fd.get());
-  const std::uint64_t size = std::uint64_t{64} * 1024;
-  const Bo in(fd.get(), size);
-  const Bo out(fd.get(), size);
-  REQUIRE(Attach(fd.get(), in.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_TO_DEV)}) == 0);
-  REQUIRE(Attach(fd.get(), out.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_FROM_DEV)}) == 0);
+  const CopyPair pair;
+  const int fd = pair.fd.get();
   const std::string budget = ModuleParam("datapath_busy_poll_us");
   REQUIRE_FALSE(budget.empty());
   // With the default budget, with none (the flag then only sleeps) and
@@ -370,24 +379,24 @@ TEST_CASE(
       REQUIRE(WriteModuleParam("datapath_busy_poll_us", us));
     }
     for (std::uint32_t i = 0; i < 8; ++i) {
-      const auto src = Random(size, 100 + i);
-      std::memcpy(in.data(), src.data(), size);
-      std::memset(out.data(), 0, size);
-      REQUIRE(Execute(fd.get(), in.handle()) == 0);
-      REQUIRE(Wait(fd.get(), in.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
-      REQUIRE(Execute(fd.get(), out.handle()) == 0);
-      REQUIRE(Wait(fd.get(), out.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
-      CHECK(std::memcmp(out.data(), src.data(), size) == 0);
+      const auto src = Random(CopyPair::kSize, 100 + i);
+      std::memcpy(pair.in.data(), src.data(), CopyPair::kSize);
+      std::memset(pair.out.data(), 0, CopyPair::kSize);
+      REQUIRE(Execute(fd, pair.in.handle()) == 0);
+      REQUIRE(Wait(fd, pair.in.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
+      REQUIRE(Execute(fd, pair.out.handle()) == 0);
+      REQUIRE(Wait(fd, pair.out.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
+      CHECK(std::memcmp(pair.out.data(), src.data(), CopyPair::kSize) == 0);
     }
   }
   // A hung DBC: the poll gives up and the wait still times out, then
   // completes once the DBC runs again.
   {
-    const Fault hang("dbc_hang", 1U << dbc);
-    REQUIRE(Execute(fd.get(), in.handle()) == 0);
-    CHECK(Wait(fd.get(), in.handle(), 100, EMBER_WAIT_BO_POLL) == ETIMEDOUT);
+    const Fault hang("dbc_hang", 1U << pair.dbc);
+    REQUIRE(Execute(fd, pair.in.handle()) == 0);
+    CHECK(Wait(fd, pair.in.handle(), 100, EMBER_WAIT_BO_POLL) == ETIMEDOUT);
   }
-  CHECK(Wait(fd.get(), in.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
+  CHECK(Wait(fd, pair.in.handle(), 5000, EMBER_WAIT_BO_POLL) == 0);
   REQUIRE(WriteModuleParam("datapath_busy_poll_us", budget));
 }
 
@@ -410,38 +419,32 @@ int ExecuteWaitAll(int fd, const std::vector<std::uint32_t> &handles, std::uint3
 void OnAlarm(int /*sig*/) {}
 
 TEST_CASE("EXECUTE_BO with EMBER_EXECUTE_BO_WAIT: results in place on return, in one call") {
-  Fd fd;
-  const auto dbc = Activate(fd.get());
-  const auto dev = Devmem(fd.get());
-  const std::uint64_t size = std::uint64_t{64} * 1024;
-  const Bo in(fd.get(), size);
-  const Bo out(fd.get(), size);
-  REQUIRE(Attach(fd.get(), in.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_TO_DEV)}) == 0);
-  REQUIRE(Attach(fd.get(), out.handle(), dbc, {Copy(0, size, dev, EMBER_SLICE_FROM_DEV)}) == 0);
+  const CopyPair pair;
+  const int fd = pair.fd.get();
 
   SECTION("one BO a call, sleeping and polling: the bytes are there without WAIT_BO") {
     for (const std::uint32_t flags : {0U, static_cast<std::uint32_t>(EMBER_EXECUTE_BO_POLL)}) {
       for (std::uint32_t i = 0; i < 8; ++i) {
         INFO("flags " << flags << ", round " << i);
-        const auto src = Random(size, 300 + i);
-        std::memcpy(in.data(), src.data(), size);
-        std::memset(out.data(), 0, size);
-        REQUIRE(ExecuteWaitAll(fd.get(), {in.handle()}, 5000, flags) == 0);
-        REQUIRE(ExecuteWaitAll(fd.get(), {out.handle()}, 5000, flags) == 0);
-        CHECK(std::memcmp(out.data(), src.data(), size) == 0);
+        const auto src = Random(CopyPair::kSize, 300 + i);
+        std::memcpy(pair.in.data(), src.data(), CopyPair::kSize);
+        std::memset(pair.out.data(), 0, CopyPair::kSize);
+        REQUIRE(ExecuteWaitAll(fd, {pair.in.handle()}, 5000, flags) == 0);
+        REQUIRE(ExecuteWaitAll(fd, {pair.out.handle()}, 5000, flags) == 0);
+        CHECK(std::memcmp(pair.out.data(), src.data(), CopyPair::kSize) == 0);
         // Done: WAIT_BO returns at once, and the BOs can run again.
-        CHECK(Wait(fd.get(), out.handle(), 1) == 0);
+        CHECK(Wait(fd, pair.out.handle(), 1) == 0);
       }
     }
   }
 
   SECTION("two BOs in one call: both complete, in order, before it returns") {
-    const auto src = Random(size, 400);
-    std::memcpy(in.data(), src.data(), size);
-    std::memset(out.data(), 0, size);
-    REQUIRE(ExecuteWaitAll(fd.get(), {in.handle(), out.handle()}, 5000) == 0);
-    CHECK(std::memcmp(out.data(), src.data(), size) == 0);
-    CHECK(Detach(fd.get(), in.handle()) == 0);  // not queued
+    const auto src = Random(CopyPair::kSize, 400);
+    std::memcpy(pair.in.data(), src.data(), CopyPair::kSize);
+    std::memset(pair.out.data(), 0, CopyPair::kSize);
+    REQUIRE(ExecuteWaitAll(fd, {pair.in.handle(), pair.out.handle()}, 5000) == 0);
+    CHECK(std::memcmp(pair.out.data(), src.data(), CopyPair::kSize) == 0);
+    CHECK(Detach(fd, pair.in.handle()) == 0);  // not queued
   }
 
   SECTION("a caller of ABI 1.3 passes 16 bytes: no wait, as before") {
@@ -452,42 +455,41 @@ TEST_CASE("EXECUTE_BO with EMBER_EXECUTE_BO_WAIT: results in place on return, in
     };
     static_assert(sizeof(ExecuteBo13) == 16);
     drm_ember_execute_entry e{};
-    e.handle = in.handle();
+    e.handle = pair.in.handle();
     ExecuteBo13 x{1, 0, reinterpret_cast<std::uintptr_t>(&e)};
-    REQUIRE(Ioctl(fd.get(), DRM_IOW(DRM_COMMAND_BASE + DRM_EMBER_EXECUTE_BO, ExecuteBo13), &x) ==
-            0);
-    CHECK(Wait(fd.get(), in.handle(), 5000) == 0);
+    REQUIRE(Ioctl(fd, DRM_IOW(DRM_COMMAND_BASE + DRM_EMBER_EXECUTE_BO, ExecuteBo13), &x) == 0);
+    CHECK(Wait(fd, pair.in.handle(), 5000) == 0);
   }
 
   SECTION("bad flags, a timeout or POLL without WAIT, a pad: EINVAL, nothing queued") {
     drm_ember_execute_entry e{};
-    e.handle = in.handle();
+    e.handle = pair.in.handle();
     drm_ember_execute_bo x{};
     x.count = 1;
     x.entries = reinterpret_cast<std::uintptr_t>(&e);
     x.flags = EMBER_EXECUTE_BO_POLL;  // without WAIT
-    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
+    CHECK(Ioctl(fd, DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
     x.flags = EMBER_EXECUTE_BO_WAIT | (EMBER_EXECUTE_BO_POLL << 1);
-    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
+    CHECK(Ioctl(fd, DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
     x.flags = 0;
     x.timeout_ms = 100;  // a timeout, with nothing to wait
-    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
+    CHECK(Ioctl(fd, DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
     x.flags = EMBER_EXECUTE_BO_WAIT;
     x.pad = 1;
-    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO, &x) == EINVAL);
-    CHECK(Ioctl(fd.get(), DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
-    CHECK(Detach(fd.get(), in.handle()) == 0);  // never queued
+    CHECK(Ioctl(fd, DRM_IOCTL_EMBER_PARTIAL_EXECUTE_BO, &x) == EINVAL);
+    CHECK(Ioctl(fd, DRM_IOCTL_EMBER_EXECUTE_BO, &x) == EINVAL);
+    CHECK(Detach(fd, pair.in.handle()) == 0);  // never queued
   }
 
   SECTION("a hung DBC: ETIMEDOUT, the BOs stay queued and complete later") {
     {
-      const Fault hang("dbc_hang", 1U << dbc);
-      CHECK(ExecuteWaitAll(fd.get(), {in.handle(), out.handle()}, 100) == ETIMEDOUT);
-      CHECK(Execute(fd.get(), in.handle()) == EBUSY);
-      CHECK(ExecuteWaitAll(fd.get(), {out.handle()}, 100) == EBUSY);
+      const Fault hang("dbc_hang", 1U << pair.dbc);
+      CHECK(ExecuteWaitAll(fd, {pair.in.handle(), pair.out.handle()}, 100) == ETIMEDOUT);
+      CHECK(Execute(fd, pair.in.handle()) == EBUSY);
+      CHECK(ExecuteWaitAll(fd, {pair.out.handle()}, 100) == EBUSY);
     }
-    CHECK(Wait(fd.get(), in.handle(), 5000) == 0);
-    CHECK(Wait(fd.get(), out.handle(), 5000) == 0);
+    CHECK(Wait(fd, pair.in.handle(), 5000) == 0);
+    CHECK(Wait(fd, pair.out.handle(), 5000) == 0);
   }
 
   SECTION("a signal: EINTR, not restarted, the BO stays queued") {
@@ -496,28 +498,28 @@ TEST_CASE("EXECUTE_BO with EMBER_EXECUTE_BO_WAIT: results in place on return, in
     sa.sa_handler = OnAlarm;  // no SA_RESTART
     REQUIRE(sigaction(SIGALRM, &sa, &old) == 0);
     {
-      const Fault hang("dbc_hang", 1U << dbc);
+      const Fault hang("dbc_hang", 1U << pair.dbc);
       itimerval t{};
       t.it_value.tv_usec = 100000;
       REQUIRE(setitimer(ITIMER_REAL, &t, nullptr) == 0);
-      CHECK(ExecuteWaitAll(fd.get(), {in.handle()}, 5000) == EINTR);
-      CHECK(Execute(fd.get(), in.handle()) == EBUSY);
+      CHECK(ExecuteWaitAll(fd, {pair.in.handle()}, 5000) == EINTR);
+      CHECK(Execute(fd, pair.in.handle()) == EBUSY);
     }
     REQUIRE(sigaction(SIGALRM, &old, nullptr) == 0);
-    CHECK(Wait(fd.get(), in.handle(), 5000) == 0);
+    CHECK(Wait(fd, pair.in.handle(), 5000) == 0);
   }
 
   SECTION("the DBC deactivated by another thread while the call waits: ECANCELED") {
-    const Fault hang("dbc_hang", 1U << dbc);
+    const Fault hang("dbc_hang", 1U << pair.dbc);
     int deactivated = -1;  // no Catch2 assertion in the other thread
     std::thread other([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      deactivated = ember_test::DeactivateRaw(fd.get(), dbc);
+      deactivated = ember_test::DeactivateRaw(fd, pair.dbc);
     });
-    CHECK(ExecuteWaitAll(fd.get(), {in.handle()}, 5000) == ECANCELED);
+    CHECK(ExecuteWaitAll(fd, {pair.in.handle()}, 5000) == ECANCELED);
     other.join();
     CHECK(deactivated == 0);
-    CHECK(Execute(fd.get(), in.handle()) == ENOENT);  // its DBC is gone
+    CHECK(Execute(fd, pair.in.handle()) == ENOENT);  // its DBC is gone
   }
 }
 

@@ -342,6 +342,14 @@ std::string ExecuteWaitHint(int err, std::uint32_t timeout_ms) {
 // but a timeout or a signal stops the waits).
 ember_status ExecuteThenWait(ember_device &dev, std::span<const ember_execute_entry> entries,
                              bool partial, const ExecuteWait &wait) {
+  // Refused before anything is queued, not by the first wait after it.
+  if (wait.flags != 0 && dev.info.abi_major == 1 && dev.info.abi_minor < kWaitFlagsAbiMinor) {
+    return Fail(EMBER_ERR_UNSUPPORTED,
+                "EXECUTE_BO with a wait: the driver reports ioctl ABI 1." +
+                    Num(dev.info.abi_minor) +
+                    ", which has no wait flags (EMBER_WAIT_POLL needs ABI 1." +
+                    Num(kWaitFlagsAbiMinor) + "): nothing was queued");
+  }
   if (const ember_status st = Execute(dev, entries, partial); st != EMBER_OK) {
     return st;
   }

@@ -1134,7 +1134,9 @@ EMBER_API ember_status ember_bo_partial_execute(ember_bo *bo, uint32_t resize);
  * which).
  *
  * Return: as ember_execute(); EMBER_ERR_INVALID also for an unknown
- * @flags bit; then as ember_bo_wait_flags().
+ * @flags bit; EMBER_ERR_UNSUPPORTED for EMBER_WAIT_POLL with a driver
+ * older than ioctl ABI 1.3 (nothing queued); then as
+ * ember_bo_wait_flags().
  */
 EMBER_API ember_status ember_execute_wait(ember_device *dev, const ember_execute_entry *entries,
                                           uint32_t count, uint32_t timeout_ms, uint32_t flags);
