@@ -97,6 +97,16 @@ void CheckC(ember_status st, const std::string &what) {
 struct CApi {
   static constexpr const char *kName = "c";
 
+  // A wait through the C API: 0 or the errno; ember_bo_wait() unless
+  // there are flags.
+  static int Wait(ember_bo *bo, std::uint32_t timeout_ms, std::uint32_t flags) {
+    return ember_status_to_errno(flags == 0 ? ember_bo_wait(bo, timeout_ms)
+                                            : ember_bo_wait_flags(bo, timeout_ms, flags));
+  }
+  static int ExecuteWait(ember_bo *bo, std::uint32_t timeout_ms, std::uint32_t flags) {
+    return ember_status_to_errno(ember_bo_execute_wait(bo, timeout_ms, flags));
+  }
+
   class Client {
    public:
     explicit Client(const ember_load::Device &dev) {
@@ -159,14 +169,11 @@ struct CApi {
              "ember_bo_attach_slices");
     }
     void Execute() const { CheckC(ember_bo_execute(bo_), "ember_bo_execute"); }
-    // ember_bo_wait() unless there are flags.
     [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags) const {
-      const ember_status st =
-          flags == 0 ? ember_bo_wait(bo_, timeout_ms) : ember_bo_wait_flags(bo_, timeout_ms, flags);
-      return ember_status_to_errno(st);
+      return CApi::Wait(bo_, timeout_ms, flags);
     }
     [[nodiscard]] int ExecuteWait(std::uint32_t timeout_ms, std::uint32_t flags) const {
-      return ember_status_to_errno(ember_bo_execute_wait(bo_, timeout_ms, flags));
+      return CApi::ExecuteWait(bo_, timeout_ms, flags);
     }
 
    private:
@@ -193,6 +200,18 @@ void CheckCpp(const ember::Result<void> &r, const std::string &what) {
 
 struct CppApi {
   static constexpr const char *kName = "cpp";
+
+  // 0 or the errno of a C++ call.
+  static int Errno(const ember::Result<void> &r) { return r ? 0 : r.error().errno_value(); }
+  // A wait through the C++ API: Buffer::wait(timeout) unless there are flags.
+  static int Wait(const ember::Buffer &b, std::uint32_t timeout_ms, std::uint32_t flags) {
+    const std::chrono::milliseconds t(timeout_ms);
+    return Errno(flags == 0 ? b.wait(t) : b.wait(t, static_cast<ember::WaitFlags>(flags)));
+  }
+  static int ExecuteWait(const ember::Buffer &b, std::uint32_t timeout_ms, std::uint32_t flags) {
+    return Errno(b.execute_wait(std::chrono::milliseconds(timeout_ms),
+                                static_cast<ember::WaitFlags>(flags)));
+  }
 
   class Client {
    public:
@@ -231,16 +250,11 @@ struct CppApi {
       CheckCpp(buf_.attach_slices(dbc, ToSlices(slices)), "Buffer::attach_slices");
     }
     void Execute() const { CheckCpp(buf_.execute(), "Buffer::execute"); }
-    // Buffer::wait(timeout) unless there are flags.
     [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags) const {
-      const std::chrono::milliseconds t(timeout_ms);
-      const auto r = flags == 0 ? buf_.wait(t) : buf_.wait(t, static_cast<ember::WaitFlags>(flags));
-      return r ? 0 : r.error().errno_value();
+      return CppApi::Wait(buf_, timeout_ms, flags);
     }
     [[nodiscard]] int ExecuteWait(std::uint32_t timeout_ms, std::uint32_t flags) const {
-      const auto r = buf_.execute_wait(std::chrono::milliseconds(timeout_ms),
-                                       static_cast<ember::WaitFlags>(flags));
-      return r ? 0 : r.error().errno_value();
+      return CppApi::ExecuteWait(buf_, timeout_ms, flags);
     }
 
    private:
@@ -300,49 +314,26 @@ struct MixApi {
       }
     }
     [[nodiscard]] int Wait(std::uint32_t timeout_ms, std::uint32_t flags) {
-      int err = 0;
-      switch (path_) {
-        case 0:
-          err = ember_test::Wait(fd_, gem_, timeout_ms, flags);
-          break;
-        case 1:
-          err = ember_status_to_errno(flags == 0
-                                          ? ember_bo_wait(buf_.handle(), timeout_ms)
-                                          : ember_bo_wait_flags(buf_.handle(), timeout_ms, flags));
-          break;
-        default: {
-          const std::chrono::milliseconds t(timeout_ms);
-          const auto r =
-              flags == 0 ? buf_.wait(t) : buf_.wait(t, static_cast<ember::WaitFlags>(flags));
-          err = r ? 0 : r.error().errno_value();
-          break;
-        }
-      }
-      path_ = (path_ + 1) % kMixPaths.size();
-      return err;
+      return Rotate([&] { return ember_test::Wait(fd_, gem_, timeout_ms, flags); },
+                    [&] { return CApi::Wait(buf_.handle(), timeout_ms, flags); },
+                    [&] { return CppApi::Wait(buf_, timeout_ms, flags); });
     }
     // The same three paths, one call a job.
     [[nodiscard]] int ExecuteWait(std::uint32_t timeout_ms, std::uint32_t flags) {
-      int err = 0;
-      switch (path_) {
-        case 0:
-          err = ember_test::ExecuteWait(fd_, gem_, timeout_ms, flags);
-          break;
-        case 1:
-          err = ember_status_to_errno(ember_bo_execute_wait(buf_.handle(), timeout_ms, flags));
-          break;
-        default: {
-          const auto r = buf_.execute_wait(std::chrono::milliseconds(timeout_ms),
-                                           static_cast<ember::WaitFlags>(flags));
-          err = r ? 0 : r.error().errno_value();
-          break;
-        }
-      }
+      return Rotate([&] { return ember_test::ExecuteWait(fd_, gem_, timeout_ms, flags); },
+                    [&] { return CApi::ExecuteWait(buf_.handle(), timeout_ms, flags); },
+                    [&] { return CppApi::ExecuteWait(buf_, timeout_ms, flags); });
+    }
+
+   private:
+    // Calls the current path's function, then moves to the next path.
+    template <class Raw, class C, class Cpp>
+    int Rotate(const Raw &raw, const C &c, const Cpp &cpp) {
+      const int err = path_ == 0 ? raw() : path_ == 1 ? c() : cpp();
       path_ = (path_ + 1) % kMixPaths.size();
       return err;
     }
 
-   private:
     int fd_;
     ember::Buffer buf_;
     std::uint32_t gem_;

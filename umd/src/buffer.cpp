@@ -29,6 +29,16 @@ constexpr std::uint32_t kExecuteWaitAbiMinor = 4;
 
 std::string Num(std::uint64_t v) { return std::to_string(v); }
 
+// Wait |flags| a driver of ioctl ABI 1.0-1.2 cannot take (WAIT_BO's pad):
+// the reason for EMBER_ERR_UNSUPPORTED, or "" where they are fine.
+std::string WaitFlagsUnsupported(const ember_info &info, std::uint32_t flags) {
+  if (flags == 0 || info.abi_major != 1 || info.abi_minor >= kWaitFlagsAbiMinor) {
+    return "";
+  }
+  return "the driver reports ioctl ABI 1." + Num(info.abi_minor) +
+         ", which has no wait flags (EMBER_WAIT_POLL needs ABI 1." + Num(kWaitFlagsAbiMinor) + ")";
+}
+
 std::string Hex(std::uint32_t v) {
   std::array<char, 16> buf{};
   const int n = std::snprintf(buf.data(), buf.size(), "%x", v);
@@ -343,12 +353,8 @@ std::string ExecuteWaitHint(int err, std::uint32_t timeout_ms) {
 ember_status ExecuteThenWait(ember_device &dev, std::span<const ember_execute_entry> entries,
                              bool partial, const ExecuteWait &wait) {
   // Refused before anything is queued, not by the first wait after it.
-  if (wait.flags != 0 && dev.info.abi_major == 1 && dev.info.abi_minor < kWaitFlagsAbiMinor) {
-    return Fail(EMBER_ERR_UNSUPPORTED,
-                "EXECUTE_BO with a wait: the driver reports ioctl ABI 1." +
-                    Num(dev.info.abi_minor) +
-                    ", which has no wait flags (EMBER_WAIT_POLL needs ABI 1." +
-                    Num(kWaitFlagsAbiMinor) + "): nothing was queued");
+  if (const std::string why = WaitFlagsUnsupported(dev.info, wait.flags); !why.empty()) {
+    return Fail(EMBER_ERR_UNSUPPORTED, "EXECUTE_BO with a wait: " + why + ": nothing was queued");
   }
   if (const ember_status st = Execute(dev, entries, partial); st != EMBER_OK) {
     return st;
@@ -451,12 +457,8 @@ ember_status Wait(ember_bo &bo, std::uint32_t timeout_ms, std::uint32_t flags) {
     return Fail(EMBER_ERR_INVALID, "WAIT_BO: unknown flags 0x" + Hex(flags & ~kWaitFlags) +
                                        " (known: EMBER_WAIT_POLL)");
   }
-  const ember_info &info = bo.dev.info;
-  if (flags != 0 && info.abi_major == 1 && info.abi_minor < kWaitFlagsAbiMinor) {
-    return Fail(EMBER_ERR_UNSUPPORTED,
-                "WAIT_BO: the driver reports ioctl ABI 1." + Num(info.abi_minor) +
-                    ", which has no wait flags (EMBER_WAIT_POLL needs ABI 1." +
-                    Num(kWaitFlagsAbiMinor) + "): wait without them");
+  if (const std::string why = WaitFlagsUnsupported(bo.dev.info, flags); !why.empty()) {
+    return Fail(EMBER_ERR_UNSUPPORTED, "WAIT_BO: " + why + ": wait without them");
   }
   drm_ember_wait_bo args{};
   args.handle = bo.gem.Get();
