@@ -3,13 +3,18 @@
  *
  * A DBC is a request ring and a response ring in host memory with their
  * head and tail registers (§2.6). Writing REQ_TAIL (the doorbell) or
- * RSP_HEAD schedules the engine; it never runs from the MMIO handler. With
- * service-ns 0 a bottom half executes requests in batches (§5.4); with
- * service-ns > 0 each request occupies the DBC for that long on the virtual
- * clock and a per-DBC timer finishes it. A response is written for every
- * request (unless NO_RSP and OK), and the DBC's interrupt source is raised
- * when the response ring goes from empty to non-empty, or on FORCE_IRQ
- * (§4.2).
+ * RSP_HEAD kicks the engine; it never runs from the MMIO handler. The
+ * engine is one thread per device (ember_dbc_engine()) that runs the kicked
+ * DBCs under the BQL and lets go of it after each batch, so that a vCPU
+ * taking the interrupt the batch raised waits for the batch only, never
+ * for the rest of a main-loop iteration (docs/performance.md, "The
+ * completion interrupt waited for QEMU's main loop"). With service-ns 0 it
+ * executes requests in batches (§5.4); with service-ns > 0 each request
+ * occupies the DBC for that long on the virtual clock, and a per-DBC timer
+ * marks it due and kicks the engine, which finishes it. A response is
+ * written for every request (unless NO_RSP and OK), and the DBC's interrupt
+ * source is raised when the response ring goes from empty to non-empty, or
+ * on FORCE_IRQ (§4.2).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -17,10 +22,21 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/rcu.h"
+#include "qemu/thread.h"
 #include "qemu/bswap.h"
 #include "qemu/host-utils.h"
 #include "ember.h"
 #include "trace.h"
+
+/* The big QEMU lock, under its name before and after QEMU 8.2 */
+#ifdef bql_lock
+#define ember_bql_lock()    bql_lock()
+#define ember_bql_unlock()  bql_unlock()
+#else
+#define ember_bql_lock()    qemu_mutex_lock_iothread()
+#define ember_bql_unlock()  qemu_mutex_unlock_iothread()
+#endif
 
 QEMU_BUILD_BUG_ON(sizeof(struct ember_dbc_req) != EMBER_NNC_REQ_ELEM);
 QEMU_BUILD_BUG_ON(sizeof(struct ember_dbc_rsp) != EMBER_NNC_RSP_ELEM);
@@ -54,14 +70,18 @@ static bool ember_dbc_can_fetch(EmberDbc *d)
 static void ember_dbc_stop(EmberDbc *d)
 {
     timer_del(&d->timer);
-    qemu_bh_cancel(d->bh);
+    d->s->engine_kicked &= ~BIT(d->idx);
     d->busy = false;
     d->stalled = false;
 }
 
+/* Have the engine look at @d's rings (under the BQL, any thread) */
 static void ember_dbc_kick(EmberDbc *d)
 {
-    qemu_bh_schedule(d->bh);
+    EmberState *s = d->s;
+
+    s->engine_kicked |= BIT(d->idx);
+    qemu_event_set(&s->engine_event);
 }
 
 /* Let every enabled DBC look at its rings again (a condition changed) */
@@ -262,41 +282,100 @@ static void ember_dbc_run(EmberDbc *d)
         ember_dbc_complete(d, &r, status, result, qlevel, start);
     }
     if (ember_dbc_can_fetch(d)) {
-        qemu_bh_schedule(d->bh);
+        /* The next batch after the engine has let go of the BQL once */
+        ember_dbc_kick(d);
     }
 }
 
-static void ember_dbc_bh(void *opaque)
-{
-    ember_dbc_run(opaque);
-}
-
+/* The service time of the request occupying the DBC is over (main loop) */
 static void ember_dbc_timer(void *opaque)
 {
     EmberDbc *d = opaque;
-#ifdef qemu_bh_new_guarded
-    MemReentrancyGuard *guard = &DEVICE(d->s)->mem_reentrancy_guard;
-    bool engaged = guard->engaged_in_io;
-#endif
 
     if (!d->busy) {
         return;
     }
     if (!ember_dbc_runnable(d)) {
-        /* Hung, halted, quiesced or disabled: hold the request */
+        /* Hung, halted, quiesced or disabled: held until a kick finds it */
         trace_ember_dbc_stalled(d->idx, d->cur.req_id);
-        d->stalled = true;
-        return;
     }
+    d->stalled = true;
+    ember_dbc_kick(d);
+}
+
+/*
+ * The DBC engine: waits for kicks and runs each kicked DBC once, holding
+ * the BQL for one round (at most EMB_BATCH_REQS requests a DBC) and
+ * letting go of it in between. A DBC with more to do kicks itself again.
+ * Everything it touches is under the BQL, as it was for the bottom half
+ * it replaces; a stop or reset clears the DBC's kick under the BQL too.
+ */
+static void *ember_dbc_engine(void *opaque)
+{
+    EmberState *s = opaque;
 #ifdef qemu_bh_new_guarded
-    /* As for the bottom half: DMA must not re-enter our own registers */
-    guard->engaged_in_io = true;
+    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
+    bool engaged;
 #endif
-    ember_dbc_finish_current(d);
-    ember_dbc_run(d);
+    uint32_t kicked;
+    bool quit;
+    unsigned i;
+
+    rcu_register_thread();
+    for (;;) {
+        /* Reset before looking, so that a kick from now on wakes the wait */
+        qemu_event_reset(&s->engine_event);
+        ember_bql_lock();
+        quit = s->engine_quit;
+        kicked = quit ? 0 : s->engine_kicked;
+        s->engine_kicked = 0;
 #ifdef qemu_bh_new_guarded
-    guard->engaged_in_io = engaged;
+        /* DMA must not re-enter our own registers (as a guarded BH) */
+        engaged = guard->engaged_in_io;
+        guard->engaged_in_io = true;
 #endif
+        for (i = 0; i < s->num_dbcs; i++) {
+            if (kicked & BIT(i)) {
+                ember_dbc_run(&s->dbc[i]);
+            }
+        }
+#ifdef qemu_bh_new_guarded
+        guard->engaged_in_io = engaged;
+#endif
+        ember_bql_unlock();
+        if (quit) {
+            break;
+        }
+        if (!kicked) {
+            qemu_event_wait(&s->engine_event);
+        }
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+/* Start the DBC engine (realize) */
+void ember_dbc_engine_start(EmberState *s)
+{
+    s->engine_kicked = 0;
+    s->engine_quit = false;
+    qemu_event_init(&s->engine_event, false);
+    qemu_thread_create(&s->engine_thread, "ember-engine", ember_dbc_engine,
+                       s, QEMU_THREAD_JOINABLE);
+}
+
+/*
+ * Stop the DBC engine (unrealize, under the BQL): the thread may be waiting
+ * for the BQL, so it is let go of while the thread finishes.
+ */
+void ember_dbc_engine_stop(EmberState *s)
+{
+    s->engine_quit = true;
+    qemu_event_set(&s->engine_event);
+    ember_bql_unlock();
+    qemu_thread_join(&s->engine_thread);
+    ember_bql_lock();
+    qemu_event_destroy(&s->engine_event);
 }
 
 /* §5.6 DBC reset; with @regs also the whole block (function reset) */
@@ -369,21 +448,11 @@ void ember_dbc_init(EmberState *s, EmberDbc *d, unsigned idx)
     d->idx = idx;
     d->service_ns = s->service_ns;
     timer_init_ns(&d->timer, QEMU_CLOCK_VIRTUAL, ember_dbc_timer, d);
-#ifdef qemu_bh_new_guarded
-    d->bh = qemu_bh_new_guarded(ember_dbc_bh, d,
-                                &DEVICE(s)->mem_reentrancy_guard);
-#else
-    d->bh = qemu_bh_new(ember_dbc_bh, d);
-#endif
 }
 
 void ember_dbc_exit(EmberDbc *d)
 {
     timer_del(&d->timer);
-    if (d->bh) {
-        qemu_bh_delete(d->bh);
-        d->bh = NULL;
-    }
 }
 
 /* ---- The DBC register block (§2.6) ---- */

@@ -13,9 +13,9 @@
  *  - BAR2: device memory (RAM), 64-bit prefetchable
  *  - BAR4: MSI-X table and PBA (absent with msix=off)
  *  - DMA bridge channels (ember-dbc.c, ember-exec.c): request and response
- *    rings in host memory, executed from a bottom half (service-ns 0) or a
- *    per-DBC virtual-clock timer (service-ns > 0), never from the MMIO
- *    handler.
+ *    rings in host memory, executed by the device's engine thread (at
+ *    once with service-ns 0, after a per-DBC virtual-clock timer with
+ *    service-ns > 0), never from the MMIO handler.
  *  - Management mailbox and firmware (ember-mbox.c, ember-fw.c,
  *    ember-workload.c): request and response queues in host memory
  *    carrying NNC messages (docs/nnc.md), served from a bottom half with
@@ -531,6 +531,7 @@ static void ember_realize(PCIDevice *pdev, Error **errp)
     for (i = 0; i < EMBER_MAX_DBCS; i++) {
         ember_dbc_init(s, &s->dbc[i], i);
     }
+    ember_dbc_engine_start(s);
     ember_tel_init(s);
     ember_mbox_init(s);
     ember_fw_init(s);
@@ -551,6 +552,7 @@ static void ember_exit(PCIDevice *pdev)
     EmberState *s = EMBER(pdev);
     unsigned i;
 
+    ember_dbc_engine_stop(s);
     for (i = 0; i < EMBER_MAX_DBCS; i++) {
         ember_dbc_exit(&s->dbc[i]);
     }

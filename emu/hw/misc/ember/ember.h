@@ -35,6 +35,7 @@
 #include "qemu/units.h"
 #include "qemu/timer.h"
 #include "qemu/queue.h"
+#include "qemu/thread.h"
 #include "exec/memory.h"
 #include "hw/pci/pci.h"
 #include "qom/object.h"
@@ -79,7 +80,7 @@
                                        EMBER_RAS_DBC_FATAL | \
                                        EMBER_RAS_FW_FATAL)
 
-/* Bottom-half batching when service time is 0 (§5.4) */
+/* The engine's batch a DBC when service time is 0 (§5.4) */
 #define EMB_BATCH_REQS                64
 #define EMB_BATCH_BYTES               (64 * MiB)
 /* Bounce buffer for host<->host streaming */
@@ -174,8 +175,7 @@ typedef struct EmberDbc {
     uint32_t cur_qlevel;
     int64_t cur_start;
 
-    QEMUTimer timer;
-    QEMUBH *bh;
+    QEMUTimer timer;            /* service time over (service-ns > 0) */
 
     /* Firmware bookkeeping: activated by ACTIVATE for client fw_owner */
     bool fw_active;
@@ -304,6 +304,15 @@ struct EmberState {
     QEMUBH *mbox_bh;
     QEMUTimer mbox_timer;
 
+    /*
+     * DBC engine (ember-dbc.c): a thread that runs the kicked DBCs under
+     * the BQL. engine_kicked and engine_quit are under the BQL.
+     */
+    QemuThread engine_thread;
+    QemuEvent engine_event;     /* set by every kick and by the stop */
+    uint32_t engine_kicked;     /* BIT(i): DBC i has something to look at */
+    bool engine_quit;           /* the thread exits at its next round */
+
     /* Management firmware */
     EmberFw fw;
 
@@ -411,6 +420,8 @@ void ember_test_irq(EmberState *s, uint32_t v);
 
 void ember_dbc_init(EmberState *s, EmberDbc *d, unsigned idx);
 void ember_dbc_exit(EmberDbc *d);
+void ember_dbc_engine_start(EmberState *s);
+void ember_dbc_engine_stop(EmberState *s);
 void ember_dbc_reset(EmberDbc *d, bool regs);
 void ember_dbc_disable(EmberDbc *d);
 void ember_dbc_kick_all(EmberState *s);
