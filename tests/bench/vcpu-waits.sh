@@ -12,7 +12,8 @@
 #   halted             the guest is idle (HLT): waiting for work
 # The guest counts a stop for the BQL as busy time and a halt as idle, so
 # stops for the BQL are guest CPU that no guest code used. Also prints the
-# vCPU thread's host CPU per operation. QEMU's threads are pinned as
+# vCPU thread's host CPU per operation (its utime + stime over the
+# recording, which perf itself lengthens, over the loop's operations). QEMU's threads are pinned as
 # make bench pins them (--pin apart).
 #
 # usage (host, root): tests/bench/vcpu-waits.sh [--seconds N]
@@ -89,11 +90,12 @@ record() {
 		fi
 	done
 	sleep 2
-	t0=$(ticks "$pid" "$tid")
+	t0=$(ticks "$pid" "$tid") w0=$(date +%s%N)
 	perf record -q -e sched:sched_switch --call-graph dwarf,2048 -t "$tid" \
 		-o "$out/$tag.data" -- sleep "$WIN" >/dev/null 2>&1
-	t1=$(ticks "$pid" "$tid")
-	echo "$tag $(((t1 - t0) * 1000000 / $(getconf CLK_TCK)))" >>"$out/vcpu-us"
+	t1=$(ticks "$pid" "$tid") w1=$(date +%s%N)
+	# the thread's share of a host CPU over the recording, in millionths
+	echo "$tag $(((t1 - t0) * 1000000000000000 / ($(getconf CLK_TCK) * (w1 - w0))))" >>"$out/vcpu-busy"
 }
 
 echo "vcpu-waits: scripts/vm-run --nvme (QEMU ${EMBER_QEMU:-of emu/build-qemu.sh}), results in $out" >&2
@@ -120,7 +122,7 @@ python3 - "$out" "$WIN" <<'PY' | tee "$out/table.txt"
 import sys
 out, win = sys.argv[1], float(sys.argv[2])
 ops = dict(l.split() for l in open(f"{out}/ops"))
-vcpu_us = dict(l.split() for l in open(f"{out}/vcpu-us"))
+busy = dict(l.split() for l in open(f"{out}/vcpu-busy"))
 KINDS = ("BQL for interrupt", "BQL for MMIO", "BQL, other", "halted", "other")
 
 def kind(stack):
@@ -143,5 +145,6 @@ for tag, label in (("ember", "ember QD1 (interrupts)"), ("nvme", "NVMe pvsync2 Q
             counts[kind(event)] += 1
     n = float(ops[tag]) * win
     cells = " | ".join(f"{counts[k] / n:>17.3f}" for k in KINDS)
-    print(f"| {label:<22} | {float(ops[tag]):>7.0f} | {cells} | {int(vcpu_us[tag]) / n:>19.1f} |")
+    host_us = int(busy[tag]) / float(ops[tag])  # (s/s) * 1e6 / (ops/s)
+    print(f"| {label:<22} | {float(ops[tag]):>7.0f} | {cells} | {host_us:>19.1f} |")
 PY
