@@ -22,7 +22,8 @@
 #   --pin MODE     placement of QEMU's threads on the host CPUs:
 #                  apart: the vCPU that runs the workload alone on the last
 #                  host CPU, all other threads on the others; together: the
-#                  workload's vCPU and QEMU's main loop (device emulation)
+#                  workload's vCPU, QEMU's main loop (device emulation) and
+#                  ember's DBC engine thread
 #                  on the last host CPU, the rest on the others; none
 # Exit status: 0 if every configuration that ran was measured.
 set -uo pipefail
@@ -111,13 +112,13 @@ pin_qemu() {
 	for t in /proc/"$pid"/task/*; do
 		comm=$(cat "$t/comm" 2>/dev/null) || continue
 		if [ "$comm" = "CPU $((smp - 1))/TCG" ] ||
-			{ [ "$pin" = together ] && [ "${t##*/}" = "$pid" ]; }; then
+			{ [ "$pin" = together ] && { [ "${t##*/}" = "$pid" ] || [ "$comm" = ember-engine ]; }; }; then
 			taskset -p -c "$last" "${t##*/}" >/dev/null
 		else
 			taskset -p -c "0-$((last - 1))" "${t##*/}" >/dev/null
 		fi
 	done
-	echo "bench: pinned QEMU $pid ($pin): vCPU $((smp - 1))$([ "$pin" = together ] && echo " and the main loop") on host CPU $last, other threads on 0-$((last - 1))" >&2
+	echo "bench: pinned QEMU $pid ($pin): vCPU $((smp - 1))$([ "$pin" = together ] && echo ", the main loop and ember-engine") on host CPU $last, other threads on 0-$((last - 1))" >&2
 }
 [ "$pin" = none ] || pin_qemu &
 pinner=$!

@@ -2,8 +2,9 @@
  * ember AI accelerator: DMA bridge channels (docs/hardware.md §5)
  *
  * A DBC is a request ring and a response ring in host memory with their
- * head and tail registers (§2.6). Writing REQ_TAIL (the doorbell) or
- * RSP_HEAD kicks the engine; it never runs from the MMIO handler. The
+ * head and tail registers (§2.6). Writing REQ_TAIL (the doorbell), or
+ * RSP_HEAD when the response ring was full, kicks the engine; it never
+ * runs from the MMIO handler. The
  * engine is one thread per device (ember_dbc_engine()) that runs the kicked
  * DBCs under the BQL and lets go of it after each batch, so that a vCPU
  * taking the interrupt the batch raised waits for the batch only, never
@@ -522,6 +523,8 @@ uint32_t ember_dbc_read(EmberDbc *d, hwaddr off)
 
 void ember_dbc_write(EmberDbc *d, hwaddr off, uint32_t val)
 {
+    bool full;
+
     switch (off) {
     case EMBER_DBC_REQ_BASE_LO:
         d->req_base_lo = val;
@@ -569,8 +572,12 @@ void ember_dbc_write(EmberDbc *d, hwaddr off, uint32_t val)
             break;
         }
         trace_ember_dbc_doorbell_rsp_head(d->idx, d->rsp_head, val);
+        full = ((d->rsp_tail + 1) & (d->size - 1)) == d->rsp_head;
         d->rsp_head = val;
-        ember_dbc_kick(d);
+        if (full) {
+            /* Only a full response ring holds the engine back */
+            ember_dbc_kick(d);
+        }
         break;
     case EMBER_DBC_CTRL:
         if (val & ~(EMBER_DBC_CTRL_ENABLE | EMBER_DBC_CTRL_RESET)) {
