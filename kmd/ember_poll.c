@@ -54,7 +54,10 @@
  * of the DBC's recent job time (&ember_dbc.job_ns), then busy-polls the
  * ring for at most datapath_busy_poll_us. The io_uring IOPOLL / hybrid
  * polling idea: the waiter that is about to run again anyway finds its
- * own completion, with no interrupt, thread or work item in between.
+ * own completion, with no interrupt, thread or work item in between. It
+ * polls the ring's memory, as NVMe's poll does its completion queue's
+ * phase bits, and reads RSP_TAIL only when its job's response is there
+ * (ember_sched_rsp_seen()).
  */
 
 #include <linux/bitops.h>
@@ -123,6 +126,11 @@ MODULE_PARM_DESC(datapath_irq_drain,
  * so that now and then one sleeps again and measures it anew.
  */
 #define EMBER_POLL_SLACK_DECAY		64u
+/*
+ * A busy-polling waiter looks at the response ring in memory; every
+ * EMBER_POLL_LOOKS_PER_READ-th look it also reads the ring's registers.
+ */
+#define EMBER_POLL_LOOKS_PER_READ	32u
 /*
  * Coalescing: sleep until at most 1/EMBER_POLL_COALESCE_DIV of the requests
  * in flight can have completed; only with more than that many in flight.
@@ -377,7 +385,7 @@ bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,
 	u64 half = READ_ONCE(dbc->job_ns) / 2;
 	u64 slack = READ_ONCE(dbc->sleep_slack_ns);
 	u64 now = ktime_get_ns(), deadline, left, slept;
-	u32 inflight, n, us;
+	u32 inflight, n, us, looks;
 
 	if (!budget || dma_fence_is_signaled(fence))
 		return dma_fence_is_signaled(fence);
@@ -404,10 +412,19 @@ bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,
 		}
 	}
 	deadline = now + budget;
-	for (;;) {
+	for (looks = 1;; looks++) {
 		if (dma_fence_is_signaled(fence))
 			return true;
-		n = ember_sched_drain(dbc, EMBER_DRAIN_BATCH, &inflight);
+		/*
+		 * Look at the ring in memory; read the registers only when a
+		 * response seems to be there, or now and then anyway (a
+		 * response the look cannot match, such as a DMA error's).
+		 */
+		if (!ember_sched_rsp_seen(dbc) &&
+		    looks % EMBER_POLL_LOOKS_PER_READ)
+			n = 0;
+		else
+			n = ember_sched_drain(dbc, EMBER_DRAIN_BATCH, &inflight);
 		if (n) {
 			/* Only the polls that found responses are counted. */
 			atomic64_inc(&dbc->stats.polls);

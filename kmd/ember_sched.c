@@ -508,6 +508,41 @@ bool ember_sched_rsp_pending(struct ember_dbc *dbc)
 }
 
 /**
+ * ember_sched_rsp_seen() - has the oldest job's response landed in memory?
+ * @dbc: the DBC
+ *
+ * A poller's cheap look, with no register access: the slot at the response
+ * ring's head holds a response for the DBC's oldest running job (the job's
+ * cookie, which a slot left over from the ring's previous lap cannot hold:
+ * job ids only grow, and a job has fewer requests than the ring slots).
+ * Register reads are slow on a bus, and under emulation each one waits for
+ * the device model's lock. The drain that follows reads RSP_TAIL, the
+ * device's own word on it. Any context.
+ *
+ * Return: true if a response looks ready, or there is no running job or
+ * ring to look at (a drain finds out what is there).
+ */
+bool ember_sched_rsp_seen(struct ember_dbc *dbc)
+{
+	const struct ember_dbc_rsp *rsp;
+	struct ember_act *act;
+	struct ember_job *job;
+	unsigned long flags;
+	bool seen = true;
+
+	spin_lock_irqsave(&dbc->lock, flags);
+	act = ember_sched_dbc_act(dbc);
+	job = act ? list_first_entry_or_null(&act->running, struct ember_job,
+					     node) : NULL;
+	if (job) {
+		rsp = (const struct ember_dbc_rsp *)act->rsp_ring + act->rsp_head;
+		seen = le64_to_cpu(READ_ONCE(rsp->cookie)) == job->base.id;
+	}
+	spin_unlock_irqrestore(&dbc->lock, flags);
+	return seen;
+}
+
+/**
  * ember_sched_recheck() - a waiter looks at the ring itself
  * @dbc: the DBC the waiter's job was submitted to
  * @serial: &ember_act.serial of the activation it was submitted on

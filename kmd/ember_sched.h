@@ -77,6 +77,7 @@ void ember_job_abort(struct ember_job *job);
 u32 ember_sched_drain(struct ember_dbc *dbc, u32 budget, u32 *inflight);
 bool ember_sched_drain_irq(struct ember_dbc *dbc, u32 budget);
 bool ember_sched_rsp_pending(struct ember_dbc *dbc);
+bool ember_sched_rsp_seen(struct ember_dbc *dbc);
 u32 ember_sched_recheck(struct ember_dbc *dbc, u64 serial);
 void ember_sched_act_lost(struct ember_act *act);
 void ember_dbc_set_act(struct ember_dbc *dbc, struct ember_act *act);

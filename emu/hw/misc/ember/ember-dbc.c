@@ -71,7 +71,7 @@ static bool ember_dbc_can_fetch(EmberDbc *d)
 static void ember_dbc_stop(EmberDbc *d)
 {
     timer_del(&d->timer);
-    d->s->engine_kicked &= ~BIT(d->idx);
+    qatomic_and(&d->s->engine_kicked, ~BIT(d->idx));
     d->busy = false;
     d->stalled = false;
 }
@@ -81,7 +81,7 @@ static void ember_dbc_kick(EmberDbc *d)
 {
     EmberState *s = d->s;
 
-    s->engine_kicked |= BIT(d->idx);
+    qatomic_or(&s->engine_kicked, BIT(d->idx));
     qemu_event_set(&s->engine_event);
 }
 
@@ -324,12 +324,22 @@ static void *ember_dbc_engine(void *opaque)
 
     rcu_register_thread();
     for (;;) {
-        /* Reset before looking, so that a kick from now on wakes the wait */
+        /*
+         * Reset before looking, so that a kick from now on wakes the wait;
+         * look without the BQL, which a vCPU may want meanwhile.
+         */
         qemu_event_reset(&s->engine_event);
+        if (!qatomic_read(&s->engine_kicked) &&
+            !qatomic_read(&s->engine_quit)) {
+            qemu_event_wait(&s->engine_event);
+            continue;
+        }
         ember_bql_lock();
-        quit = s->engine_quit;
-        kicked = quit ? 0 : s->engine_kicked;
-        s->engine_kicked = 0;
+        quit = qatomic_read(&s->engine_quit);
+        kicked = qatomic_xchg(&s->engine_kicked, 0);
+        if (quit) {
+            kicked = 0;
+        }
 #ifdef qemu_bh_new_guarded
         /* DMA must not re-enter our own registers (as a guarded BH) */
         engaged = guard->engaged_in_io;
@@ -347,9 +357,6 @@ static void *ember_dbc_engine(void *opaque)
         if (quit) {
             break;
         }
-        if (!kicked) {
-            qemu_event_wait(&s->engine_event);
-        }
     }
     rcu_unregister_thread();
     return NULL;
@@ -358,8 +365,8 @@ static void *ember_dbc_engine(void *opaque)
 /* Start the DBC engine (realize) */
 void ember_dbc_engine_start(EmberState *s)
 {
-    s->engine_kicked = 0;
-    s->engine_quit = false;
+    qatomic_set(&s->engine_kicked, 0);
+    qatomic_set(&s->engine_quit, false);
     qemu_event_init(&s->engine_event, false);
     qemu_thread_create(&s->engine_thread, "ember-engine", ember_dbc_engine,
                        s, QEMU_THREAD_JOINABLE);
@@ -371,7 +378,7 @@ void ember_dbc_engine_start(EmberState *s)
  */
 void ember_dbc_engine_stop(EmberState *s)
 {
-    s->engine_quit = true;
+    qatomic_set(&s->engine_quit, true);
     qemu_event_set(&s->engine_event);
     ember_bql_unlock();
     qemu_thread_join(&s->engine_thread);

@@ -306,7 +306,8 @@ struct EmberState {
 
     /*
      * DBC engine (ember-dbc.c): a thread that runs the kicked DBCs under
-     * the BQL. engine_kicked and engine_quit are under the BQL.
+     * the BQL. engine_kicked and engine_quit change under the BQL
+     * (atomically: the engine looks at them without it before it sleeps).
      */
     QemuThread engine_thread;
     QemuEvent engine_event;     /* set by every kick and by the stop */
