@@ -94,8 +94,10 @@ echo "bench: scripts/vm-run ${vmargs[*]} -- tests/bench/guest-bench.sh" >&2
 # (main loop = device emulation, other vCPUs, I/O workers; threads created
 # later inherit this) on the other host CPUs, so the two never queue behind
 # each other on one host CPU.
+# shellcheck source=tests/bench/pin-qemu.sh
+. "$ROOT/tests/bench/pin-qemu.sh"
 pin_qemu() {
-	local pid='' p t comm hostn last share
+	local pid='' p hostn last share
 	hostn=$(nproc)
 	[ "$hostn" -ge 2 ] || return 0
 	last=$((hostn - 1))
@@ -109,15 +111,7 @@ pin_qemu() {
 		sleep 0.1
 	done
 	[ -n "$pid" ] || { echo "bench: warning: QEMU not found, threads not pinned" >&2; return 0; }
-	for t in /proc/"$pid"/task/*; do
-		comm=$(cat "$t/comm" 2>/dev/null) || continue
-		if [ "$comm" = "CPU $((smp - 1))/TCG" ] ||
-			{ [ "$pin" = together ] && { [ "${t##*/}" = "$pid" ] || [ "$comm" = ember-engine ]; }; }; then
-			taskset -p -c "$last" "${t##*/}" >/dev/null
-		else
-			taskset -p -c "0-$((last - 1))" "${t##*/}" >/dev/null
-		fi
-	done
+	pin_qemu_threads "$pid" "$smp" "$pin"
 	echo "bench: pinned QEMU $pid ($pin): vCPU $((smp - 1))$([ "$pin" = together ] && echo ", the main loop and ember-engine") on host CPU $last, other threads on 0-$((last - 1))" >&2
 }
 [ "$pin" = none ] || pin_qemu &

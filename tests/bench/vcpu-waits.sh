@@ -67,7 +67,8 @@ command -v perf >/dev/null || { echo "vcpu-waits: perf is not installed (make de
 [ "$(nproc)" -ge 2 ] || { echo "vcpu-waits: needs 2 host CPUs" >&2; exit 1; }
 out=$BUILD/bench/vcpu-waits-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-last=$(($(nproc) - 1))
+# shellcheck source=tests/bench/pin-qemu.sh
+. "$ROOT/tests/bench/pin-qemu.sh"
 name="vcpu-waits-$$"
 
 # The QEMU of this run and its workload vCPU (the guest's last CPU, "CPU 1/TCG").
@@ -85,17 +86,11 @@ ticks() { awk '{ sub(/^.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/
 
 # record TAG: pin QEMU's threads, wait 2 s into the loop, record WIN s.
 record() {
-	local tag=$1 pid tid etid t t0 t1 w0 w1
+	local tag=$1 pid tid etid t0 t1 w0 w1
 	pid=$(qemu_pid) || { echo "vcpu-waits: QEMU not found" >&2; return 1; }
 	tid=$(thread_tid "$pid" "CPU 1/TCG")
 	etid=$(thread_tid "$pid" ember-engine)
-	for t in /proc/"$pid"/task/*; do
-		if [ "${t##*/}" = "$tid" ]; then
-			taskset -p -c "$last" "${t##*/}" >/dev/null
-		else
-			taskset -p -c "0-$((last - 1))" "${t##*/}" >/dev/null
-		fi
-	done
+	pin_qemu_threads "$pid" 2 apart
 	sleep 2
 	t0=$(ticks "$pid" "$tid") w0=$(date +%s%N)
 	perf record -q -e sched:sched_switch --call-graph dwarf,2048 -t "$tid${etid:+,$etid}" \

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Sourced by tests/bench/run.sh and tests/bench/vcpu-waits.sh: the
+# placement of a running QEMU's threads on the host CPUs (run.sh --pin).
+
+# pin_qemu_threads PID SMP apart|together: the vCPU that runs the workload
+# (the guest's last CPU, "CPU SMP-1/TCG") on the last host CPU, alone
+# (apart) or with QEMU's main loop and ember's DBC engine thread
+# (together); every other thread on the other host CPUs. Threads created
+# later inherit their creator's placement. Needs 2 host CPUs.
+pin_qemu_threads() {
+	local pid=$1 smp=$2 mode=$3 last t comm
+	last=$(($(nproc) - 1))
+	for t in /proc/"$pid"/task/*; do
+		comm=$(cat "$t/comm" 2>/dev/null) || continue
+		if [ "$comm" = "CPU $((smp - 1))/TCG" ] ||
+			{ [ "$mode" = together ] && { [ "${t##*/}" = "$pid" ] || [ "$comm" = ember-engine ]; }; }; then
+			taskset -p -c "$last" "${t##*/}" >/dev/null
+		else
+			taskset -p -c "0-$((last - 1))" "${t##*/}" >/dev/null
+		fi
+	done
+}
