@@ -457,8 +457,22 @@ RATIOS = (
      "ember mitigation off stream", "cpu_us_per_op"),
     ("stream interrupts/job mitigation off / on", "ember mitigation off stream",
      "ember mitigation on stream", "irqs_per_op"),
-    ("lone-job p50 mitigation on / off", "ember mitigation on QD1",
+    # A lone job with mitigation on / off: one QD1 loop that switches
+    # datapath_irq_mitigation between Y and N every 256 jobs (ember_bench
+    # --alternate-param), each value's jobs' p50; then the same loop
+    # switching between Y and Y, the control (1.00 but for the method's
+    # own noise); then the separate rows, whose drift the last line shows:
+    # two rows of the same configuration (QD1 with mitigation on, raw
+    # ioctls), minutes apart.
+    ("lone-job p50 mitigation on / off", "ember mitigation interleaved QD1",
+     "ember mitigation interleaved QD1", ("by_param.a.p50_us", "by_param.b.p50_us")),
+    ("lone-job p50 mitigation on / on, interleaved (control)",
+     "ember mitigation control QD1", "ember mitigation control QD1",
+     ("by_param.a.p50_us", "by_param.b.p50_us")),
+    ("lone-job p50 mitigation on / off, separate rows", "ember mitigation on QD1",
      "ember mitigation off QD1", "p50_us"),
+    ("lone-job p50 mitigation on / on, separate rows (control)",
+     "ember mitigation on QD1", "ember raw QD1", "p50_us"),
     ("QD1 p50 direct submit / scheduler submit", "ember mitigation on QD1",
      "ember scheduler submit QD1", "p50_us"),
     ("QD1 CPU/op direct submit / scheduler submit", "ember mitigation on QD1",
@@ -662,6 +676,12 @@ def cmd_report(args):
             out.append(f"{r['config']}: each path's p50 / p99 µs (jobs): " + ", ".join(
                 f"{k} {fmt(v.get('p50_us'), 1)} / {fmt(v.get('p99_us'), 1)} ({v.get('ops', 0):,})"
                 for k, v in r["by_api"].items()))
+        if r.get("status") == "ok" and isinstance(r.get("by_param"), dict):
+            out.append(f"{r['config']}: {r.get('alternate_param', '?')} in turn every"
+                       f" {r.get('alternate_every', '?')} jobs; each value's p50 / p99 µs (jobs): "
+                       + ", ".join(f"{v.get('value')} {fmt(v.get('p50_us'), 1)} /"
+                                   f" {fmt(v.get('p99_us'), 1)} ({v.get('ops', 0):,})"
+                                   for _, v in sorted(r["by_param"].items())))
     for g in groups:
         for r in records:
             if r["group"] == g and r.get("status") == "not-implemented":

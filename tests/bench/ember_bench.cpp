@@ -21,9 +21,21 @@
 // turn (raw ioctls on libember's descriptor, the C API, the C++ API, on
 // the same BOs and DBC) and adds each one's percentiles under "by_api".
 //
+// --alternate-param PATH=A,B (depth 1) compares two values of a run-time
+// module parameter the same way: it writes A before the first job, B
+// before job N (--alternate-every, default 256), A again before job 2N,
+// and so on, between jobs and outside their timed span, and adds each
+// value's percentiles under "by_param" ("a": A's, "b": B's; A and B may be
+// the same value, a control); the parameter's value from before
+// the run is restored. Blocks of a few milliseconds alternate hundreds of
+// times in a run, so the emulator's drift, which moves separate rows of
+// the same loop by up to a third (docs/performance.md), enters both sides
+// alike.
+//
 // usage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S]
 //                    [--ramp S] [--service-ns NS] [--wait-poll 0|1]
-//                    [--execute-wait 0|1] [--cpu N] [--out FILE]
+//                    [--execute-wait 0|1] [--alternate-param PATH=A,B]
+//                    [--alternate-every N] [--cpu N] [--out FILE]
 //   --api A          raw (default), c, cpp or mix
 //   --seconds S      total run time, ramp included (default 5)
 //   --ramp S         completions before S are not counted (default 1)
@@ -32,6 +44,10 @@
 //   --wait-poll 1    wait with EMBER_WAIT_BO_POLL (the waiter polls)
 //   --execute-wait B 1: EXECUTE_BO waits (EMBER_EXECUTE_BO_WAIT; depth 1
 //                    only, its default), 0: EXECUTE_BO, then WAIT_BO
+//   --alternate-param PATH=A,B
+//                    write A and B to the file PATH (a module parameter)
+//                    in turn, every N jobs (depth 1 only)
+//   --alternate-every N  jobs per block of --alternate-param (default 256)
 //   --cpu N          pin to CPU N
 //   --out FILE       write the JSON there (default stdout)
 // Exit status: 0, 1 if a job failed or returned wrong bytes, 2 bad usage.
@@ -44,6 +60,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -354,13 +371,51 @@ struct Options {
   std::optional<bool> execute_wait;  // default: at depth 1
   std::optional<int> cpu;
   std::string out;
+  std::string alt_path;                   // --alternate-param: the file
+  std::array<std::string, 2> alt_values;  // its two values, in turn
+  std::uint32_t alt_every = 256;          // jobs per block
+};
+
+// --alternate-param's file: Set() writes a value; the value it held before
+// is written back when the switch goes away.
+class ParamSwitch {
+ public:
+  explicit ParamSwitch(std::string path) : path_(std::move(path)) {
+    std::ifstream f(path_);
+    if (!std::getline(f, old_)) {
+      throw ember_load::Error("cannot read " + path_);
+    }
+  }
+  ParamSwitch(const ParamSwitch &) = delete;
+  ParamSwitch &operator=(const ParamSwitch &) = delete;
+  ParamSwitch(ParamSwitch &&) = delete;
+  ParamSwitch &operator=(ParamSwitch &&) = delete;
+  ~ParamSwitch() {
+    try {
+      Set(old_);
+    } catch (const std::exception &e) {
+      std::cerr << "ember_bench: " << e.what() << "\n";
+    }
+  }
+
+  void Set(const std::string &v) const {
+    std::ofstream f(path_);
+    f << v << "\n";
+    if (!f.flush()) {
+      throw ember_load::Error("cannot write '" + v + "' to " + path_);
+    }
+  }
+
+ private:
+  std::string path_;
+  std::string old_;
 };
 
 [[noreturn]] void Usage(const std::string &why) {
   std::cerr << "ember_bench: " << why
             << "\nusage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S] "
-               "[--ramp S] [--service-ns NS] [--wait-poll 0|1] [--execute-wait 0|1] [--cpu N] "
-               "[--out FILE]\n";
+               "[--ramp S] [--service-ns NS] [--wait-poll 0|1] [--execute-wait 0|1] "
+               "[--alternate-param PATH=A,B] [--alternate-every N] [--cpu N] [--out FILE]\n";
   std::exit(2);
 }
 
@@ -426,6 +481,19 @@ Options Parse(int argc, char **argv) {
         Usage("--execute-wait takes 0 or 1, not '" + v + "'");
       }
       o.execute_wait = v == "1";
+    } else if (a == "--alternate-param") {
+      const auto eq = v.rfind('=');
+      const auto comma = eq == std::string::npos ? eq : v.find(',', eq);
+      if (eq == 0 || comma == std::string::npos || comma == eq + 1 || comma + 1 == v.size()) {
+        Usage("--alternate-param takes PATH=A,B, not '" + v + "'");
+      }
+      o.alt_path = v.substr(0, eq);
+      o.alt_values = {v.substr(eq + 1, comma - eq - 1), v.substr(comma + 1)};
+    } else if (a == "--alternate-every") {
+      o.alt_every = ToU32(v, a);
+      if (o.alt_every == 0) {
+        Usage("--alternate-every needs at least 1 job");
+      }
     } else if (a == "--cpu") {
       o.cpu = static_cast<int>(ToU32(v, a));
     } else if (a == "--out") {
@@ -439,6 +507,11 @@ Options Parse(int argc, char **argv) {
   }
   if (o.execute_wait.value_or(false) && o.depth != 1) {
     Usage("--execute-wait 1 needs --depth 1");
+  }
+  // Deeper, a block's first jobs would share the ring with the last
+  // block's.
+  if (!o.alt_path.empty() && o.depth != 1) {
+    Usage("--alternate-param needs --depth 1");
   }
   return o;
 }
@@ -461,6 +534,16 @@ int Run(const Options &o, const ember_load::Device &dev) {
   cfg.bytes = o.bytes;
   cfg.wait_flags = o.wait_poll ? EMBER_WAIT_BO_POLL : 0;
   cfg.execute_wait = o.execute_wait.value_or(o.depth == 1);
+  // --alternate-param: job j runs with value (j / alt_every) % 2.
+  std::unique_ptr<ParamSwitch> param;
+  if (!o.alt_path.empty()) {
+    param = std::make_unique<ParamSwitch>(o.alt_path);
+    cfg.before_job = [&o, p = param.get()](std::uint64_t job) {
+      if (job % o.alt_every == 0) {
+        p->Set(o.alt_values.at((job / o.alt_every) % 2));
+      }
+    };
+  }
   ember_load::BasicStream<A> stream(dev, cfg);
   std::unique_ptr<ember_load::ServiceNsGuard> service;
   if (o.service_ns) {
@@ -475,6 +558,7 @@ int Run(const Options &o, const ember_load::Device &dev) {
   // The steady state: jobs that completed after the ramp.
   std::vector<double> lat;
   std::array<std::vector<double>, kMixPaths.size()> by_path;  // --api mix
+  std::array<std::vector<double>, 2> by_value;                // --alternate-param
   std::uint64_t counted = 0;
   double first = -1;
   double last = 0;
@@ -490,6 +574,7 @@ int Run(const Options &o, const ember_load::Device &dev) {
     // Job i is execution i / depth of BO i % depth (jobs complete in
     // order), which took path (i / depth) % 3.
     by_path.at((i / o.depth) % kMixPaths.size()).push_back(r.lat_us[i]);
+    by_value.at((i / o.alt_every) % 2).push_back(r.lat_us[i]);  // depth 1
     counted++;
   }
   const double span = last - o.ramp;
@@ -522,6 +607,19 @@ int Run(const Options &o, const ember_load::Device &dev) {
     for (std::size_t p = 0; p < kMixPaths.size(); p++) {
       const auto &v = by_path.at(p);
       js << (p ? ", " : "") << Json(kMixPaths.at(p)) << ": {\"ops\": " << v.size()
+         << ", \"p50_us\": " << Percentile(v, 0.50) << ", \"p90_us\": " << Percentile(v, 0.90)
+         << ", \"p99_us\": " << Percentile(v, 0.99) << "}";
+    }
+    js << "}";
+  }
+  if (param) {
+    // Each value's own latencies, e.g. mitigation on / off of one run.
+    js << ", \"alternate_param\": " << Json(o.alt_path) << ", \"alternate_every\": " << o.alt_every
+       << ", \"by_param\": {";
+    for (std::size_t k = 0; k < by_value.size(); k++) {
+      const auto &v = by_value.at(k);
+      js << (k ? ", " : "") << (k ? "\"b\"" : "\"a\"")
+         << ": {\"value\": " << Json(o.alt_values.at(k)) << ", \"ops\": " << v.size()
          << ", \"p50_us\": " << Percentile(v, 0.50) << ", \"p90_us\": " << Percentile(v, 0.90)
          << ", \"p99_us\": " << Percentile(v, 0.99) << "}";
     }

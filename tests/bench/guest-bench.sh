@@ -11,7 +11,8 @@
 #             each interrupt-driven and polled (--hipri, nvme poll_queues=1)
 #   ember ... the data path in five modes (mitigation off / on, waiter
 #             poll, polling, single MSI), each as a stream of jobs with
-#             several BOs in flight and as a lone job at a time (QD1); the
+#             several BOs in flight and as a lone job at a time (QD1); a
+#             QD1 loop switching mitigation on / off every 256 jobs; the
 #             same QD1 and stream loops through raw ioctls and through
 #             libember's C and C++ APIs (its overhead); and 1, 2 and 4 DBCs
 #             kept busy by as many processes at once; see ember_bench below
@@ -173,6 +174,12 @@ nvme_bench() {
 # steering would move it from. (Left alone, the kernel happens to put
 # DBC 0's vector on the last CPU, the workload's, which would make this
 # row the same placement as "mitigation on".)
+# mitigation interleaved: one QD1 loop that writes Y and N to
+# datapath_irq_mitigation in turn, every 256 jobs (ember_bench
+# --alternate-param: between jobs, untimed), each value's jobs counted
+# apart: the lone-job on / off ratio without the drift between separate
+# rows. mitigation control: the same with Y and Y, which must give 1.00
+# but for the method's own noise.
 # raw / libember C / libember C++: the QD1 and stream loops of "mitigation
 # on" through raw ioctls (what every other ember row uses) and through
 # libember's C and C++ APIs (ember_bench --api), measured back to back.
@@ -183,6 +190,8 @@ EMBER_API_MIX="ember API interleaved"  # its QD1 row only
 EMBER_FIXED="ember IRQ not steered"  # its QD1 row only
 EMBER_SCHED="ember scheduler submit"  # its QD1 row only
 EMBER_TWO="ember two calls"  # its QD1 row only
+EMBER_MIT_ALT="ember mitigation interleaved"  # its QD1 row only
+EMBER_MIT_CTL="ember mitigation control"  # its QD1 row only
 EMBER_API_ARGS=(raw c cpp)
 # N processes at once, each keeping its own DBC busy (a stream of
 # EMBER_BENCH_DEPTH BOs at EMBER_BENCH_SERVICE_NS a job); mitigation on.
@@ -327,7 +336,9 @@ ember_skip() {
 
 ember_bench() {
 	local n
-	ember_wanted "${EMBER_MODES[@]}" || wanted "$EMBER_API_MIX QD1" "$EMBER_FIXED QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" ||
+	ember_wanted "${EMBER_MODES[@]}" ||
+		wanted "$EMBER_API_MIX QD1" "$EMBER_FIXED QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" \
+			"$EMBER_MIT_CTL QD1" ||
 		ember_par_wanted ||
 		return 0
 	if ! ember_present || [ ! -x "$EMBER_BIN" ]; then
@@ -338,6 +349,8 @@ ember_bench() {
 		wanted "$EMBER_FIXED QD1" && skip "$EMBER_FIXED QD1" ember "$why"
 		wanted "$EMBER_SCHED QD1" && skip "$EMBER_SCHED QD1" ember "$why"
 		wanted "$EMBER_TWO QD1" && skip "$EMBER_TWO QD1" ember "$why"
+		wanted "$EMBER_MIT_ALT QD1" && skip "$EMBER_MIT_ALT QD1" ember "$why"
+		wanted "$EMBER_MIT_CTL QD1" && skip "$EMBER_MIT_CTL QD1" ember "$why"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "$why"
 		done
@@ -347,11 +360,21 @@ ember_bench() {
 	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
 	local direct=/sys/module/ember/parameters/datapath_direct_submit
 	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll" "${EMBER_API_MODES[@]}" &&
-		! wanted "$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" && ! ember_par_wanted; then
+		! wanted "$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" "$EMBER_MIT_CTL QD1" &&
+		! ember_par_wanted; then
 		:
 	elif load_ember; then
 		echo N >"$mit" && ember_mode "ember mitigation off"
 		echo Y >"$mit" && ember_mode "ember mitigation on"
+		EMBER_EXTRA=(--alternate-param "$mit=Y,N")
+		ember_config "$EMBER_MIT_ALT QD1" \
+			"one job at a time, no service time; datapath_irq_mitigation Y and N in turn, 256 jobs each" \
+			-- --depth 1 --service-ns 0
+		EMBER_EXTRA=(--alternate-param "$mit=Y,Y")
+		ember_config "$EMBER_MIT_CTL QD1" \
+			"one job at a time, no service time; datapath_irq_mitigation Y and Y in turn, 256 jobs each (the control)" \
+			-- --depth 1 --service-ns 0
+		EMBER_EXTRA=()
 		echo N >"$direct" && ember_config "$EMBER_SCHED QD1" \
 			"one job at a time, no service time; datapath_direct_submit=N" -- --depth 1 --service-ns 0
 		echo Y >"$direct"
@@ -368,6 +391,8 @@ ember_bench() {
 			"${EMBER_API_MODES[@]}"
 		wanted "$EMBER_SCHED QD1" && skip "$EMBER_SCHED QD1" ember "ember.ko did not load"
 		wanted "$EMBER_TWO QD1" && skip "$EMBER_TWO QD1" ember "ember.ko did not load"
+		wanted "$EMBER_MIT_ALT QD1" && skip "$EMBER_MIT_ALT QD1" ember "ember.ko did not load"
+		wanted "$EMBER_MIT_CTL QD1" && skip "$EMBER_MIT_CTL QD1" ember "ember.ko did not load"
 		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "ember.ko did not load"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "ember.ko did not load"

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -389,6 +390,10 @@ struct StreamConfig {
   // (EMBER_EXECUTE_BO_WAIT, with wait_ms and wait_flags), not EXECUTE_BO
   // and then WAIT_BO.
   bool execute_wait = false;
+  // If set, called with a job's index before the job is prepared and
+  // submitted, outside its timed span (ember_bench --alternate-param
+  // switches a module parameter between blocks of jobs there).
+  std::function<void(std::uint64_t)> before_job;
 };
 
 struct RunResult {
@@ -416,7 +421,7 @@ class BasicStream {
   using Client = typename Api::Client;
   using Bo = typename Api::Bo;
 
-  BasicStream(const Device &dev, const StreamConfig &cfg) : dev_(dev), cfg_(cfg), client_(dev) {
+  BasicStream(const Device &dev, StreamConfig cfg) : dev_(dev), cfg_(std::move(cfg)), client_(dev) {
     // One ATTACH fills every BO's area; the byte after a job's bytes is
     // checked too.
     if (cfg_.depth == 0 || cfg_.depth > EMBER_SLICE_MAX || cfg_.depth * kArea > kRegion ||
@@ -472,6 +477,9 @@ class BasicStream {
     // result is kept for the completion loop, which has nothing to wait.
     int waited = 0;
     auto submit = [&](std::uint32_t i) {
+      if (cfg_.before_job) {
+        cfg_.before_job(issued);  // issued: this job's index
+      }
       Prepare(i);
       submitted[i] = Clock::now();
       if (cfg_.execute_wait) {
