@@ -88,6 +88,11 @@ if tests/vm/kmd/load.sh $KMD_PARAMS >/tmp/load.log 2>&1; then
 	# ember itself: the last check is a scrape after the unload).
 	# shellcheck disable=SC2086 # KMD_PARAMS is a list of words
 	prefixed tools tests/vm/exporter-test.sh $KMD_PARAMS
+	# Last, because the device is gone afterwards: the slot's power off
+	# under a busy client (pciehp removes the device, QEMU unplugs it).
+	if [ "$IRQ" = msix ] && [ "$IOCTL_ONLY" = 0 ]; then
+		prefixed kmd.hot-unplug tests/vm/kmd/hot-unplug.sh --dbcs "$DBCS" --mem "$MEM" --irq "$IRQ"
+	fi
 else
 	fail "kmd.load" "$(tail -n 3 /tmp/load.log | tr '\n' ' ')"
 fi
