@@ -192,6 +192,9 @@ EMBER_SCHED="ember scheduler submit"  # its QD1 row only
 EMBER_TWO="ember two calls"  # its QD1 row only
 EMBER_MIT_ALT="ember mitigation interleaved"  # its QD1 row only
 EMBER_MIT_CTL="ember mitigation control"  # its QD1 row only
+# The QD1-only rows measured with ember.ko's default load (the IRQ not
+# steered row reloads it).
+EMBER_QD1_ROWS=("$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" "$EMBER_MIT_CTL QD1")
 EMBER_API_ARGS=(raw c cpp)
 # N processes at once, each keeping its own DBC busy (a stream of
 # EMBER_BENCH_DEPTH BOs at EMBER_BENCH_SERVICE_NS a job); mitigation on.
@@ -322,35 +325,34 @@ ember_wanted() {
 	for m in "$@"; do names+=("$m stream" "$m QD1"); done
 	wanted "${names[@]}"
 }
-# ember_skip NOTE MODE...: skip every selected configuration of the modes
-ember_skip() {
-	local note=$1 m c
+# skip_wanted NOTE CONFIG...: skip each of the configurations the filter selects
+skip_wanted() {
+	local note=$1 c
 	shift
-	for m in "$@"; do
-		for c in "$m stream" "$m QD1"; do
-			wanted "$c" && skip "$c" ember "$note"
-		done
+	for c in "$@"; do
+		wanted "$c" && skip "$c" ember "$note"
 	done
 	return 0
+}
+# ember_skip NOTE MODE...: skip every selected configuration of the modes
+ember_skip() {
+	local note=$1 m
+	shift
+	for m in "$@"; do
+		skip_wanted "$note" "$m stream" "$m QD1"
+	done
 }
 
 ember_bench() {
 	local n
-	ember_wanted "${EMBER_MODES[@]}" ||
-		wanted "$EMBER_API_MIX QD1" "$EMBER_FIXED QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" \
-			"$EMBER_MIT_CTL QD1" ||
+	ember_wanted "${EMBER_MODES[@]}" || wanted "${EMBER_QD1_ROWS[@]}" "$EMBER_FIXED QD1" ||
 		ember_par_wanted ||
 		return 0
 	if ! ember_present || [ ! -x "$EMBER_BIN" ]; then
 		local why="no ember device"
 		ember_present && why="$EMBER_BIN not built (make build)"
 		ember_skip "$why" "${EMBER_MODES[@]}"
-		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "$why"
-		wanted "$EMBER_FIXED QD1" && skip "$EMBER_FIXED QD1" ember "$why"
-		wanted "$EMBER_SCHED QD1" && skip "$EMBER_SCHED QD1" ember "$why"
-		wanted "$EMBER_TWO QD1" && skip "$EMBER_TWO QD1" ember "$why"
-		wanted "$EMBER_MIT_ALT QD1" && skip "$EMBER_MIT_ALT QD1" ember "$why"
-		wanted "$EMBER_MIT_CTL QD1" && skip "$EMBER_MIT_CTL QD1" ember "$why"
+		skip_wanted "$why" "${EMBER_QD1_ROWS[@]}" "$EMBER_FIXED QD1"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "$why"
 		done
@@ -360,8 +362,7 @@ ember_bench() {
 	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
 	local direct=/sys/module/ember/parameters/datapath_direct_submit
 	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll" "${EMBER_API_MODES[@]}" &&
-		! wanted "$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" "$EMBER_MIT_CTL QD1" &&
-		! ember_par_wanted; then
+		! wanted "${EMBER_QD1_ROWS[@]}" && ! ember_par_wanted; then
 		:
 	elif load_ember; then
 		echo N >"$mit" && ember_mode "ember mitigation off"
@@ -389,11 +390,7 @@ ember_bench() {
 	else
 		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on" "ember waiter poll" \
 			"${EMBER_API_MODES[@]}"
-		wanted "$EMBER_SCHED QD1" && skip "$EMBER_SCHED QD1" ember "ember.ko did not load"
-		wanted "$EMBER_TWO QD1" && skip "$EMBER_TWO QD1" ember "ember.ko did not load"
-		wanted "$EMBER_MIT_ALT QD1" && skip "$EMBER_MIT_ALT QD1" ember "ember.ko did not load"
-		wanted "$EMBER_MIT_CTL QD1" && skip "$EMBER_MIT_CTL QD1" ember "ember.ko did not load"
-		wanted "$EMBER_API_MIX QD1" && skip "$EMBER_API_MIX QD1" ember "ember.ko did not load"
+		skip_wanted "ember.ko did not load" "${EMBER_QD1_ROWS[@]}"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "ember.ko did not load"
 		done
