@@ -11,8 +11,10 @@
  * for the rest of a main-loop iteration (docs/performance.md, "The
  * completion interrupt waited for QEMU's main loop"). With service-ns 0 it
  * executes requests in batches (§5.4); with service-ns > 0 each request
- * occupies the DBC for that long on the virtual clock, and a per-DBC timer
- * marks it due and kicks the engine, which finishes it. A response is
+ * occupies the DBC for that long on the virtual clock: the engine sleeps
+ * until the earliest such end and then finishes the request, with no
+ * timer in QEMU's main loop to wait for in between (docs/performance.md,
+ * "The storm test and the device's pace"). A response is
  * written for every request (unless NO_RSP and OK), and the DBC's interrupt
  * source is raised when the response ring goes from empty to non-empty, or
  * on FORCE_IRQ (§4.2).
@@ -21,12 +23,14 @@
  */
 
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/rcu.h"
 #include "qemu/thread.h"
 #include "qemu/bswap.h"
 #include "qemu/host-utils.h"
+#include "sysemu/runstate.h"
 #include "ember.h"
 #include "trace.h"
 
@@ -70,10 +74,23 @@ static bool ember_dbc_can_fetch(EmberDbc *d)
 /* Stop the DBC at once, dropping the request in flight without a response */
 static void ember_dbc_stop(EmberDbc *d)
 {
-    timer_del(&d->timer);
     qatomic_and(&d->s->engine_kicked, ~BIT(d->idx));
     d->busy = false;
     d->stalled = false;
+}
+
+/*
+ * Wake the engine if it sleeps (any thread). The barrier pairs with the
+ * engine's between setting engine_sleeping and looking at engine_kicked:
+ * either the engine sees the kick, or this sees it sleeping.
+ */
+static void ember_engine_wake(EmberState *s)
+{
+    /* The kick before it, then engine_sleeping: see ember_engine_sleep() */
+    smp_mb();
+    if (qatomic_read(&s->engine_sleeping)) {
+        event_notifier_set(&s->engine_notifier);
+    }
 }
 
 /* Have the engine look at @d's rings (under the BQL, any thread) */
@@ -82,7 +99,7 @@ static void ember_dbc_kick(EmberDbc *d)
     EmberState *s = d->s;
 
     qatomic_or(&s->engine_kicked, BIT(d->idx));
-    qemu_event_set(&s->engine_event);
+    ember_engine_wake(s);
 }
 
 /* Let every enabled DBC look at its rings again (a condition changed) */
@@ -249,12 +266,20 @@ static void ember_dbc_run(EmberDbc *d)
     int64_t start;
 
     if (d->busy) {
-        /* A request whose service time ended while the DBC could not run */
-        if (d->stalled && ember_dbc_runnable(d)) {
-            ember_dbc_finish_current(d);
-        } else {
+        if (!d->stalled) {
+            if (ember_now() < d->due) {
+                return;
+            }
+            d->stalled = true;
+            if (!ember_dbc_runnable(d)) {
+                /* Hung, halted, quiesced or disabled: held for a kick */
+                trace_ember_dbc_stalled(d->idx, d->cur.req_id);
+            }
+        }
+        if (!ember_dbc_runnable(d)) {
             return;
         }
+        ember_dbc_finish_current(d);
     }
 
     if (d->service_ns) {
@@ -263,9 +288,9 @@ static void ember_dbc_run(EmberDbc *d)
         }
         d->cur_start = ember_now();
         d->cur_status = ember_dbc_fetch(d, &d->cur, &d->cur_qlevel);
+        d->due = d->cur_start + d->service_ns;
         d->busy = true;
         d->stalled = false;
-        timer_mod(&d->timer, d->cur_start + d->service_ns);
         return;
     }
 
@@ -288,28 +313,70 @@ static void ember_dbc_run(EmberDbc *d)
     }
 }
 
-/* The service time of the request occupying the DBC is over (main loop) */
-static void ember_dbc_timer(void *opaque)
+/* Is the service time of the request occupying @d over? (under the BQL) */
+static bool ember_dbc_due(EmberDbc *d, int64_t now)
 {
-    EmberDbc *d = opaque;
+    return d->busy && !d->stalled && d->due <= now;
+}
 
-    if (!d->busy) {
-        return;
+/* When the earliest request in service is due, or INT64_MAX (under the BQL) */
+static int64_t ember_dbc_next_due(EmberState *s)
+{
+    int64_t due = INT64_MAX;
+    unsigned i;
+
+    for (i = 0; i < s->num_dbcs; i++) {
+        if (s->dbc[i].busy && !s->dbc[i].stalled) {
+            due = MIN(due, s->dbc[i].due);
+        }
     }
-    if (!ember_dbc_runnable(d)) {
-        /* Hung, halted, quiesced or disabled: held until a kick finds it */
-        trace_ember_dbc_stalled(d->idx, d->cur.req_id);
-    }
-    d->stalled = true;
-    ember_dbc_kick(d);
+    return due;
 }
 
 /*
- * The DBC engine: waits for kicks and runs each kicked DBC once, holding
- * the BQL for one round (at most EMB_BATCH_REQS requests a DBC) and
- * letting go of it in between. A DBC with more to do kicks itself again.
- * Everything it touches is under the BQL, as it was for the bottom half
- * it replaces; a stop or reset clears the DBC's kick under the BQL too.
+ * Sleep until a kick, the stop, or @due on the virtual clock, whichever
+ * comes first (without the BQL). While the VM is stopped the virtual clock
+ * stands still: the engine sleeps until a kick (ember_engine_vm_state()
+ * gives one when it runs again).
+ */
+static void ember_engine_sleep(EmberState *s, int64_t due)
+{
+    GPollFD pfd = {
+        .fd = event_notifier_get_fd(&s->engine_notifier),
+        .events = G_IO_IN,
+    };
+    int64_t now, timeout = -1;
+
+    qatomic_set(&s->engine_sleeping, true);
+    /* engine_sleeping, then the kicks: see ember_engine_wake() */
+    smp_mb();
+    if (!qatomic_read(&s->engine_kicked) && !qatomic_read(&s->engine_quit)) {
+        if (due != INT64_MAX && runstate_is_running()) {
+            now = ember_now();
+            timeout = due > now ? due - now : 0;
+        }
+        if (timeout) {
+            qemu_poll_ns(&pfd, 1, timeout);
+        }
+    }
+    qatomic_set(&s->engine_sleeping, false);
+    if (pfd.revents & G_IO_IN) {
+        /* A wake that comes later leaves it set: one spurious round */
+        event_notifier_test_and_clear(&s->engine_notifier);
+    }
+}
+
+/*
+ * The DBC engine: sleeps until a kick or the end of a request's service
+ * time, then runs each kicked or due DBC once, holding the BQL for one
+ * round (at most EMB_BATCH_REQS requests a DBC) and letting go of it in
+ * between. A DBC with more to do kicks itself again. Everything it
+ * touches is under the BQL, as it was for the bottom half it replaces; a
+ * stop or reset clears the DBC's kick and request under the BQL too.
+ * It times service itself instead of arming a QEMU timer: that timer
+ * fires in the main loop, which is one more thread to wake and one more
+ * taker of the BQL, and on a busy host it was the largest part of the
+ * device's lateness.
  */
 static void *ember_dbc_engine(void *opaque)
 {
@@ -318,22 +385,14 @@ static void *ember_dbc_engine(void *opaque)
     MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
     bool engaged;
 #endif
+    int64_t due = INT64_MAX, now;
     uint32_t kicked;
     bool quit;
     unsigned i;
 
     rcu_register_thread();
     for (;;) {
-        /*
-         * Reset before looking, so that a kick from now on wakes the wait;
-         * look without the BQL, which a vCPU may want meanwhile.
-         */
-        qemu_event_reset(&s->engine_event);
-        if (!qatomic_read(&s->engine_kicked) &&
-            !qatomic_read(&s->engine_quit)) {
-            qemu_event_wait(&s->engine_event);
-            continue;
-        }
+        ember_engine_sleep(s, due);
         ember_bql_lock();
         quit = qatomic_read(&s->engine_quit);
         kicked = qatomic_xchg(&s->engine_kicked, 0);
@@ -345,14 +404,16 @@ static void *ember_dbc_engine(void *opaque)
         engaged = guard->engaged_in_io;
         guard->engaged_in_io = true;
 #endif
-        for (i = 0; i < s->num_dbcs; i++) {
-            if (kicked & BIT(i)) {
+        now = ember_now();
+        for (i = 0; i < s->num_dbcs && !quit; i++) {
+            if ((kicked & BIT(i)) || ember_dbc_due(&s->dbc[i], now)) {
                 ember_dbc_run(&s->dbc[i]);
             }
         }
 #ifdef qemu_bh_new_guarded
         guard->engaged_in_io = engaged;
 #endif
+        due = ember_dbc_next_due(s);
         ember_bql_unlock();
         if (quit) {
             break;
@@ -362,14 +423,32 @@ static void *ember_dbc_engine(void *opaque)
     return NULL;
 }
 
-/* Start the DBC engine (realize) */
-void ember_dbc_engine_start(EmberState *s)
+/* The VM runs again: its virtual clock does, so the engine's timing too */
+static void ember_engine_vm_state(void *opaque, bool running, RunState state)
 {
+    if (running) {
+        ember_engine_wake(opaque);
+    }
+}
+
+/* Start the DBC engine (realize) */
+bool ember_dbc_engine_start(EmberState *s, Error **errp)
+{
+    int ret = event_notifier_init(&s->engine_notifier, false);
+
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "ember: cannot create the engine's "
+                         "event notifier");
+        return false;
+    }
     qatomic_set(&s->engine_kicked, 0);
     qatomic_set(&s->engine_quit, false);
-    qemu_event_init(&s->engine_event, false);
+    qatomic_set(&s->engine_sleeping, false);
+    s->engine_vmstate = qemu_add_vm_change_state_handler(ember_engine_vm_state,
+                                                         s);
     qemu_thread_create(&s->engine_thread, "ember-engine", ember_dbc_engine,
                        s, QEMU_THREAD_JOINABLE);
+    return true;
 }
 
 /*
@@ -379,11 +458,12 @@ void ember_dbc_engine_start(EmberState *s)
 void ember_dbc_engine_stop(EmberState *s)
 {
     qatomic_set(&s->engine_quit, true);
-    qemu_event_set(&s->engine_event);
+    event_notifier_set(&s->engine_notifier);
     ember_bql_unlock();
     qemu_thread_join(&s->engine_thread);
     ember_bql_lock();
-    qemu_event_destroy(&s->engine_event);
+    qemu_del_vm_change_state_handler(s->engine_vmstate);
+    event_notifier_cleanup(&s->engine_notifier);
 }
 
 /* §5.6 DBC reset; with @regs also the whole block (function reset) */
@@ -455,12 +535,6 @@ void ember_dbc_init(EmberState *s, EmberDbc *d, unsigned idx)
     d->s = s;
     d->idx = idx;
     d->service_ns = s->service_ns;
-    timer_init_ns(&d->timer, QEMU_CLOCK_VIRTUAL, ember_dbc_timer, d);
-}
-
-void ember_dbc_exit(EmberDbc *d)
-{
-    timer_del(&d->timer);
 }
 
 /* ---- The DBC register block (§2.6) ---- */

@@ -14,8 +14,9 @@
  *  - BAR4: MSI-X table and PBA (absent with msix=off)
  *  - DMA bridge channels (ember-dbc.c, ember-exec.c): request and response
  *    rings in host memory, executed by the device's engine thread (at
- *    once with service-ns 0, after a per-DBC virtual-clock timer with
- *    service-ns > 0), never from the MMIO handler.
+ *    once with service-ns 0, when the request's service time on the
+ *    virtual clock is over with service-ns > 0), never from the MMIO
+ *    handler.
  *  - Management mailbox and firmware (ember-mbox.c, ember-fw.c,
  *    ember-workload.c): request and response queues in host memory
  *    carrying NNC messages (docs/nnc.md), served from a bottom half with
@@ -527,11 +528,16 @@ static void ember_realize(PCIDevice *pdev, Error **errp)
         }
     }
 
-    s->bounce = g_malloc(EMB_BOUNCE_SIZE);
     for (i = 0; i < EMBER_MAX_DBCS; i++) {
         ember_dbc_init(s, &s->dbc[i], i);
     }
-    ember_dbc_engine_start(s);
+    if (!ember_dbc_engine_start(s, errp)) {
+        if (s->msix) {
+            msix_uninit(pdev, &s->msix_bar, &s->msix_bar);
+        }
+        goto fail_msi;
+    }
+    s->bounce = g_malloc(EMB_BOUNCE_SIZE);
     ember_tel_init(s);
     ember_mbox_init(s);
     ember_fw_init(s);
@@ -550,12 +556,8 @@ fail_pcie:
 static void ember_exit(PCIDevice *pdev)
 {
     EmberState *s = EMBER(pdev);
-    unsigned i;
 
     ember_dbc_engine_stop(s);
-    for (i = 0; i < EMBER_MAX_DBCS; i++) {
-        ember_dbc_exit(&s->dbc[i]);
-    }
     g_free(s->bounce);
     s->bounce = NULL;
 

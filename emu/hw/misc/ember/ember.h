@@ -36,6 +36,7 @@
 #include "qemu/timer.h"
 #include "qemu/queue.h"
 #include "qemu/thread.h"
+#include "qemu/event_notifier.h"
 #include "exec/memory.h"
 #include "hw/pci/pci.h"
 #include "qom/object.h"
@@ -174,8 +175,7 @@ typedef struct EmberDbc {
     uint8_t cur_status;         /* non-OK: failed before execution */
     uint32_t cur_qlevel;
     int64_t cur_start;
-
-    QEMUTimer timer;            /* service time over (service-ns > 0) */
+    int64_t due;                /* virtual-clock end of its service time */
 
     /* Firmware bookkeeping: activated by ACTIVATE for client fw_owner */
     bool fw_active;
@@ -305,14 +305,18 @@ struct EmberState {
     QEMUTimer mbox_timer;
 
     /*
-     * DBC engine (ember-dbc.c): a thread that runs the kicked DBCs under
-     * the BQL. engine_kicked and engine_quit change under the BQL
-     * (atomically: the engine looks at them without it before it sleeps).
+     * DBC engine (ember-dbc.c): a thread that runs the kicked DBCs, and
+     * the DBCs whose service time is over, under the BQL. engine_kicked
+     * and engine_quit change under the BQL (atomically: the engine looks
+     * at them without it before it sleeps); engine_sleeping is the
+     * engine's own.
      */
     QemuThread engine_thread;
-    QemuEvent engine_event;     /* set by every kick and by the stop */
+    EventNotifier engine_notifier; /* wakes the engine from its sleep */
+    bool engine_sleeping;       /* the engine sleeps, or is about to */
     uint32_t engine_kicked;     /* BIT(i): DBC i has something to look at */
     bool engine_quit;           /* the thread exits at its next round */
+    VMChangeStateEntry *engine_vmstate; /* wakes it when the VM runs */
 
     /* Management firmware */
     EmberFw fw;
@@ -420,8 +424,7 @@ void ember_test_irq(EmberState *s, uint32_t v);
 /* ---- ember-dbc.c ---- */
 
 void ember_dbc_init(EmberState *s, EmberDbc *d, unsigned idx);
-void ember_dbc_exit(EmberDbc *d);
-void ember_dbc_engine_start(EmberState *s);
+bool ember_dbc_engine_start(EmberState *s, Error **errp);
 void ember_dbc_engine_stop(EmberState *s);
 void ember_dbc_reset(EmberDbc *d, bool regs);
 void ember_dbc_disable(EmberDbc *d);
