@@ -23,6 +23,13 @@
 // work) keep the DBC busy through the submitter's scheduling stalls, each
 // of which would end the poll window and cost an interrupt. A phase stops
 // after 10 s so that a slow host still finishes a topology in about 25 s.
+// A host that is itself a VM can lose a third of its CPU to its
+// hypervisor for seconds at a time; the model's threads then fall behind,
+// the device runs at half its pace with gaps of several ms, and each gap
+// costs an interrupt (tests/bench/device-pace.sh shows it). So when the
+// ratio is missed while the device ran below kMinPace of its service rate
+// in a phase, both phases run again, at most kAttempts times in all; an
+// attempt at full pace that misses fails at once.
 //
 // Run as root (debugfs, module parameters). Environment, for experiments:
 //   EMBER_STORM_JOBS         jobs per phase (default 20000)
@@ -67,6 +74,13 @@ constexpr double kMinStormPerJob = 0.1;
 constexpr double kMinRatio = 100;
 // Jobs a phase must complete for the ratio to mean something.
 constexpr std::uint64_t kMinJobs = 2000;
+// A phase in which the device completed fewer jobs per second than this
+// share of its service rate did not keep its pace: the host starved the
+// model's threads (docs/performance.md, "The storm test and the device's
+// pace"; 0.80-0.89 on a quiet host, 0.51-0.69 in every failing run traced).
+constexpr double kMinPace = 0.75;
+// Attempts at the two phases; another only after a starved one.
+constexpr int kAttempts = 3;
 
 struct Phase {
   RunResult run;
@@ -91,6 +105,11 @@ Phase RunPhase(Stream &stream, std::uint64_t jobs, double seconds) {
 
 double PerJob(const Phase &p) {
   return static_cast<double>(p.delta.interrupts) / static_cast<double>(p.run.jobs);
+}
+
+// The phase's jobs per second as a share of the DBC's service rate.
+double Pace(const Phase &p, std::uint32_t service_ns) {
+  return static_cast<double>(p.run.jobs) / p.run.seconds * service_ns / 1e9;
 }
 
 std::string Describe(const char *name, const Phase &p) {
@@ -140,34 +159,52 @@ TEST_CASE("interrupt mitigation cuts DBC interrupts per completed job at least 1
     CHECK(p.delta.polls > 0);
     SKIP("polling mode: DBC interrupts are off, no ratio to check");
   }
+  // Both phases again if the ratio was missed while the device could not
+  // keep its pace (kMinPace) in one of them: that measured the host, not
+  // the mitigation. Every attempt is printed; the bound is the same.
   const ParamGuard mitigation("datapath_irq_mitigation", "N");
-  REQUIRE(ReadDatapath(dev).Get("irq_mitigation") == "off");
-  const Phase off = RunPhase(stream, jobs, seconds);
-  mitigation.Set("Y");
-  REQUIRE(ReadDatapath(dev).Get("irq_mitigation") == "on");
-  const Phase on = RunPhase(stream, jobs, seconds);
+  for (int attempt = 1;; attempt++) {
+    mitigation.Set("N");
+    REQUIRE(ReadDatapath(dev).Get("irq_mitigation") == "off");
+    const Phase off = RunPhase(stream, jobs, seconds);
+    mitigation.Set("Y");
+    REQUIRE(ReadDatapath(dev).Get("irq_mitigation") == "on");
+    const Phase on = RunPhase(stream, jobs, seconds);
 
-  const auto off_text = Describe("mitigation off", off);
-  const auto on_text = Describe("mitigation on", on);
-  std::printf("storm: %s\nstorm: %s\n", off_text.c_str(), on_text.c_str());
-  CheckJobs(off, config + "; " + off_text);
-  CheckJobs(on, config + "; " + on_text);
+    const auto off_text = Describe("mitigation off", off);
+    const auto on_text = Describe("mitigation on", on);
+    std::printf("storm: attempt %d: %s\nstorm: attempt %d: %s\n", attempt, off_text.c_str(),
+                attempt, on_text.c_str());
+    CheckJobs(off, config + "; " + off_text);
+    CheckJobs(on, config + "; " + on_text);
 
-  const double off_per_job = PerJob(off);
-  const double on_per_job = PerJob(on);
-  if (off_per_job < kMinStormPerJob) {
-    FAIL("no interrupt storm to measure against: without mitigation the DBC raised only "
-         << off_per_job << " interrupts per job (a storm is >= " << kMinStormPerJob
-         << "): the IRQ thread found most responses already in the ring, so this environment "
-            "(a loaded host?) did not produce the storm; mitigation was not tested. "
-         << config << "; " << off_text);
+    const double off_per_job = PerJob(off);
+    const double on_per_job = PerJob(on);
+    const double pace = std::min(Pace(off, service_ns), Pace(on, service_ns));
+    const bool met = off_per_job >= kMinStormPerJob && on_per_job * kMinRatio <= off_per_job;
+    if (!met && pace < kMinPace && attempt < kAttempts) {
+      std::printf(
+          "storm: attempt %d: the device ran at %.2f of its service rate (below %.2f): "
+          "the host starved it; measuring again\n",
+          attempt, pace, kMinPace);
+      continue;
+    }
+    if (off_per_job < kMinStormPerJob) {
+      FAIL("no interrupt storm to measure against: without mitigation the DBC raised only "
+           << off_per_job << " interrupts per job (a storm is >= " << kMinStormPerJob
+           << "): the IRQ thread found most responses already in the ring, so this environment "
+              "(a loaded host?) did not produce the storm; mitigation was not tested. "
+           << config << "; attempt " << attempt << ", device pace " << pace << "; " << off_text);
+    }
+    if (on_per_job * kMinRatio > off_per_job) {
+      FAIL_CHECK("mitigation cut interrupts per job only "
+                 << (on_per_job > 0 ? off_per_job / on_per_job : 0) << "x (required " << kMinRatio
+                 << "x): " << config << "; attempt " << attempt << ", device pace " << pace << "; "
+                 << off_text << "; " << on_text);
+    }
+    CHECK(on_per_job * kMinRatio <= off_per_job);
+    break;
   }
-  if (on_per_job * kMinRatio > off_per_job) {
-    FAIL_CHECK("mitigation cut interrupts per job only "
-               << (on_per_job > 0 ? off_per_job / on_per_job : 0) << "x (required " << kMinRatio
-               << "x): " << config << "; " << off_text << "; " << on_text);
-  }
-  CHECK(on_per_job * kMinRatio <= off_per_job);
 }
 
 // docs/datapath.md, "Interrupts and polling", coalescing: with many jobs

@@ -87,6 +87,9 @@
 /* Bounce buffer for host<->host streaming */
 #define EMB_BOUNCE_SIZE               (64 * KiB)
 
+/* The host time slice the engine thread asks for (ember-dbc.c), ns */
+#define EMB_ENGINE_SLICE_NS           100000
+
 /* Telemetry: busy fraction over the last 100 ms in 10 buckets of 10 ms */
 #define EMB_TEL_BUCKET_NS             (10 * SCALE_MS)
 #define EMB_TEL_BUCKETS               10
