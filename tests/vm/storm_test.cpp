@@ -120,8 +120,9 @@ std::string Describe(const char *name, const Phase &p) {
   return head + p.delta.Text();
 }
 
-void CheckJobs(const Phase &p, const std::string &text) {
-  INFO(text << "; first bad job: " << p.run.first_bad);
+// @config: what was run, if the text does not say.
+void CheckJobs(const Phase &p, const std::string &text, const std::string &config = {}) {
+  INFO(config << (config.empty() ? "" : "; ") << text << "; first bad job: " << p.run.first_bad);
   CHECK(p.run.bad_jobs == 0);
   REQUIRE(p.run.jobs >= kMinJobs);
   CHECK(p.delta.completions == p.run.jobs);
@@ -154,7 +155,7 @@ TEST_CASE("interrupt mitigation cuts DBC interrupts per completed job at least 1
     const Phase p = RunPhase(stream, jobs, seconds);
     const auto text = Describe("polling", p);
     std::printf("storm: %s\n", text.c_str());
-    CheckJobs(p, config + "; " + text);
+    CheckJobs(p, text, config);
     CHECK(p.delta.interrupts == 0);
     CHECK(p.delta.polls > 0);
     SKIP("polling mode: DBC interrupts are off, no ratio to check");
@@ -175,8 +176,8 @@ TEST_CASE("interrupt mitigation cuts DBC interrupts per completed job at least 1
     const auto on_text = Describe("mitigation on", on);
     std::printf("storm: attempt %d: %s\nstorm: attempt %d: %s\n", attempt, off_text.c_str(),
                 attempt, on_text.c_str());
-    CheckJobs(off, config + "; " + off_text);
-    CheckJobs(on, config + "; " + on_text);
+    CheckJobs(off, off_text, config);
+    CheckJobs(on, on_text, config);
 
     const double off_per_job = PerJob(off);
     const double on_per_job = PerJob(on);
