@@ -654,6 +654,12 @@ def cmd_report(args):
                    f" of its {meta.get('host_ncpu', '?')} CPUs on average,"
                    f" {others} other QEMU process(es) at the start or end:"
                    " the numbers are disturbed; rerun on an idle host")
+    stolen = meta.get("host_stolen_cpus_during", 0)
+    if stolen > 0.02:
+        out.append(f"WARNING: this host is a virtual machine and its hypervisor took {stolen:.3f}"
+                   f" of its {meta.get('host_ncpu', '?')} CPUs on average during the run"
+                   " (steal in /proc/stat), in spells: rows measured in one are disturbed;"
+                   " tests/bench/device-pace.sh shows the effect")
     out.append("")
     groups = []
     for r in records:

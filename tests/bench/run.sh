@@ -71,6 +71,8 @@ other_qemus() { # (comm is cut to 15 characters)
 	echo "${n:-0}"
 }
 busy_host() { awk '/^cpu / { print $2 + $3 + $4 + $6 + $7 + $8 + $9; exit }' /proc/stat; }
+# CPU time this host's hypervisor took from it, if it is a VM (steal).
+stolen_host() { awk '/^cpu / { print $9; exit }' /proc/stat; }
 # CPU seconds used by this script's finished children (QEMU among them).
 # Sets $cpu_children ('times' must run in this shell, not in a subshell).
 children_cpu() {
@@ -116,7 +118,7 @@ pin_qemu() {
 }
 [ "$pin" = none ] || pin_qemu &
 pinner=$!
-b0=$(busy_host)
+b0=$(busy_host) s0=$(stolen_host)
 children_cpu
 c0=$cpu_children
 t0=$(date +%s.%N)
@@ -125,7 +127,7 @@ EMBER_QEMU=$QEMU "$ROOT/scripts/vm-run" "${vmargs[@]}" -- "$ROOT/tests/bench/gue
 vm_rc=${PIPESTATUS[0]}
 wait "$pinner" 2>/dev/null
 t1=$(date +%s.%N)
-b1=$(busy_host)
+b1=$(busy_host) s1=$(stolen_host)
 children_cpu
 c1=$cpu_children
 others_after=$(other_qemus)
@@ -135,7 +137,7 @@ eff_runtime=${runtime:-$([ $quick = 1 ] && echo 2 || echo 10)}
 eff_ramp=${ramp:-$([ $quick = 1 ] && echo 0.5 || echo 2)}
 M_TS=$ts M_QEMU=$QEMU M_SMP=$smp M_RUNTIME=$eff_runtime M_RAMP=$eff_ramp \
 	M_QUICK=$quick M_FILTER=$filter M_PIN=$pin M_T0=$t0 M_T1=$t1 M_RC=$vm_rc \
-	M_LOAD=$load_before M_B0=$b0 M_B1=$b1 M_C0=$c0 M_C1=$c1 \
+	M_LOAD=$load_before M_B0=$b0 M_B1=$b1 M_S0=$s0 M_S1=$s1 M_C0=$c0 M_C1=$c1 \
 	M_OTHERS0=$others_before M_OTHERS1=$others_after M_CMD=$invocation \
 	python3 - "$run/meta.json" <<'PY'
 import json, os, re, subprocess, sys
@@ -159,6 +161,10 @@ json.dump({
     # Host CPU not used by this run's QEMU (other VMs, builds...): it
     # competes with the emulation on a small host.
     "host_other_cpus_during": round(max(0.0, host_busy - (float(e["M_C1"]) - float(e["M_C0"]))) / vm_s, 2),
+    # CPU time the hypervisor took from this host, if it is a VM ("steal"
+    # in /proc/stat): the emulation's threads stall meanwhile, for seconds
+    # at a time (docs/performance.md, "The storm test and the device's pace").
+    "host_stolen_cpus_during": round((float(e["M_S1"]) - float(e["M_S0"])) / hz / vm_s, 3),
     "other_qemu_before": int(e["M_OTHERS0"]),
     "other_qemu_after": int(e["M_OTHERS1"]),
     "command": e["M_CMD"],
