@@ -451,12 +451,34 @@ RATIOS = (
      "nvme io_uring poll", "p50_us"),
     ("ember waiter-poll QD1 p50 / NVMe io_uring polled p50",
      "ember waiter poll QD1", "nvme io_uring poll", "p50_us"),
-    ("stream jobs/s mitigation on / off", "ember mitigation on stream",
-     "ember mitigation off stream", "ops_per_s"),
-    ("stream CPU/job mitigation on / off", "ember mitigation on stream",
-     "ember mitigation off stream", "cpu_us_per_op"),
+    # The stream with mitigation on / off: one stream loop that switches
+    # datapath_irq_mitigation between Y and N every 1024 jobs (ember_bench
+    # --alternate-param), each value's jobs/s and CPU per job over its own
+    # windows; then the control (Y and Y); then the separate rows, and two
+    # rows of the same configuration (mitigation on, raw ioctls) minutes
+    # apart: the drift and steal spells that the interleaved loop cancels.
+    # Interrupts per job from the separate rows: each "on" block of the
+    # interleaved loop starts with an interrupt, which caps its ratio near
+    # the block's length.
+    ("stream jobs/s mitigation on / off", "ember mitigation interleaved stream",
+     "ember mitigation interleaved stream", ("by_param.a.ops_per_s", "by_param.b.ops_per_s")),
+    ("stream CPU/job mitigation on / off", "ember mitigation interleaved stream",
+     "ember mitigation interleaved stream",
+     ("by_param.a.cpu_us_per_op", "by_param.b.cpu_us_per_op")),
     ("stream interrupts/job mitigation off / on", "ember mitigation off stream",
      "ember mitigation on stream", "irqs_per_op"),
+    ("stream jobs/s mitigation on / on, interleaved (control)",
+     "ember mitigation control stream", "ember mitigation control stream",
+     ("by_param.a.ops_per_s", "by_param.b.ops_per_s")),
+    ("stream CPU/job mitigation on / on, interleaved (control)",
+     "ember mitigation control stream", "ember mitigation control stream",
+     ("by_param.a.cpu_us_per_op", "by_param.b.cpu_us_per_op")),
+    ("stream jobs/s mitigation on / off, separate rows", "ember mitigation on stream",
+     "ember mitigation off stream", "ops_per_s"),
+    ("stream CPU/job mitigation on / off, separate rows", "ember mitigation on stream",
+     "ember mitigation off stream", "cpu_us_per_op"),
+    ("stream jobs/s mitigation on / on, separate rows (control)",
+     "ember mitigation on stream", "ember raw stream", "ops_per_s"),
     # A lone job with mitigation on / off: one QD1 loop that switches
     # datapath_irq_mitigation between Y and N every 256 jobs (ember_bench
     # --alternate-param), each value's jobs' p50; then the same loop
@@ -684,9 +706,13 @@ def cmd_report(args):
                 for k, v in r["by_api"].items()))
         if r.get("status") == "ok" and isinstance(r.get("by_param"), dict):
             out.append(f"{r['config']}: {r.get('alternate_param', '?')} in turn every"
-                       f" {r.get('alternate_every', '?')} jobs; each value's p50 / p99 µs (jobs): "
+                       f" {r.get('alternate_every', '?')} jobs; each value's p50 / p99 µs,"
+                       " jobs/s, CPU µs/job, irqs/job (jobs, windows): "
                        + ", ".join(f"{v.get('value')} {fmt(v.get('p50_us'), 1)} /"
-                                   f" {fmt(v.get('p99_us'), 1)} ({v.get('ops', 0):,})"
+                                   f" {fmt(v.get('p99_us'), 1)}, {fmt(v.get('ops_per_s'), 0)},"
+                                   f" {fmt(v.get('cpu_us_per_op'), 1)},"
+                                   f" {fmt(v.get('irqs_per_op'), 4)}"
+                                   f" ({v.get('ops', 0):,}, {v.get('windows', 0)})"
                                    for _, v in sorted(r["by_param"].items())))
     for g in groups:
         for r in records:

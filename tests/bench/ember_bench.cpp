@@ -21,15 +21,26 @@
 // turn (raw ioctls on libember's descriptor, the C API, the C++ API, on
 // the same BOs and DBC) and adds each one's percentiles under "by_api".
 //
-// --alternate-param PATH=A,B (depth 1) compares two values of a run-time
-// module parameter the same way: it writes A before the first job, B
-// before job N (--alternate-every, default 256), A again before job 2N,
-// and so on, between jobs and outside their timed span, and adds each
-// value's percentiles under "by_param" ("a": A's, "b": B's; A and B may be
-// the same value, a control); the parameter's value from before
-// the run is restored. Blocks of a few milliseconds alternate hundreds of
-// times in a run, so the emulator's drift, which moves separate rows of
-// the same loop by up to a third (docs/performance.md), enters both sides
+// --alternate-param PATH=A,B compares two values of a run-time module
+// parameter in one loop: it writes A before the first job, B before job N
+// (--alternate-every, default 256), A again before job 2N, and so on,
+// between jobs and outside their timed span, and reports each value's
+// share of the run under "by_param" ("a": A's, "b": B's; A and B may be
+// the same value, a control); the parameter's value from before the run
+// is restored. A job counts for the value it was submitted under (its
+// latency percentiles). Each switch also closes a window: the time, the
+// guest's busy CPU time (all CPUs' wall time less their idle and iowait,
+// /proc/stat) and the DBC's completions and interrupts (debugfs datapath)
+// since the last switch go to the value that was set in it, and each
+// value's ops_per_s, cpu_us_per_op and irqs_per_op are those of its
+// windows after the ramp (the last, unfinished window is not counted).
+// At depth > 1 the jobs in flight at a switch complete under the next
+// value; every switch has its mirror image (A to B, B to A), so the
+// carry-over enters both sides alike. Blocks of milliseconds (QD1) to a
+// fraction of a second (a stream of 1024-job blocks) alternate dozens to
+// hundreds of times in a run, so the host's drift and the CPU its
+// hypervisor steals in spells of seconds (docs/performance.md), which
+// move separate rows of the same loop by up to a third, enter both values
 // alike.
 //
 // usage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S]
@@ -46,11 +57,13 @@
 //                    only, its default), 0: EXECUTE_BO, then WAIT_BO
 //   --alternate-param PATH=A,B
 //                    write A and B to the file PATH (a module parameter)
-//                    in turn, every N jobs (depth 1 only)
+//                    in turn, every N jobs
 //   --alternate-every N  jobs per block of --alternate-param (default 256)
 //   --cpu N          pin to CPU N
 //   --out FILE       write the JSON there (default stdout)
 // Exit status: 0, 1 if a job failed or returned wrong bytes, 2 bad usage.
+
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
@@ -411,6 +424,56 @@ class ParamSwitch {
   std::string old_;
 };
 
+// All CPUs' idle and iowait seconds (the "cpu" line of /proc/stat): exact
+// under NO_HZ, unlike the busy fields, which are sampled at each tick.
+double IdleSeconds() {
+  std::ifstream f("/proc/stat");
+  std::string cpu;
+  std::array<unsigned long long, 5> v{};  // user nice system idle iowait
+  if (!(f >> cpu >> v[0] >> v[1] >> v[2] >> v[3] >> v[4]) || cpu != "cpu") {
+    throw ember_load::Error("cannot read the cpu line of /proc/stat");
+  }
+  static const long hz = sysconf(_SC_CLK_TCK);
+  return static_cast<double>(v[3] + v[4]) / static_cast<double>(hz);
+}
+
+// Where a window of --alternate-param starts: taken at each switch.
+struct Mark {
+  ember_load::Clock::time_point t;
+  double idle_s = 0;            // IdleSeconds()
+  ember_load::DbcCounters dbc;  // the DBC's debugfs counters
+};
+
+Mark TakeMark(const ember_load::Device &dev, std::uint32_t dbc) {
+  Mark m;
+  m.t = ember_load::Clock::now();
+  m.idle_s = IdleSeconds();
+  m.dbc = ember_load::ReadCounters(dev, dbc);
+  return m;
+}
+
+// One value's windows after the ramp, summed.
+struct ValueWindows {
+  std::uint64_t windows = 0;
+  double seconds = 0;
+  double busy_s = 0;  // guest CPU time: wall time x CPUs less idle
+  std::uint64_t completions = 0;
+  std::uint64_t interrupts = 0;
+
+  void Add(const Mark &from, const Mark &to, long ncpu) {
+    const double dt = std::chrono::duration<double>(to.t - from.t).count();
+    windows++;
+    seconds += dt;
+    busy_s += (dt * static_cast<double>(ncpu)) - (to.idle_s - from.idle_s);
+    const auto d = to.dbc - from.dbc;
+    completions += d.completions;
+    interrupts += d.interrupts;
+  }
+  [[nodiscard]] double PerOp(double x) const {
+    return completions ? x / static_cast<double>(completions) : 0;
+  }
+};
+
 [[noreturn]] void Usage(const std::string &why) {
   std::cerr << "ember_bench: " << why
             << "\nusage: ember_bench [--api raw|c|cpp|mix] [--depth N] [--bytes N] [--seconds S] "
@@ -508,10 +571,10 @@ Options Parse(int argc, char **argv) {
   if (o.execute_wait.value_or(false) && o.depth != 1) {
     Usage("--execute-wait 1 needs --depth 1");
   }
-  // Deeper, a block's first jobs would share the ring with the last
-  // block's.
-  if (!o.alt_path.empty() && o.depth != 1) {
-    Usage("--alternate-param needs --depth 1");
+  // A window shorter than the ring would hold none of its value's own
+  // jobs only.
+  if (!o.alt_path.empty() && o.alt_every < o.depth) {
+    Usage("--alternate-every must be at least --depth");
   }
   return o;
 }
@@ -534,17 +597,22 @@ int Run(const Options &o, const ember_load::Device &dev) {
   cfg.bytes = o.bytes;
   cfg.wait_flags = o.wait_poll ? EMBER_WAIT_BO_POLL : 0;
   cfg.execute_wait = o.execute_wait.value_or(o.depth == 1);
-  // --alternate-param: job j runs with value (j / alt_every) % 2.
+  // --alternate-param: job j runs with value (j / alt_every) % 2; window
+  // k, from marks[k] to marks[k + 1], with value k % 2.
   std::unique_ptr<ParamSwitch> param;
+  std::vector<Mark> marks;
+  std::uint32_t dbc = 0;  // the stream's, set before the first job
   if (!o.alt_path.empty()) {
     param = std::make_unique<ParamSwitch>(o.alt_path);
-    cfg.before_job = [&o, p = param.get()](std::uint64_t job) {
+    cfg.before_job = [&o, &dev, &dbc, &marks, p = param.get()](std::uint64_t job) {
       if (job % o.alt_every == 0) {
+        marks.push_back(TakeMark(dev, dbc));
         p->Set(o.alt_values.at((job / o.alt_every) % 2));
       }
     };
   }
   ember_load::BasicStream<A> stream(dev, cfg);
+  dbc = stream.dbc();
   std::unique_ptr<ember_load::ServiceNsGuard> service;
   if (o.service_ns) {
     service = std::make_unique<ember_load::ServiceNsGuard>(dev, stream.dbc(), *o.service_ns);
@@ -574,8 +642,16 @@ int Run(const Options &o, const ember_load::Device &dev) {
     // Job i is execution i / depth of BO i % depth (jobs complete in
     // order), which took path (i / depth) % 3.
     by_path.at((i / o.depth) % kMixPaths.size()).push_back(r.lat_us[i]);
-    by_value.at((i / o.alt_every) % 2).push_back(r.lat_us[i]);  // depth 1
+    // Job i was submitted under value (i / alt_every) % 2.
+    by_value.at((i / o.alt_every) % 2).push_back(r.lat_us[i]);
     counted++;
+  }
+  std::array<ValueWindows, 2> windows;  // --alternate-param
+  const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  for (std::size_t k = 0; k + 1 < marks.size(); k++) {
+    if (std::chrono::duration<double>(marks[k].t - marks[0].t).count() >= o.ramp) {
+      windows.at(k % 2).Add(marks[k], marks[k + 1], ncpu);
+    }
   }
   const double span = last - o.ramp;
   const double ops_per_s = span > 0 ? static_cast<double>(counted) / span : 0;
@@ -613,15 +689,22 @@ int Run(const Options &o, const ember_load::Device &dev) {
     js << "}";
   }
   if (param) {
-    // Each value's own latencies, e.g. mitigation on / off of one run.
+    // Each value's own latencies and windows, e.g. mitigation on / off of
+    // one run.
     js << ", \"alternate_param\": " << Json(o.alt_path) << ", \"alternate_every\": " << o.alt_every
        << ", \"by_param\": {";
     for (std::size_t k = 0; k < by_value.size(); k++) {
       const auto &v = by_value.at(k);
+      const auto &w = windows.at(k);
       js << (k ? ", " : "") << (k ? "\"b\"" : "\"a\"")
          << ": {\"value\": " << Json(o.alt_values.at(k)) << ", \"ops\": " << v.size()
          << ", \"p50_us\": " << Percentile(v, 0.50) << ", \"p90_us\": " << Percentile(v, 0.90)
-         << ", \"p99_us\": " << Percentile(v, 0.99) << "}";
+         << ", \"p99_us\": " << Percentile(v, 0.99) << ", \"windows\": " << w.windows
+         << ", \"seconds\": " << w.seconds << ", \"completions\": " << w.completions
+         << ", \"ops_per_s\": "
+         << (w.seconds > 0 ? static_cast<double>(w.completions) / w.seconds : 0)
+         << ", \"cpu_us_per_op\": " << w.PerOp(w.busy_s * 1e6)
+         << ", \"irqs_per_op\": " << w.PerOp(static_cast<double>(w.interrupts)) << "}";
     }
     js << "}";
   }

@@ -12,7 +12,8 @@
 #   ember ... the data path in five modes (mitigation off / on, waiter
 #             poll, polling, single MSI), each as a stream of jobs with
 #             several BOs in flight and as a lone job at a time (QD1); a
-#             QD1 loop switching mitigation on / off every 256 jobs; the
+#             QD1 loop and a stream switching mitigation on / off every 256
+#             and 1024 jobs, and their on / on controls; the
 #             same QD1 and stream loops through raw ioctls and through
 #             libember's C and C++ APIs (its overhead); and 1, 2 and 4 DBCs
 #             kept busy by as many processes at once; see ember_bench below
@@ -178,8 +179,12 @@ nvme_bench() {
 # datapath_irq_mitigation in turn, every 256 jobs (ember_bench
 # --alternate-param: between jobs, untimed), each value's jobs counted
 # apart: the lone-job on / off ratio without the drift between separate
-# rows. mitigation control: the same with Y and Y, which must give 1.00
-# but for the method's own noise.
+# rows; and one stream loop that does the same every 1024 jobs (about a
+# quarter of a second), each value's jobs/s, CPU and interrupts per job
+# taken from its own windows (ember_bench's by_param): the stream on /
+# off ratios without the drift, nor the host's steal spells, between
+# separate rows. mitigation control: the same with Y and Y, which must
+# give 1.00 but for the method's own noise.
 # raw / libember C / libember C++: the QD1 and stream loops of "mitigation
 # on" through raw ioctls (what every other ember row uses) and through
 # libember's C and C++ APIs (ember_bench --api), measured back to back.
@@ -190,11 +195,14 @@ EMBER_API_MIX="ember API interleaved"  # its QD1 row only
 EMBER_FIXED="ember IRQ not steered"  # its QD1 row only
 EMBER_SCHED="ember scheduler submit"  # its QD1 row only
 EMBER_TWO="ember two calls"  # its QD1 row only
-EMBER_MIT_ALT="ember mitigation interleaved"  # its QD1 row only
-EMBER_MIT_CTL="ember mitigation control"  # its QD1 row only
-# The QD1-only rows measured with ember.ko's default load (the IRQ not
-# steered row reloads it).
-EMBER_QD1_ROWS=("$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" "$EMBER_MIT_CTL QD1")
+EMBER_MIT_ALT="ember mitigation interleaved"
+EMBER_MIT_CTL="ember mitigation control"
+# Jobs per block of the interleaved stream rows.
+EMBER_MIT_STREAM_EVERY=1024
+# The rows outside the modes measured with ember.ko's default load (the IRQ
+# not steered row reloads it).
+EMBER_QD1_ROWS=("$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" "$EMBER_MIT_CTL QD1"
+	"$EMBER_MIT_ALT stream" "$EMBER_MIT_CTL stream")
 EMBER_API_ARGS=(raw c cpp)
 # N processes at once, each keeping its own DBC busy (a stream of
 # EMBER_BENCH_DEPTH BOs at EMBER_BENCH_SERVICE_NS a job); mitigation on.
@@ -375,6 +383,14 @@ ember_bench() {
 		ember_config "$EMBER_MIT_CTL QD1" \
 			"one job at a time, no service time; datapath_irq_mitigation Y and Y in turn, 256 jobs each (the control)" \
 			-- --depth 1 --service-ns 0
+		EMBER_EXTRA=(--alternate-param "$mit=Y,N" --alternate-every "$EMBER_MIT_STREAM_EVERY")
+		ember_config "$EMBER_MIT_ALT stream" \
+			"$EMBER_DEPTH BOs in flight, service time $((EMBER_SERVICE_NS / 1000)) us/job; datapath_irq_mitigation Y and N in turn, $EMBER_MIT_STREAM_EVERY jobs each" \
+			-- --depth "$EMBER_DEPTH" --service-ns "$EMBER_SERVICE_NS"
+		EMBER_EXTRA=(--alternate-param "$mit=Y,Y" --alternate-every "$EMBER_MIT_STREAM_EVERY")
+		ember_config "$EMBER_MIT_CTL stream" \
+			"$EMBER_DEPTH BOs in flight, service time $((EMBER_SERVICE_NS / 1000)) us/job; datapath_irq_mitigation Y and Y in turn, $EMBER_MIT_STREAM_EVERY jobs each (the control)" \
+			-- --depth "$EMBER_DEPTH" --service-ns "$EMBER_SERVICE_NS"
 		EMBER_EXTRA=()
 		echo N >"$direct" && ember_config "$EMBER_SCHED QD1" \
 			"one job at a time, no service time; datapath_direct_submit=N" -- --depth 1 --service-ns 0
