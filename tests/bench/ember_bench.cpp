@@ -22,9 +22,13 @@
 // the same BOs and DBC) and adds each one's percentiles under "by_api".
 //
 // --alternate-param PATH=A,B compares two values of a run-time module
-// parameter in one loop: it writes A before the first job, B before job N
-// (--alternate-every, default 256), A again before job 2N, and so on,
-// between jobs and outside their timed span, and reports each value's
+// parameter in one loop: it writes one of them before job 0, job N
+// (--alternate-every, default 256), job 2N and so on, between jobs and
+// outside their timed span. Blocks of N jobs go in pairs, one block of each
+// value, in an order drawn for each pair (a fixed hash of the pair's
+// index, the same in every run: B A, B A, A B, B A, ...), so that a
+// disturbance that repeats every two blocks or so cannot fall on one value
+// only, as it could on A B A B. It reports each value's
 // share of the run under "by_param" ("a": A's, "b": B's; A and B may be
 // the same value, a control); the parameter's value from before the run
 // is restored. A job counts for the value it was submitted under (its
@@ -35,8 +39,8 @@
 // value's ops_per_s, cpu_us_per_op and irqs_per_op are those of its
 // windows after the ramp (the last, unfinished window is not counted).
 // At depth > 1 the jobs in flight at a switch complete under the next
-// value; every switch has its mirror image (A to B, B to A), so the
-// carry-over enters both sides alike. Blocks of milliseconds (QD1) to a
+// value; there are as many switches from A to B as from B to A, give or
+// take one, so the carry-over enters both sides alike. Blocks of milliseconds (QD1) to a
 // fraction of a second (a stream of 1024-job blocks) alternate dozens to
 // hundreds of times in a run, so the host's drift and the CPU its
 // hypervisor steals in spells of seconds (docs/performance.md), which
@@ -452,6 +456,17 @@ Mark TakeMark(const ember_load::Device &dev, std::uint32_t dbc) {
   return m;
 }
 
+// The value (0: A, 1: B) of block @block of --alternate-param: each pair
+// of blocks holds one of each, in the order a hash (splitmix64's
+// finaliser) of the pair's index picks.
+std::size_t BlockValue(std::uint64_t block) {
+  std::uint64_t x = (block / 2) + 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30U)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27U)) * 0x94d049bb133111ebULL;
+  x ^= x >> 31U;
+  return (block % 2) ^ (x & 1U);
+}
+
 // One value's windows after the ramp, summed.
 struct ValueWindows {
   std::uint64_t windows = 0;
@@ -597,8 +612,8 @@ int Run(const Options &o, const ember_load::Device &dev) {
   cfg.bytes = o.bytes;
   cfg.wait_flags = o.wait_poll ? EMBER_WAIT_BO_POLL : 0;
   cfg.execute_wait = o.execute_wait.value_or(o.depth == 1);
-  // --alternate-param: job j runs with value (j / alt_every) % 2; window
-  // k, from marks[k] to marks[k + 1], with value k % 2.
+  // --alternate-param: job j runs with value BlockValue(j / alt_every);
+  // window k, from marks[k] to marks[k + 1], with BlockValue(k).
   std::unique_ptr<ParamSwitch> param;
   std::vector<Mark> marks;
   std::uint32_t dbc = 0;  // the stream's, set before the first job
@@ -607,7 +622,7 @@ int Run(const Options &o, const ember_load::Device &dev) {
     cfg.before_job = [&o, &dev, &dbc, &marks, p = param.get()](std::uint64_t job) {
       if (job % o.alt_every == 0) {
         marks.push_back(TakeMark(dev, dbc));
-        p->Set(o.alt_values.at((job / o.alt_every) % 2));
+        p->Set(o.alt_values.at(BlockValue(job / o.alt_every)));
       }
     };
   }
@@ -642,15 +657,15 @@ int Run(const Options &o, const ember_load::Device &dev) {
     // Job i is execution i / depth of BO i % depth (jobs complete in
     // order), which took path (i / depth) % 3.
     by_path.at((i / o.depth) % kMixPaths.size()).push_back(r.lat_us[i]);
-    // Job i was submitted under value (i / alt_every) % 2.
-    by_value.at((i / o.alt_every) % 2).push_back(r.lat_us[i]);
+    // Job i was submitted under value BlockValue(i / alt_every).
+    by_value.at(BlockValue(i / o.alt_every)).push_back(r.lat_us[i]);
     counted++;
   }
   std::array<ValueWindows, 2> windows;  // --alternate-param
   const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   for (std::size_t k = 0; k + 1 < marks.size(); k++) {
     if (std::chrono::duration<double>(marks[k].t - marks[0].t).count() >= o.ramp) {
-      windows.at(k % 2).Add(marks[k], marks[k + 1], ncpu);
+      windows.at(BlockValue(k)).Add(marks[k], marks[k + 1], ncpu);
     }
   }
   const double span = last - o.ramp;
