@@ -317,10 +317,16 @@ static void ember_dbc_run(EmberDbc *d)
     }
 }
 
+/* Is a request of @d in service, its time running? (under the BQL) */
+static bool ember_dbc_serving(EmberDbc *d)
+{
+    return d->busy && !d->stalled;
+}
+
 /* Is the service time of the request occupying @d over? (under the BQL) */
 static bool ember_dbc_due(EmberDbc *d, int64_t now)
 {
-    return d->busy && !d->stalled && d->due <= now;
+    return ember_dbc_serving(d) && d->due <= now;
 }
 
 /* When the earliest request in service is due, or INT64_MAX (under the BQL) */
@@ -330,7 +336,7 @@ static int64_t ember_dbc_next_due(EmberState *s)
     unsigned i;
 
     for (i = 0; i < s->num_dbcs; i++) {
-        if (s->dbc[i].busy && !s->dbc[i].stalled) {
+        if (ember_dbc_serving(&s->dbc[i])) {
             due = MIN(due, s->dbc[i].due);
         }
     }
