@@ -645,6 +645,9 @@ u32 ember_bo_count(const struct ember_bo *bo, u64 resize)
  * @serial: the activation it was submitted on (ember_sched_recheck()).
  * @submit_ns: when it was submitted (hybrid polling's sleep).
  * @dbc_id: its DBC.
+ * @cover: its job started with no poller timer armed for it
+ *	(ember_job_push()): a wait that stops polling before it completed
+ *	arms one (ember_poll_cover()).
  *
  * Taken from the BO under &ember_device.dbc_lock (ember_wait_get()), used
  * without it: WAIT_BO and EXECUTE_BO with EMBER_EXECUTE_BO_WAIT wait alike.
@@ -655,6 +658,7 @@ struct ember_wait {
 	u64 serial;
 	u64 submit_ns;
 	u32 dbc_id;
+	bool cover;
 };
 
 static void ember_wait_get(struct ember_bo *bo, struct ember_wait *w)
@@ -665,6 +669,7 @@ static void ember_wait_get(struct ember_bo *bo, struct ember_wait *w)
 	w->serial = bo->act_serial;
 	w->submit_ns = bo->submit_ts;
 	w->dbc_id = bo->dbc_id;
+	w->cover = false;
 }
 
 /*
@@ -687,6 +692,8 @@ static long ember_wait(struct ember_device *edev, struct ember_wait *w,
 	if ((poll || edev->irq.polling) &&
 	    ember_poll_wait(dbc, w->fence, w->submit_ns))
 		return w->fence->error;
+	if (w->cover)
+		ember_poll_cover(dbc, w->fence);
 
 	step = usecs_to_jiffies(EMBER_WAIT_RECHECK_MIN_US);
 	for (;;) {
@@ -802,6 +809,7 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 	void __user *uents = u64_to_user_ptr(args->entries);
 	bool small = args->count <= EMBER_EXEC_SMALL;
 	bool wait = args->flags & EMBER_EXECUTE_BO_WAIT;
+	bool uncovered;
 	struct ember_act *act;
 	struct ember_bo *bo;
 	u32 i, j, count, dbc_id;
@@ -880,15 +888,20 @@ static int ember_execute(struct drm_device *drm, struct drm_file *file,
 		if (ret)
 			goto out_unlock;
 		ember_job_bind(jobs[i], act, bo, count, ents[i].resize);
+		/* It polls for a lone BO at once (ember_wait()). */
+		jobs[i]->waiter_polls = wait && args->count == 1 &&
+					edev->irq.polling;
 	}
 	for (i = 0; i < args->count; i++) {
 		bo = to_ember_bo(objs[i]);
 		dma_sync_sgtable_for_device(drm->dev, bo->base.sgt,
 					    DMA_BIDIRECTIONAL);
-		ember_job_push(jobs[i]);
+		uncovered = ember_job_push(jobs[i]);
 		jobs[i] = NULL;
-		if (wait)
+		if (wait) {
 			ember_wait_get(bo, &waits[i]);
+			waits[i].cover = uncovered;
+		}
 	}
 out_unlock:
 	mutex_unlock(&edev->dbc_lock);

@@ -497,7 +497,10 @@ static enum hrtimer_restart ember_poll_timer_fn(struct hrtimer *t)
  * nothing in flight then stops the timer (ember_poll_disarm()), so a
  * lone job whose owner waits for it costs no timer interrupt and no work
  * item. The timer is only the guarantee that requests nobody waits for
- * still complete.
+ * still complete. A job whose submitter polls for it at once
+ * (&ember_job.waiter_polls) starts without it, which saves two
+ * reprogrammings of the CPU's timer a job; its waiter arms it if it
+ * stops polling first (ember_poll_cover()).
  */
 void ember_poll_arm(struct ember_dbc *dbc)
 {
@@ -521,6 +524,32 @@ void ember_poll_disarm(struct ember_dbc *dbc)
 
 	if (dbc->edev->irq.polling)
 		hrtimer_try_to_cancel(&dbc->poll_timer);
+}
+
+/**
+ * ember_poll_cover() - a waiter stops polling for a job no timer covers
+ * @dbc: the job's DBC
+ * @fence: the job's hardware fence (&ember_bo.fence of a direct start)
+ *
+ * In polling mode, a job its submitter polls for at once starts without
+ * the poller's timer (ember_job_push()). When the waiter stops polling
+ * before the job completed (its busy-poll time ran out, or a signal
+ * came), it arms the timer here, so that the job completes without it.
+ * Drains signal the fence under the DBC's lock, so a fence unsignalled
+ * under it is a job still in the ring.
+ */
+void ember_poll_cover(struct ember_dbc *dbc, struct dma_fence *fence)
+{
+	unsigned long flags;
+	int idx;
+
+	if (!drm_dev_enter(&dbc->edev->drm, &idx))
+		return;
+	spin_lock_irqsave(&dbc->lock, flags);
+	if (!dma_fence_is_signaled(fence))
+		ember_poll_arm(dbc);
+	spin_unlock_irqrestore(&dbc->lock, flags);
+	drm_dev_exit(idx);
 }
 
 /**

@@ -28,6 +28,7 @@ void ember_poll_fini(struct ember_device *edev);
 void ember_poll_kick(struct ember_dbc *dbc);
 void ember_poll_arm(struct ember_dbc *dbc);
 void ember_poll_disarm(struct ember_dbc *dbc);
+void ember_poll_cover(struct ember_dbc *dbc, struct dma_fence *fence);
 void ember_poll_service(struct ember_irq_vector *vec);
 bool ember_poll_irq(struct ember_dbc *dbc);
 bool ember_poll_wait(struct ember_dbc *dbc, struct dma_fence *fence,

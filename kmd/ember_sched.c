@@ -606,12 +606,12 @@ static void ember_job_write(struct ember_act *act, struct ember_job *job)
 
 /*
  * Start @job on @act: initialise its hardware fence, write its requests,
- * ring the doorbell. Under the DBC's lock; returns the fence's reference
- * for the scheduler.
+ * arm the poller's timer if @arm (polling mode), ring the doorbell. Under
+ * the DBC's lock; returns the fence's reference for the scheduler.
  */
 static struct dma_fence *ember_job_start(struct ember_dbc *dbc,
 					 struct ember_act *act,
-					 struct ember_job *job)
+					 struct ember_job *job, bool arm)
 {
 	lockdep_assert_held(&dbc->lock);
 
@@ -620,7 +620,8 @@ static struct dma_fence *ember_job_start(struct ember_dbc *dbc,
 	job->hw_live = true;
 	ember_job_write(act, job);
 	list_add_tail(&job->node, &act->running);
-	ember_poll_arm(dbc);
+	if (arm)
+		ember_poll_arm(dbc);
 	trace_ember_job_submit(ember_dev_name(dbc), dbc->id, job->base.id,
 			       job->nreqs, act->inflight);
 	/* Requests visible before the doorbell (writel orders). */
@@ -669,7 +670,8 @@ static struct dma_fence *ember_job_run(struct drm_sched_job *sched_job)
 		goto out;
 	}
 	lone = !act->inflight;
-	fence = ember_job_start(dbc, act, job);
+	/* Its waiter may have stopped polling: the timer covers it. */
+	fence = ember_job_start(dbc, act, job, true);
 out:
 	spin_unlock_irqrestore(&dbc->lock, flags);
 	if (entered) {
@@ -824,7 +826,8 @@ static void ember_job_direct(struct ember_job *job)
 	if (direct) {
 		lone = !act->inflight;
 		/* The scheduler gets its reference in run_job. */
-		dma_fence_put(ember_job_start(dbc, act, job));
+		dma_fence_put(ember_job_start(dbc, act, job,
+					      !job->waiter_polls));
 		job->direct = true;
 		atomic64_inc(&dbc->stats.direct);
 	} else {
@@ -848,10 +851,15 @@ static void ember_job_direct(struct ember_job *job)
  * its hardware fence if it started, else the scheduler's finished fence)
  * and pushes it to the DBC's entity. Under
  * &ember_device.dbc_lock; the caller has synced the BO for the device.
+ *
+ * Return: true if the job started with no poller timer armed for it
+ * (&ember_job.waiter_polls): its waiter must poll for it at once, and call
+ * ember_poll_cover() if it stops before the job completed.
  */
-void ember_job_push(struct ember_job *job)
+bool ember_job_push(struct ember_job *job)
 {
 	struct ember_bo *bo = job->bo;
+	bool uncovered;
 
 	lockdep_assert_held(&job->dbc->edev->dbc_lock);
 
@@ -874,7 +882,10 @@ void ember_job_push(struct ember_job *job)
 		bo->fence = dma_fence_get(&job->hw->base);
 	else
 		bo->fence = dma_fence_get(&job->base.s_fence->finished);
+	/* The job may complete and go once it is pushed. */
+	uncovered = job->direct && job->waiter_polls;
 	drm_sched_entity_push_job(&job->base);
+	return uncovered;
 }
 
 /**

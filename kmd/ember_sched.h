@@ -42,6 +42,10 @@ struct ember_fence;
  * @submit_cpu: the CPU EXECUTE_BO ran on (ember_irq_follow())
  * @direct: EXECUTE_BO wrote the requests itself (ember_job_push()); run_job
  *	only hands the hardware fence to the scheduler. Set before the push
+ * @waiter_polls: set by EXECUTE_BO before the push: in polling mode, its
+ *	caller polls the ring for it at once (EMBER_EXECUTE_BO_WAIT of this
+ *	job alone), so a direct start arms no poller timer for it
+ *	(ember_job_push() returns true; ember_poll_cover())
  * @unwritten: counted in &ember_dbc.unwritten until run_job (or free_job,
  *	for a job the scheduler dropped) takes it out; under &ember_dbc.lock
  */
@@ -60,6 +64,7 @@ struct ember_job {
 	u64 submit_ts;
 	int submit_cpu;
 	bool direct;
+	bool waiter_polls;
 	bool unwritten;
 };
 
@@ -72,7 +77,7 @@ int ember_job_init(struct ember_job *job, struct ember_dbc *dbc,
 		   struct ember_client *client, struct drm_file *file);
 void ember_job_bind(struct ember_job *job, struct ember_act *act,
 		    struct ember_bo *bo, u32 nreqs, u64 resize);
-void ember_job_push(struct ember_job *job);
+bool ember_job_push(struct ember_job *job);
 void ember_job_abort(struct ember_job *job);
 u32 ember_sched_drain(struct ember_dbc *dbc, u32 budget, u32 *inflight);
 bool ember_sched_drain_irq(struct ember_dbc *dbc, u32 budget);

@@ -24,23 +24,23 @@
 // --alternate-param PATH=A,B compares two values of a run-time module
 // parameter in one loop: it writes one of them before job 0, job N
 // (--alternate-every, default 256), job 2N and so on, between jobs and
-// outside their timed span. Blocks of N jobs go in pairs, one block of each
-// value, in an order drawn for each pair (a fixed hash of the pair's
+// outside their timed span. Blocks of N jobs go in pairs, one block of
+// each value, in an order drawn for each pair (a fixed hash of the pair's
 // index, the same in every run: B A, B A, A B, B A, ...), so that a
-// disturbance that repeats every two blocks or so cannot fall on one value
-// only, as it could on A B A B. It reports each value's
-// share of the run under "by_param" ("a": A's, "b": B's; A and B may be
-// the same value, a control); the parameter's value from before the run
-// is restored. A job counts for the value it was submitted under (its
-// latency percentiles). Each switch also closes a window: the time, the
-// guest's busy CPU time (all CPUs' wall time less their idle and iowait,
+// disturbance that repeats every two blocks or so cannot fall on one
+// value only, as it could on A B A B. It reports each value's share of the
+// run under "by_param" ("a": A's, "b": B's; A and B may be the same value,
+// a control); the parameter's value from before the run is restored. A
+// job counts for the value it was submitted under (its latency
+// percentiles). Each write also closes a window: the time, the guest's
+// busy CPU time (all CPUs' wall time less their idle and iowait,
 // /proc/stat) and the DBC's completions and interrupts (debugfs datapath)
-// since the last switch go to the value that was set in it, and each
-// value's ops_per_s, cpu_us_per_op and irqs_per_op are those of its
-// windows after the ramp (the last, unfinished window is not counted).
-// At depth > 1 the jobs in flight at a switch complete under the next
-// value; there are as many switches from A to B as from B to A, give or
-// take one, so the carry-over enters both sides alike. Blocks of milliseconds (QD1) to a
+// since the last write go to the value written then, and each value's
+// ops_per_s, cpu_us_per_op and irqs_per_op are those of its windows after
+// the ramp (the last, unfinished window is not counted). At depth > 1 the
+// jobs in flight at a switch complete under the next value; there are as
+// many switches from A to B as from B to A, give or take one, so the
+// carry-over enters both sides alike. Blocks of milliseconds (QD1) to a
 // fraction of a second (a stream of 1024-job blocks) alternate dozens to
 // hundreds of times in a run, so the host's drift and the CPU its
 // hypervisor steals in spells of seconds (docs/performance.md), which
@@ -586,8 +586,8 @@ Options Parse(int argc, char **argv) {
   if (o.execute_wait.value_or(false) && o.depth != 1) {
     Usage("--execute-wait 1 needs --depth 1");
   }
-  // A window shorter than the ring would hold none of its value's own
-  // jobs only.
+  // In a block shorter than the jobs in flight, no job would both start
+  // and end under the block's value.
   if (!o.alt_path.empty() && o.alt_every < o.depth) {
     Usage("--alternate-every must be at least --depth");
   }

@@ -37,6 +37,8 @@
 //   EMBER_STORM_DEPTH        BOs in flight (default 128)
 //   EMBER_STORM_SERVICE_NS   the DBC's service time per job (default 400000)
 #include <sched.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <catch2/catch_test_macros.hpp>
 
 #include <algorithm>
@@ -470,6 +472,68 @@ TEST_CASE("polling mode: jobs nobody waits for complete through the poller's tim
     REQUIRE(bo.Wait(1000) == 0);
     REQUIRE(ember_test::Detach(client.fd(), bo.handle()) == 0);
   }
+}
+
+void OnAlarm(int /*sig*/) {}
+
+// docs/datapath.md, polling mode: a job that EXECUTE_BO with
+// EMBER_EXECUTE_BO_WAIT starts on its own arms no poller timer, as its
+// caller polls for it next; a caller that stops waiting before the job
+// completed (its timeout, a signal) arms the timer then. Jobs of 40 ms (2
+// requests of 20 ms), a 1 ms timeout or a signal after 5 ms, then no call
+// at all until the job has completed: only the timer can complete it in
+// polling mode (the interrupt does outside it). Bytes in place, WAIT_BO
+// returning at once afterwards.
+TEST_CASE("EXECUTE_BO that stops waiting (timeout, signal): the job still completes on its own") {
+  using ember_load::Bo;
+  using ember_load::Client;
+  const auto dev = ember_load::FindDevice();
+  const bool polling = ReadDatapath(dev).Polling();
+  constexpr std::uint32_t kBytes = 64;
+  const Client client(dev);
+  const std::uint64_t area = client.LoadWorkload(1 << 16);
+  const std::uint32_t dbc = client.Activate(8);
+  const auto count = [&](const char *name) { return ReadDatapath(dev).Count(dbc, name); };
+  const ServiceNsGuard slow(dev, dbc, 20000000);
+  const Bo bo(client, 4096);
+  struct sigaction sa {};
+  struct sigaction old {};
+  sa.sa_handler = OnAlarm;  // no SA_RESTART: the call returns EINTR
+  REQUIRE(sigaction(SIGALRM, &sa, &old) == 0);
+  for (const bool signal : {false, true}) {
+    const auto byte = static_cast<std::uint8_t>(signal ? 0x5a : 0xa5);
+    bo.Attach(dbc, {ember_test::FillDev(area, kBytes, byte),
+                    ember_test::Copy(0, kBytes, area, EMBER_SLICE_FROM_DEV)});
+    std::memset(bo.data(), 0, kBytes);
+    const auto c0 = count("completions");
+    const auto r0 = count("poller_runs");
+    if (signal) {
+      itimerval t{};
+      t.it_value.tv_usec = 5000;
+      REQUIRE(setitimer(ITIMER_REAL, &t, nullptr) == 0);
+      CHECK(bo.ExecuteWait(5000) == EINTR);
+    } else {
+      CHECK(bo.ExecuteWait(1) == ETIMEDOUT);
+    }
+    // No call until it has completed: wait for the counter.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (count("completions") == c0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    INFO((signal ? "signal" : "timeout")
+         << ", polling mode " << polling << ": " << count("completions") - c0 << " completions, "
+         << count("poller_runs") - r0 << " poller runs");
+    REQUIRE(count("completions") == c0 + 1);
+    if (polling) {
+      CHECK(count("poller_runs") > r0);
+    } else {
+      CHECK(count("poller_runs") == r0);
+    }
+    CHECK(std::all_of(bo.data(), bo.data() + kBytes, [byte](std::uint8_t b) { return b == byte; }));
+    REQUIRE(bo.Wait(1000) == 0);
+    REQUIRE(ember_test::Detach(client.fd(), bo.handle()) == 0);
+  }
+  REQUIRE(sigaction(SIGALRM, &old, nullptr) == 0);
 }
 
 // docs/datapath.md, "Interrupt steering": the DBC's MSI-X vector follows
