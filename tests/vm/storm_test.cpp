@@ -37,12 +37,12 @@
 //   EMBER_STORM_DEPTH        BOs in flight (default 128)
 //   EMBER_STORM_SERVICE_NS   the DBC's service time per job (default 400000)
 #include <sched.h>
-#include <signal.h>
 #include <sys/time.h>
 #include <catch2/catch_test_macros.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
