@@ -423,54 +423,80 @@ TEST_CASE("EXECUTE_BO writes lone jobs itself; a burst larger than the ring keep
   CHECK(Direct(dev, dbc) == n0);
 }
 
+// A client whose DBC takes 20 ms a request (the device is the slow side,
+// whatever the host's speed, so a 100 us poller timer expires before a job
+// ends) and a BO on it whose jobs fill 64 bytes of device memory with a
+// byte and copy them back: 2 requests, 40 ms a job.
+class SlowJobs {
+ public:
+  static constexpr std::uint32_t kBytes = 64;
+
+  [[nodiscard]] bool polling() const { return polling_; }
+  [[nodiscard]] const ember_load::Bo &bo() const { return bo_; }
+  [[nodiscard]] std::uint64_t Count(const char *name) const {
+    return ReadDatapath(dev_).Count(dbc_, name);
+  }
+
+  // Slices the BO for a job that leaves @byte, and clears its bytes.
+  void Prepare(std::uint8_t byte) const {
+    bo_.Attach(dbc_, {ember_test::FillDev(area_, kBytes, byte),
+                      ember_test::Copy(0, kBytes, area_, EMBER_SLICE_FROM_DEV)});
+    std::memset(bo_.data(), 0, kBytes);
+  }
+
+  // With no call on the BO, waits (at most 10 s) for the DBC to count
+  // the job's completion, which @c0 and @r0 (completions and poller_runs)
+  // were read before; then the poller must have run in polling mode (and
+  // only then), the bytes must be @byte, and WAIT_BO must return at once.
+  void RequireCompletesAlone(std::uint64_t c0, std::uint64_t r0, std::uint8_t byte,
+                             const std::string &what) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (Count("completions") == c0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    INFO(what << ", polling mode " << polling_ << ": " << Count("completions") - c0
+              << " completions, " << Count("poller_runs") - r0 << " poller runs");
+    REQUIRE(Count("completions") == c0 + 1);
+    if (polling_) {
+      CHECK(Count("poller_runs") > r0);
+    } else {
+      CHECK(Count("poller_runs") == r0);
+    }
+    CHECK(
+        std::all_of(bo_.data(), bo_.data() + kBytes, [byte](std::uint8_t b) { return b == byte; }));
+    REQUIRE(bo_.Wait(1000) == 0);
+    REQUIRE(ember_test::Detach(client_.fd(), bo_.handle()) == 0);
+  }
+
+ private:
+  ember_load::Device dev_ = ember_load::FindDevice();
+  bool polling_ = ReadDatapath(dev_).Polling();
+  ember_load::Client client_{dev_};
+  std::uint64_t area_ = client_.LoadWorkload(1 << 16);
+  std::uint32_t dbc_ = client_.Activate(8);
+  ServiceNsGuard slow_{dev_, dbc_, 20000000};
+  ember_load::Bo bo_{client_, 4096};
+};
+
 // docs/datapath.md, "Interrupts and polling", polling mode: there are no
 // DBC interrupts and every WAIT_BO polls, so a job nobody waits for is
 // completed by the poller, which a timer of datapath_poll_interval_us
 // starts when requests stay in flight; poller_runs counts its runs. Jobs
-// of 20 ms (the device is the slow side, so the timer expires before the
-// job ends, whatever the host's speed) are executed and not waited for:
-// each must complete on its own, its bytes in place, WAIT_BO afterwards
-// returning at once. Outside polling mode the timer is never armed.
+// are executed and not waited for: each must complete on its own.
+// Outside polling mode the timer is never armed.
 TEST_CASE("polling mode: jobs nobody waits for complete through the poller's timer") {
-  using ember_load::Bo;
-  using ember_load::Client;
-  const auto dev = ember_load::FindDevice();
-  const bool polling = ReadDatapath(dev).Polling();
-  constexpr std::uint32_t kBytes = 64;
-  constexpr std::uint32_t kJobs = 3;
-  const Client client(dev);
-  const std::uint64_t area = client.LoadWorkload(1 << 16);
-  const std::uint32_t dbc = client.Activate(8);
-  const auto count = [&](const char *name) { return ReadDatapath(dev).Count(dbc, name); };
-  const ServiceNsGuard slow(dev, dbc, 20000000);
-  const Bo bo(client, 4096);
-  for (std::uint32_t i = 0; i < kJobs; i++) {
+  const SlowJobs jobs;
+  for (std::uint32_t i = 0; i < 3; i++) {
     const auto byte = static_cast<std::uint8_t>(0x40 + i);
-    bo.Attach(dbc, {ember_test::FillDev(area, kBytes, byte),
-                    ember_test::Copy(0, kBytes, area, EMBER_SLICE_FROM_DEV)});
-    std::memset(bo.data(), 0, kBytes);
-    const auto c0 = count("completions");
-    const auto r0 = count("poller_runs");
-    const auto i0 = count("interrupts");
-    bo.Execute();
-    // No WAIT_BO: wait for the counter (the 2 requests take 40 ms).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (count("completions") == c0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    jobs.Prepare(byte);
+    const auto c0 = jobs.Count("completions");
+    const auto r0 = jobs.Count("poller_runs");
+    const auto i0 = jobs.Count("interrupts");
+    jobs.bo().Execute();
+    jobs.RequireCompletesAlone(c0, r0, byte, "job " + std::to_string(i));
+    if (jobs.polling()) {
+      CHECK(jobs.Count("interrupts") == i0);
     }
-    INFO("job " << i << ", polling mode " << polling << ": " << count("completions") - c0
-                << " completions, " << count("poller_runs") - r0 << " poller runs, "
-                << count("interrupts") - i0 << " interrupts");
-    REQUIRE(count("completions") == c0 + 1);
-    if (polling) {
-      CHECK(count("poller_runs") > r0);
-      CHECK(count("interrupts") == i0);
-    } else {
-      CHECK(count("poller_runs") == r0);
-    }
-    CHECK(std::all_of(bo.data(), bo.data() + kBytes, [byte](std::uint8_t b) { return b == byte; }));
-    REQUIRE(bo.Wait(1000) == 0);
-    REQUIRE(ember_test::Detach(client.fd(), bo.handle()) == 0);
   }
 }
 
@@ -479,59 +505,30 @@ void OnAlarm(int /*sig*/) {}
 // docs/datapath.md, polling mode: a job that EXECUTE_BO with
 // EMBER_EXECUTE_BO_WAIT starts on its own arms no poller timer, as its
 // caller polls for it next; a caller that stops waiting before the job
-// completed (its timeout, a signal) arms the timer then. Jobs of 40 ms (2
-// requests of 20 ms), a 1 ms timeout or a signal after 5 ms, then no call
-// at all until the job has completed: only the timer can complete it in
-// polling mode (the interrupt does outside it). Bytes in place, WAIT_BO
-// returning at once afterwards.
+// completed (its timeout, a signal) arms the timer then. A 1 ms timeout
+// or a signal after 5 ms, then no call at all until the job has
+// completed: only the timer can complete it in polling mode (the
+// interrupt does outside it).
 TEST_CASE("EXECUTE_BO that stops waiting (timeout, signal): the job still completes on its own") {
-  using ember_load::Bo;
-  using ember_load::Client;
-  const auto dev = ember_load::FindDevice();
-  const bool polling = ReadDatapath(dev).Polling();
-  constexpr std::uint32_t kBytes = 64;
-  const Client client(dev);
-  const std::uint64_t area = client.LoadWorkload(1 << 16);
-  const std::uint32_t dbc = client.Activate(8);
-  const auto count = [&](const char *name) { return ReadDatapath(dev).Count(dbc, name); };
-  const ServiceNsGuard slow(dev, dbc, 20000000);
-  const Bo bo(client, 4096);
+  const SlowJobs jobs;
   struct sigaction sa {};
   struct sigaction old {};
   sa.sa_handler = OnAlarm;  // no SA_RESTART: the call returns EINTR
   REQUIRE(sigaction(SIGALRM, &sa, &old) == 0);
   for (const bool signal : {false, true}) {
     const auto byte = static_cast<std::uint8_t>(signal ? 0x5a : 0xa5);
-    bo.Attach(dbc, {ember_test::FillDev(area, kBytes, byte),
-                    ember_test::Copy(0, kBytes, area, EMBER_SLICE_FROM_DEV)});
-    std::memset(bo.data(), 0, kBytes);
-    const auto c0 = count("completions");
-    const auto r0 = count("poller_runs");
+    jobs.Prepare(byte);
+    const auto c0 = jobs.Count("completions");
+    const auto r0 = jobs.Count("poller_runs");
     if (signal) {
       itimerval t{};
       t.it_value.tv_usec = 5000;
       REQUIRE(setitimer(ITIMER_REAL, &t, nullptr) == 0);
-      CHECK(bo.ExecuteWait(5000) == EINTR);
+      CHECK(jobs.bo().ExecuteWait(5000) == EINTR);
     } else {
-      CHECK(bo.ExecuteWait(1) == ETIMEDOUT);
+      CHECK(jobs.bo().ExecuteWait(1) == ETIMEDOUT);
     }
-    // No call until it has completed: wait for the counter.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (count("completions") == c0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    INFO((signal ? "signal" : "timeout")
-         << ", polling mode " << polling << ": " << count("completions") - c0 << " completions, "
-         << count("poller_runs") - r0 << " poller runs");
-    REQUIRE(count("completions") == c0 + 1);
-    if (polling) {
-      CHECK(count("poller_runs") > r0);
-    } else {
-      CHECK(count("poller_runs") == r0);
-    }
-    CHECK(std::all_of(bo.data(), bo.data() + kBytes, [byte](std::uint8_t b) { return b == byte; }));
-    REQUIRE(bo.Wait(1000) == 0);
-    REQUIRE(ember_test::Detach(client.fd(), bo.handle()) == 0);
+    jobs.RequireCompletesAlone(c0, r0, byte, signal ? "signal" : "timeout");
   }
   REQUIRE(sigaction(SIGALRM, &old, nullptr) == 0);
 }
