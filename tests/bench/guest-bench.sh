@@ -201,7 +201,7 @@ EMBER_MIT_CTL="ember mitigation control"
 EMBER_MIT_STREAM_EVERY=1024
 # The rows outside the modes measured with ember.ko's default load (the IRQ
 # not steered row reloads it).
-EMBER_QD1_ROWS=("$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" "$EMBER_MIT_CTL QD1"
+EMBER_OTHER_ROWS=("$EMBER_API_MIX QD1" "$EMBER_SCHED QD1" "$EMBER_TWO QD1" "$EMBER_MIT_ALT QD1" "$EMBER_MIT_CTL QD1"
 	"$EMBER_MIT_ALT stream" "$EMBER_MIT_CTL stream")
 EMBER_API_ARGS=(raw c cpp)
 # N processes at once, each keeping its own DBC busy (a stream of
@@ -353,14 +353,14 @@ ember_skip() {
 
 ember_bench() {
 	local n
-	ember_wanted "${EMBER_MODES[@]}" || wanted "${EMBER_QD1_ROWS[@]}" "$EMBER_FIXED QD1" ||
+	ember_wanted "${EMBER_MODES[@]}" || wanted "${EMBER_OTHER_ROWS[@]}" "$EMBER_FIXED QD1" ||
 		ember_par_wanted ||
 		return 0
 	if ! ember_present || [ ! -x "$EMBER_BIN" ]; then
 		local why="no ember device"
 		ember_present && why="$EMBER_BIN not built (make build)"
 		ember_skip "$why" "${EMBER_MODES[@]}"
-		skip_wanted "$why" "${EMBER_QD1_ROWS[@]}" "$EMBER_FIXED QD1"
+		skip_wanted "$why" "${EMBER_OTHER_ROWS[@]}" "$EMBER_FIXED QD1"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "$why"
 		done
@@ -370,7 +370,7 @@ ember_bench() {
 	local mit=/sys/module/ember/parameters/datapath_irq_mitigation
 	local direct=/sys/module/ember/parameters/datapath_direct_submit
 	if ! ember_wanted "ember mitigation off" "ember mitigation on" "ember waiter poll" "${EMBER_API_MODES[@]}" &&
-		! wanted "${EMBER_QD1_ROWS[@]}" && ! ember_par_wanted; then
+		! wanted "${EMBER_OTHER_ROWS[@]}" && ! ember_par_wanted; then
 		:
 	elif load_ember; then
 		echo N >"$mit" && ember_mode "ember mitigation off"
@@ -406,7 +406,7 @@ ember_bench() {
 	else
 		ember_skip "ember.ko did not load" "ember mitigation off" "ember mitigation on" "ember waiter poll" \
 			"${EMBER_API_MODES[@]}"
-		skip_wanted "ember.ko did not load" "${EMBER_QD1_ROWS[@]}"
+		skip_wanted "ember.ko did not load" "${EMBER_OTHER_ROWS[@]}"
 		for n in "${EMBER_PAR[@]}"; do
 			wanted "$(ember_par_name "$n")" && skip "$(ember_par_name "$n")" ember "ember.ko did not load"
 		done
