@@ -50,9 +50,10 @@ Host side (run by tests/bench/run.sh):
   bench.py report --records RECORDS.jsonl --guest-info FILE --meta FILE
                   [--alternate QD1-ALTERNATE.txt] --txt OUT.txt --json OUT.json
     Prints the table and writes it (plus the facts) to OUT.txt and every
-    record to OUT.json; with --alternate, also the ratios of the
-    alternating QD1 rounds (qd1-alternate.sh's output: medians, and the
-    range of the per-round ratios), under "alternating" in the JSON.
+    record to OUT.json; with --alternate, the alternating QD1 rounds
+    (qd1-alternate.sh's output: medians, and the range of the per-round
+    ratios), under "alternating" in the JSON, where the ratios against
+    NVMe and the "alternating rounds" lines come from.
   bench.py plot --out OUT.png RESULTS.json...
     Draws the results of one or more runs (report's JSON) into a PNG:
     p50 latency with p90/p99 marks per configuration (ember and NVMe,
@@ -440,16 +441,37 @@ def table(records):
     return lines
 
 
-# The ratios issue 11 tracks, as (label, numerator config, denominator
-# config, field): each printed as its own line when both rows were measured.
+# A RATIOS numerator or denominator that starts with this names a loop of
+# the alternating QD1 section (qd1-alternate.sh), not a row: the value is
+# its median over the rounds, and the line adds the per-round spread.
+ALT = "alternating:"
+
+# The ratios issue 11 tracks, as (label, numerator, denominator, field):
+# each printed as its own line when both sides were measured.
 RATIOS = (
-    ("ember QD1 p50 / NVMe pvsync2 irq p50", "ember mitigation on QD1",
+    # Lone jobs against NVMe: from the alternating rounds, where ember's and
+    # NVMe's loops run back to back in short processes, so that both sides
+    # meet the emulator's per-process speed alike (TCG runs one process's
+    # loop at 86-176 M guest instructions a second with the same
+    # instructions a job: docs/performance.md, "Lone jobs against NVMe");
+    # then the same from the separate rows, one 10 s process each.
+    ("ember QD1 p50 / NVMe pvsync2 irq p50", ALT + "ember-irq",
+     ALT + "nvme-pvsync2-irq", "p50_us"),
+    ("ember QD1 CPU/op / NVMe pvsync2 irq CPU/op", ALT + "ember-irq",
+     ALT + "nvme-pvsync2-irq", "cpu_us_per_op"),
+    ("ember polled QD1 p50 / NVMe io_uring polled p50", ALT + "ember-polling",
+     ALT + "nvme-io_uring-poll", "p50_us"),
+    ("ember polled QD1 CPU/op / NVMe io_uring polled CPU/op", ALT + "ember-polling",
+     ALT + "nvme-io_uring-poll", "cpu_us_per_op"),
+    ("ember waiter-poll QD1 p50 / NVMe io_uring polled p50", ALT + "ember-wait-poll",
+     ALT + "nvme-io_uring-poll", "p50_us"),
+    ("ember QD1 p50 / NVMe pvsync2 irq p50, separate rows", "ember mitigation on QD1",
      "nvme pvsync2 irq", "p50_us"),
-    ("ember QD1 CPU/op / NVMe pvsync2 irq CPU/op", "ember mitigation on QD1",
-     "nvme pvsync2 irq", "cpu_us_per_op"),
-    ("ember polled QD1 p50 / NVMe io_uring polled p50", "ember polling QD1",
-     "nvme io_uring poll", "p50_us"),
-    ("ember waiter-poll QD1 p50 / NVMe io_uring polled p50",
+    ("ember QD1 CPU/op / NVMe pvsync2 irq CPU/op, separate rows",
+     "ember mitigation on QD1", "nvme pvsync2 irq", "cpu_us_per_op"),
+    ("ember polled QD1 p50 / NVMe io_uring polled p50, separate rows",
+     "ember polling QD1", "nvme io_uring poll", "p50_us"),
+    ("ember waiter-poll QD1 p50 / NVMe io_uring polled p50, separate rows",
      "ember waiter poll QD1", "nvme io_uring poll", "p50_us"),
     # The stream with mitigation on / off: one stream loop that switches
     # datapath_irq_mitigation between Y and N every 1024 jobs (ember_bench
@@ -483,14 +505,16 @@ RATIOS = (
     # datapath_irq_mitigation between Y and N every 256 jobs (ember_bench
     # --alternate-param), each value's jobs' p50; then the same loop
     # switching between Y and Y, the control (1.00 but for the method's
-    # own noise); then the separate rows, whose drift the last line shows:
-    # two rows of the same configuration (QD1 with mitigation on, raw
-    # ioctls), minutes apart.
+    # own noise); then the alternating rounds (processes of 3 s); then the
+    # separate rows, whose drift the last line shows: two rows of the same
+    # configuration (QD1 with mitigation on, raw ioctls), minutes apart.
     ("lone-job p50 mitigation on / off", "ember mitigation interleaved QD1",
      "ember mitigation interleaved QD1", ("by_param.a.p50_us", "by_param.b.p50_us")),
     ("lone-job p50 mitigation on / on, interleaved (control)",
      "ember mitigation control QD1", "ember mitigation control QD1",
      ("by_param.a.p50_us", "by_param.b.p50_us")),
+    ("lone-job p50 mitigation on / off, alternating rounds", ALT + "ember-irq",
+     ALT + "ember-irq-unmitigated", "p50_us"),
     ("lone-job p50 mitigation on / off, separate rows", "ember mitigation on QD1",
      "ember mitigation off QD1", "p50_us"),
     ("lone-job p50 mitigation on / on, separate rows (control)",
@@ -544,25 +568,6 @@ def field_of(rec, path):
     return v
 
 
-# The same ratios from the alternating QD1 section (qd1-alternate.sh: the
-# loops run back to back in short rounds, so host drift enters both sides
-# alike), as (label, numerator run, denominator run, field): medians over
-# the rounds, with the spread of the per-round ratios.
-ALT_RATIOS = (
-    ("ember QD1 p50 / NVMe pvsync2 irq p50, alternating", "ember-irq",
-     "nvme-pvsync2-irq", "p50_us"),
-    ("ember QD1 CPU/op / NVMe pvsync2 irq CPU/op, alternating", "ember-irq",
-     "nvme-pvsync2-irq", "cpu_us_per_op"),
-    ("ember polled QD1 p50 / NVMe io_uring polled p50, alternating",
-     "ember-polling", "nvme-io_uring-poll", "p50_us"),
-    ("ember polled QD1 CPU/op / NVMe io_uring polled CPU/op, alternating",
-     "ember-polling", "nvme-io_uring-poll", "cpu_us_per_op"),
-    ("ember waiter-poll QD1 p50 / NVMe io_uring polled p50, alternating",
-     "ember-wait-poll", "nvme-io_uring-poll", "p50_us"),
-    ("lone-job p50 mitigation on / off, alternating", "ember-irq",
-     "ember-irq-unmitigated", "p50_us"),
-)
-
 # (Fields after these are ignored: older outputs had "irq-completed".)
 ALT_LINE = re.compile(r"^(\S+) p50 ([0-9.]+) cpu/op ([0-9.]+) ops ([0-9]+)"
                       r"(?: irqs/job ([0-9.]+) hardirq-only ([0-9.]+))?(?: .*)?$")
@@ -603,27 +608,31 @@ def parse_alternate(path):
 
 
 def ratio_values(records, alternating=None):
-    """[(label, numerator, denominator)] of RATIOS, then of ALT_RATIOS when
-    @alternating (parse_alternate()) has rounds; None where not measured.
-    A RATIOS field is one dotted path for both rows or a pair (numerator's,
-    denominator's)."""
+    """[(label, numerator, denominator)] of RATIOS; None where not measured.
+    A field is one dotted path for both sides or a pair (numerator's,
+    denominator's); a side named ALT + loop is that loop's median over the
+    rounds of @alternating (parse_alternate())."""
     by = {r["config"]: r for r in records if r.get("status") == "ok"}
+    med = (alternating or {}).get("medians", {})
+
+    def value(side, path):
+        if side.startswith(ALT):
+            return field_of(med.get(side[len(ALT):], {}), path)
+        return field_of(by.get(side, {}), path)
     out = []
     for label, num, den, field in RATIOS:
         fn, fd = field if isinstance(field, tuple) else (field, field)
-        out.append((label, field_of(by.get(num, {}), fn), field_of(by.get(den, {}), fd)))
-    if alternating:
-        med = alternating.get("medians", {})
-        for label, num, den, field in ALT_RATIOS:
-            out.append((label, med.get(num, {}).get(field), med.get(den, {}).get(field)))
+        out.append((label, value(num, fn), value(den, fd)))
     return out
 
 
 def alt_spread(alternating, label):
-    """' per round a-b, n rounds' of an ALT_RATIOS label, or ''."""
-    for lab, num, den, field in ALT_RATIOS:
-        if lab != label:
+    """'; per round a-b, n rounds' of a RATIOS line between two alternating
+    loops, or ''."""
+    for lab, num, den, field in RATIOS:
+        if lab != label or not (num.startswith(ALT) and den.startswith(ALT)):
             continue
+        num, den = num[len(ALT):], den[len(ALT):]
         per = [r[num][field] / r[den][field] for r in alternating.get("rounds", [])
                if num in r and den in r and r[den][field]]
         if per:
@@ -690,8 +699,8 @@ def cmd_report(args):
     measured = [r for r in records if r.get("status") != "not-implemented"]
     out += table(measured)
     out.append("")
-    out.append("ratios (this run; 'alternating': the QD1 loops of"
-               " qd1-alternate.sh, medians of their rounds):")
+    out.append("ratios (this run; against NVMe and 'alternating rounds': the QD1"
+               " loops of qd1-alternate.sh, medians of their rounds):")
     out += ["  " + line for line in ratio_lines(records, alternating)]
     out.append("")
     for r in records:
@@ -795,8 +804,6 @@ def cmd_plot(args):
         print("bench: plot: no measured configuration in the results", file=sys.stderr)
         return 1
     ratios = [label for label, *_ in RATIOS]
-    if any(alt for *_, alt in runs):
-        ratios += [label for label, *_ in ALT_RATIOS]
     n = len(runs)
     colors = {"nvme": "tab:blue", "ember": "tab:orange"}
     shades = [1.0, 0.65, 0.4, 0.25]
@@ -858,8 +865,6 @@ def cmd_plot(args):
     for k, (_, recs, alt) in enumerate(runs):
         alpha = shades[min(k, len(shades) - 1)]
         vals = ratio_values(recs, alt)
-        if len(vals) < len(ratios):  # a run without the alternating section
-            vals += [(label, None, None) for label in ratios[len(vals):]]
         for i, (label, a, b) in enumerate(vals):
             y = ypos(i, k)
             if a is None or b is None or a <= 0 or b <= 0:

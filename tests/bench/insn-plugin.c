@@ -18,8 +18,14 @@
  * processes at the same user address share a line (the report lumps user
  * space together anyway).
  *
+ * With period=SECONDS it writes a snapshot every SECONDS instead, from the
+ * start, for tests/bench/qd1-modes.sh: FILE.00000, FILE.00001 and so on,
+ * each the line "T <host's real time, s>" and then the blocks executed
+ * since the snapshot before, in the same form.
+ *
  * Arguments: start=SECONDS (default 15), len=SECONDS (default 8),
- * out=FILE (default insn-profile.txt).
+ * period=SECONDS (default 0: one window), out=FILE (default
+ * insn-profile.txt).
  */
 #include <glib.h>
 #include <inttypes.h>
@@ -35,13 +41,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 struct block {
 	uint64_t pc;
 	uint64_t insns;		/* executed, added inline by the guest's vCPUs */
-	uint64_t start;		/* @insns when the window opened */
+	uint64_t start;		/* @insns when the window opened (period=: at the last snapshot) */
 	unsigned int n;		/* instructions in the block */
 };
 
 static GMutex lock;		/* protects @blocks (not the counters) */
 static GHashTable *blocks;	/* (pc, n) -> struct block */
-static double start_s = 15, len_s = 8;
+static double start_s = 15, len_s = 8, period_s;
 static char *out_path;
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -83,6 +89,44 @@ static void write_block(gpointer key, gpointer value, gpointer data)
 		fprintf(data, "%016" PRIx64 " %u %" PRIu64 "\n", b->pc, b->n, d);
 }
 
+/* A block's line for a snapshot: what it executed since the one before */
+static void snap_block(gpointer key, gpointer value, gpointer data)
+{
+	struct block *b = value;
+	uint64_t v = __atomic_load_n(&b->insns, __ATOMIC_RELAXED);
+	uint64_t d = v - b->start;
+
+	b->start = v;
+	if (d)
+		fprintf(data, "%016" PRIx64 " %u %" PRIu64 "\n", b->pc, b->n, d);
+}
+
+/* period=: a snapshot every @period_s until QEMU exits */
+static void *snapshots(void *arg)
+{
+	char *path;
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0;; i++) {
+		g_usleep((gulong)(period_s * G_USEC_PER_SEC));
+		path = g_strdup_printf("%s.%05u", out_path, i);
+		f = fopen(path, "w");
+		if (!f) {
+			perror(path);
+			g_free(path);
+			return NULL;
+		}
+		g_free(path);
+		fprintf(f, "T %.6f\n", g_get_real_time() / 1e6);
+		g_mutex_lock(&lock);
+		g_hash_table_foreach(blocks, snap_block, f);
+		g_mutex_unlock(&lock);
+		fclose(f);
+	}
+	return NULL;
+}
+
 static void *window(void *arg)
 {
 	FILE *f;
@@ -119,6 +163,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			start_s = g_ascii_strtod(argv[i] + 6, NULL);
 		} else if (g_str_has_prefix(argv[i], "len=")) {
 			len_s = g_ascii_strtod(argv[i] + 4, NULL);
+		} else if (g_str_has_prefix(argv[i], "period=")) {
+			period_s = g_ascii_strtod(argv[i] + 7, NULL);
 		} else if (g_str_has_prefix(argv[i], "out=")) {
 			g_free(out_path);
 			out_path = g_strdup(argv[i] + 4);
@@ -129,7 +175,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 	}
 	blocks = g_hash_table_new(g_int64_hash, g_int64_equal);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
-	if (pthread_create(&thread, NULL, window, NULL))
+	if (pthread_create(&thread, NULL, period_s > 0 ? snapshots : window,
+			   NULL))
 		return -1;
 	pthread_detach(thread);
 	return 0;

@@ -65,16 +65,10 @@ done
 [ ${#kos[@]} -gt 0 ] || { kos=("$ROOT/kmd/ember.ko"); kargs=("$bargs"); }
 
 qemu=$("$ROOT/emu/build-qemu.sh" | tail -n 1)
-# The binary is CACHE/bin/qemu-system-x86_64-KEY, its source CACHE/qemu-VER/src.
-cache=$(dirname "$(dirname "$qemu")")
-hdr=$(find "$cache" -maxdepth 5 -path '*/src/include/qemu/qemu-plugin.h' | sort | tail -n 1)
-[ -n "$hdr" ] || { echo "insn-profile: no qemu-plugin.h under $cache" >&2; exit 1; }
-hdr=$(dirname "$hdr")
 plugin=$BUILD/bench/insn-plugin.so
-mkdir -p "$BUILD/bench"
-# shellcheck disable=SC2046 # pkg-config prints several flags
-gcc -O2 -Wall -Werror -shared -fPIC -o "$plugin" "$ROOT/tests/bench/insn-plugin.c" \
-	-I"$hdr" $(pkg-config --cflags glib-2.0)
+# shellcheck source=tests/bench/insn-plugin.sh
+. "$ROOT/tests/bench/insn-plugin.sh"
+build_insn_plugin "$qemu" "$plugin"
 out=$BUILD/bench/insn-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 
