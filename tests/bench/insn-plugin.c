@@ -41,7 +41,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 struct block {
 	uint64_t pc;
 	uint64_t insns;		/* executed, added inline by the guest's vCPUs */
-	uint64_t start;		/* @insns when the window opened (period=: at the last snapshot) */
+	uint64_t start;		/* @insns at the window's opening or last snapshot */
 	unsigned int n;		/* instructions in the block */
 };
 
