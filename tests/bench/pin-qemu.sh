@@ -1,6 +1,22 @@
 #!/bin/bash
-# Sourced by tests/bench/run.sh and tests/bench/vcpu-waits.sh: the
-# placement of a running QEMU's threads on the host CPUs (run.sh --pin).
+# Sourced by tests/bench/run.sh, tests/bench/vcpu-waits.sh and
+# tests/bench/qd1-modes.sh: the placement of a running QEMU's threads on
+# the host CPUs (run.sh --pin).
+
+# wait_qemu_pid PATTERN SMP: prints the PID of the QEMU whose command line
+# matches PATTERN once its last vCPU thread ("CPU SMP-1/TCG") exists,
+# waiting up to 30 s; fails if there is none by then. (timeout's command
+# line holds QEMU's too: the process with the vCPUs is QEMU.)
+wait_qemu_pid() {
+	local p
+	for _ in $(seq 300); do
+		for p in $(pgrep -f -- "$1"); do
+			grep -qsx "CPU $(($2 - 1))/TCG" /proc/"$p"/task/*/comm && { echo "$p"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
 
 # pin_qemu_threads PID SMP apart|together: the vCPU that runs the workload
 # (the guest's last CPU, "CPU SMP-1/TCG") on the last host CPU, alone

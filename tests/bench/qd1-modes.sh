@@ -56,15 +56,8 @@ name=ember-modes-$$
 # to $out/progress with the host's time (the plugin stamps its snapshots
 # with the same clock).
 watch() {
-	local pid='' p
-	for _ in $(seq 600); do
-		for p in $(pgrep -f -- "$name,debug-threads=on"); do
-			grep -qsx "CPU 1/TCG" /proc/"$p"/task/*/comm && pid=$p
-		done
-		[ -z "$pid" ] || break
-		sleep 0.1
-	done
-	[ -n "$pid" ] || { echo "qd1-modes: QEMU not found" >&2; return 1; }
+	local pid
+	pid=$(wait_qemu_pid "$name,debug-threads=on" 2) || { echo "qd1-modes: QEMU not found" >&2; return 1; }
 	pin_qemu_threads "$pid" 2 apart
 	tail -n +1 -F "$share/progress" 2>/dev/null | while read -r line; do
 		echo "$(date +%s.%N) $line" >>"$out/progress"

@@ -99,20 +99,12 @@ echo "bench: scripts/vm-run ${vmargs[*]} -- tests/bench/guest-bench.sh" >&2
 # shellcheck source=tests/bench/pin-qemu.sh
 . "$ROOT/tests/bench/pin-qemu.sh"
 pin_qemu() {
-	local pid='' p hostn last share
+	local pid hostn last
 	hostn=$(nproc)
 	[ "$hostn" -ge 2 ] || return 0
 	last=$((hostn - 1))
-	share=$(readlink -f "$run")
-	for _ in $(seq 300); do
-		# (timeout's command line holds QEMU's too: take the one with vCPUs)
-		for p in $(pgrep -f -- "path=$share,mount_tag=emberout"); do
-			grep -qsx "CPU $((smp - 1))/TCG" /proc/"$p"/task/*/comm && pid=$p
-		done
-		[ -z "$pid" ] || break
-		sleep 0.1
-	done
-	[ -n "$pid" ] || { echo "bench: warning: QEMU not found, threads not pinned" >&2; return 0; }
+	pid=$(wait_qemu_pid "path=$(readlink -f "$run"),mount_tag=emberout" "$smp") ||
+		{ echo "bench: warning: QEMU not found, threads not pinned" >&2; return 0; }
 	pin_qemu_threads "$pid" "$smp" "$pin"
 	echo "bench: pinned QEMU $pid ($pin): vCPU $((smp - 1))$([ "$pin" = together ] && echo ", the main loop and ember-engine") on host CPU $last, other threads on 0-$((last - 1))" >&2
 }
